@@ -1,0 +1,204 @@
+"""`sitmap` command line: the same operations as the desk app, one command each.
+
+Every command turns a user mistake into one line on stderr and exit code 2, never a
+traceback. Later features add their commands here as thin wrappers over geo/ modules.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from geo.errors import SitmapError, one_line
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    help="sitmap: turn news reporting about attacks into a sourced, verified situation map.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+districts_app = typer.Typer(
+    help="District boundaries: info, download, point lookup.", no_args_is_help=True
+)
+app.add_typer(districts_app, name="districts")
+
+DistrictsOption = Annotated[
+    Path | None,
+    typer.Option("--districts", help="Boundary file (GeoJSON/GeoPackage); else $SITMAP_DISTRICTS."),
+]
+
+
+def fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def handled(fn: F) -> F:
+    """Report SitmapError (and a closed stdout) as one line with exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SitmapError as e:
+            raise fail(one_line(e)) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def emit_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def check_lon_lat(lon: float, lat: float) -> None:
+    if not -180 <= lon <= 180:
+        raise SitmapError(
+            f"LON: {lon} is outside -180..180; fix: give longitude first, then latitude"
+        )
+    if not -90 <= lat <= 90:
+        raise SitmapError(
+            f"LAT: {lat} is outside -90..90; fix: give longitude first, then latitude"
+        )
+
+
+# --- validate ----------------------------------------------------------------------------
+
+
+@app.command()
+@handled
+def validate(
+    story: Annotated[Path, typer.Argument(help="Story GeoJSON file.")],
+    districts: DistrictsOption = None,
+) -> None:
+    """Check a story file: vocabularies, coordinates, dates, ids; cross-check districts."""
+    from geo import districts as dmod
+    from geo.model import load_story
+
+    s = load_story(story)
+    typer.echo(
+        f"ok: {s.title} — {len(s.incidents)} incidents ({len(s.located)} located, "
+        f"{len(s.unlocated)} unlocated), {len(s.claims)} casualty claim(s)"
+    )
+    try:
+        layer = dmod.load(districts, download=False, progress=False)
+    except SitmapError:
+        typer.echo("note: district cross-check skipped (no boundary file available)", err=True)
+        return
+    for inc in s.located:
+        found = layer.locate(inc.lon, inc.lat)  # type: ignore[arg-type]
+        if inc.district and found.district and found.district != inc.district:
+            typer.echo(
+                f"warning: incident '{inc.id}': district is '{inc.district}' but its point lies "
+                f"in {found.district} ({found.match})",
+                err=True,
+            )
+
+
+# --- districts ---------------------------------------------------------------------------
+
+
+@districts_app.command("info")
+@handled
+def districts_info(
+    districts: DistrictsOption = None,
+    dataset: Annotated[str, typer.Option(help="Manifest key, e.g. PAK-ADM2.")] = "PAK-ADM2",
+) -> None:
+    """Where the boundary file comes from, what it holds, and how to credit it."""
+    from geo import districts as dmod
+
+    entry = dmod.dataset(dataset)
+    layer = dmod.load(districts, key=dataset)
+    provinces = sorted({p for p in layer.provinces if p})
+    typer.echo(f"dataset:     {entry.key} — {entry.title}")
+    typer.echo(f"file:        {layer.path}")
+    typer.echo(f"features:    {len(layer)} districts in {len(provinces)} provinces")
+    typer.echo(f"source:      {entry.source}")
+    typer.echo(f"url:         {entry.url}")
+    typer.echo(f"sha256:      {entry.sha256 or '(not pinned)'}")
+    typer.echo(f"licence:     {entry.licence}")
+    typer.echo(f"attribution: {entry.attribution}")
+    if entry.vintage:
+        typer.echo(f"vintage:     {entry.vintage}")
+
+
+@districts_app.command("fetch")
+@handled
+def districts_fetch(
+    dataset: Annotated[str | None, typer.Option(help="Manifest key, e.g. PAK-ADM2.")] = None,
+    iso3: Annotated[str | None, typer.Option(help="Country ISO3 code, e.g. PAK.")] = None,
+    level: Annotated[int, typer.Option(help="Admin level (2 = districts).")] = 2,
+) -> None:
+    """Download the pinned boundary file into the cache (checks its SHA-256)."""
+    from geo import districts as dmod
+
+    entry = dmod.dataset_for(iso3, level) if iso3 else dmod.dataset(dataset or dmod.DEFAULT_DATASET)
+    path = dmod.fetch(entry, progress=sys.stderr.isatty())
+    typer.echo(f"ok: {entry.key} in {path}")
+
+
+@districts_app.command("locate")
+@handled
+def districts_locate(
+    lon: Annotated[float, typer.Argument(help="Longitude (east positive).")],
+    lat: Annotated[float, typer.Argument(help="Latitude (north positive).")],
+    districts: DistrictsOption = None,
+    tolerance_km: Annotated[
+        float, typer.Option(help="How far outside a polygon still counts as its district.")
+    ] = 10.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Which district a point is in (or nearest to, within the tolerance)."""
+    from geo import districts as dmod
+
+    check_lon_lat(lon, lat)
+    found = dmod.load(districts).locate(lon, lat, tolerance_km)
+    if as_json:
+        emit_json(
+            {
+                "lon": lon,
+                "lat": lat,
+                "district": found.district,
+                "province": found.province,
+                "match": found.match,
+                "distance_km": None if found.district is None else round(found.distance_km, 2),
+            }
+        )
+    elif found.district is None:
+        typer.echo(f"no district within {tolerance_km:g} km of {lon}, {lat}")
+        raise typer.Exit(1)
+    elif found.match == "nearest":
+        typer.echo(
+            f"{found.district} ({found.province}) — nearest district, "
+            f"{found.distance_km:.1f} km outside its generalised boundary"
+        )
+    else:
+        typer.echo(f"{found.district} ({found.province})")
+
+
+@districts_app.command("list")
+@handled
+def districts_list(districts: DistrictsOption = None) -> None:
+    """All district names, with their province."""
+    from geo import districts as dmod
+
+    layer = dmod.load(districts)
+    for name, prov in sorted(zip(layer.names, layer.provinces, strict=True)):
+        typer.echo(f"{name}\t{prov or ''}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,473 @@
+"""District boundaries: find the file, load it, and put points on districts.
+
+Resolution order (first that works): an explicit path, ``SITMAP_DISTRICTS``, the cache in
+``data/districts/``, then a download from the original source pinned by URL and SHA-256
+(pooch). The boundaries are generalised, so a town just outside every polygon (a coastal
+town, a town on an edge) gets the nearest district within a small tolerance and says so;
+a point far from every polygon gets none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pydantic import BaseModel, ConfigDict
+
+from geo.errors import SitmapError
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data" / "districts"
+MANIFEST = DATA_DIR / "manifest.json"
+ENV_VAR = "SITMAP_DISTRICTS"
+CACHE_ENV_VAR = "SITMAP_CACHE"
+DEFAULT_DATASET = "PAK-ADM2"
+DEFAULT_TOLERANCE_KM = 10.0
+KM_PER_DEGREE = 111.32
+GRID_CELL_DEG = 0.05
+GRID_SPLIT = 4
+COARSE_DEG = 0.01
+INDEX_VERSION = 1  # bump when the grid's meaning changes
+
+Match = Literal["inside", "nearest"]
+
+
+class DistrictsNotFound(SitmapError):
+    """No boundary file could be had; the message lists the three fixes."""
+
+
+class Dataset(BaseModel):
+    """One manifest entry: where a boundary layer comes from and how to credit it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str
+    iso3: str
+    adm_level: int
+    title: str
+    source: str
+    url: str
+    sha256: str | None
+    size: int | None = None
+    filename: str
+    name_field: str = "shapeName"
+    licence: str
+    attribution: str
+    vintage: str | None = None
+    admin1_field: str | None = None
+    admin1: dict[str, list[str]] | None = None
+
+    def province_of(self) -> dict[str, str]:
+        return {d: p for p, ds in (self.admin1 or {}).items() for d in ds}
+
+
+def manifest(path: Path = MANIFEST) -> dict[str, Dataset]:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {key: Dataset(key=key, **entry) for key, entry in raw.items()}
+
+
+def dataset(key: str = DEFAULT_DATASET) -> Dataset:
+    entries = manifest()
+    if key not in entries:
+        raise DistrictsNotFound(
+            f"districts: no dataset '{key}' in {MANIFEST}; known: {', '.join(entries)}"
+        )
+    return entries[key]
+
+
+def dataset_for(iso3: str, adm_level: int = 2) -> Dataset:
+    for entry in manifest().values():
+        if entry.iso3 == iso3.upper() and entry.adm_level == adm_level:
+            return entry
+    raise DistrictsNotFound(
+        f"districts: no boundary dataset for {iso3.upper()} ADM{adm_level} in {MANIFEST}; "
+        "fix: add an entry (url, sha256, licence, attribution) or pass --districts PATH"
+    )
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_ENV_VAR) or DATA_DIR)
+
+
+def _fix_message(entry: Dataset, why: str) -> str:
+    return (
+        f"districts: no boundary file for {entry.key} ({why}). Fix one of: "
+        f"(1) pass --districts PATH to a {entry.filename}; "
+        f"(2) set {ENV_VAR}=PATH; "
+        f"(3) run `sitmap districts fetch` with network access to download it into "
+        f"{cache_dir()}"
+    )
+
+
+def fetch(entry: Dataset | None = None, progress: bool = True) -> Path:
+    """Download the pinned file into the cache (pooch checks the SHA-256)."""
+    import pooch
+
+    entry = entry or dataset()
+    try:
+        path = pooch.retrieve(
+            url=entry.url,
+            known_hash=f"sha256:{entry.sha256}" if entry.sha256 else None,
+            fname=entry.filename,
+            path=cache_dir(),
+            progressbar=progress,
+        )
+    except ValueError as e:  # hash mismatch
+        raise DistrictsNotFound(_fix_message(entry, f"download failed its checksum: {e}")) from None
+    except Exception as e:  # network or HTTP errors
+        raise DistrictsNotFound(
+            _fix_message(entry, f"download failed: {type(e).__name__}: {e}".splitlines()[0])
+        ) from None
+    return Path(path)
+
+
+def resolve(
+    path: str | os.PathLike[str] | None = None,
+    entry: Dataset | None = None,
+    download: bool = True,
+    progress: bool = True,
+) -> Path:
+    entry = entry or dataset()
+    for candidate, label in ((path, "--districts"), (os.environ.get(ENV_VAR), ENV_VAR)):
+        if candidate:
+            p = Path(candidate).expanduser()
+            if not p.is_file():
+                raise DistrictsNotFound(
+                    f"districts: {label} points to {p}, which is not a file; "
+                    f"fix: give the path of a boundary file such as {entry.filename}"
+                )
+            return p
+    cached = cache_dir() / entry.filename
+    if cached.is_file():
+        return cached
+    if not download:
+        raise DistrictsNotFound(_fix_message(entry, "not in the cache and download is off"))
+    return fetch(entry, progress=progress)
+
+
+@dataclass(frozen=True)
+class Located:
+    district: str | None
+    province: str | None
+    match: Match | None
+    distance_km: float
+
+
+class Districts:
+    """A boundary layer with a fast point→district index."""
+
+    def __init__(self, gdf: gpd.GeoDataFrame, entry: Dataset, path: Path | None = None):
+        self.gdf = gdf.reset_index(drop=True)
+        self.entry = entry
+        self.path = path
+        self.names: np.ndarray = self.gdf["district"].to_numpy(dtype=object)
+        self.provinces: np.ndarray = self.gdf["province"].to_numpy(dtype=object)
+        self._by_name = {n.casefold(): i for i, n in enumerate(self.names)}
+        # Plain object array: shapely's ufuncs are much slower through pandas' wrapper.
+        self.geoms: np.ndarray = np.asarray(self.gdf.geometry.to_numpy(), dtype=object)
+
+    def __len__(self) -> int:
+        return len(self.gdf)
+
+    @property
+    def attribution(self) -> str:
+        return self.entry.attribution
+
+    @cached_property
+    def tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.geoms)
+
+    # --- point → district ---------------------------------------------------------------
+
+    @cached_property
+    def coarse_tree(self) -> shapely.STRtree:
+        """Simplified polygons, for the cheap first pass of the near-miss search."""
+        return shapely.STRtree(shapely.simplify(self.geoms, COARSE_DEG))
+
+    def _classify(self, cells: np.ndarray, tol_deg: float) -> np.ndarray:
+        """Cell → district index (≥0), far from every polygon (-1), or mixed (-2)."""
+        codes = np.full(cells.shape[0], -1, dtype=np.int32)
+        cell_idx, poly_idx = self.tree.query(cells, predicate="intersects")
+        hits = np.bincount(cell_idx, minlength=cells.shape[0])
+        codes[hits > 1] = -2
+        single = np.flatnonzero(hits == 1)
+        owner = np.zeros(cells.shape[0], dtype=np.int64)
+        owner[cell_idx] = poly_idx
+        inside = shapely.contains_properly(self.geoms[owner[single]], cells[single])
+        codes[single[inside]] = owner[single[inside]]
+        codes[single[~inside]] = -2
+        empty = np.flatnonzero(hits == 0)
+        near, _ = self.tree.query(cells[empty], predicate="dwithin", distance=tol_deg)
+        codes[empty[np.unique(near)]] = -2
+        return codes
+
+    @staticmethod
+    def _boxes(minx: float, miny: float, nx: int, ny: int, size: float) -> np.ndarray:
+        ix, iy = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
+        x0 = minx + ix.ravel() * size
+        y0 = miny + iy.ravel() * size
+        return shapely.box(x0, y0, x0 + size, y0 + size)
+
+    @lru_cache(maxsize=4)  # noqa: B019 - one grid per tolerance, lives as long as the layer
+    def _grid(self, tolerance_km: float) -> tuple[np.ndarray, float, float, float]:
+        """The grid index, from the on-disk cache when this exact file was indexed before."""
+        cached = self._grid_cache_path(tolerance_km)
+        if cached is not None and cached.is_file():
+            try:
+                with np.load(cached) as z:
+                    return z["codes"], float(z["minx"]), float(z["miny"]), float(z["tol_deg"])
+            except (OSError, ValueError, KeyError):
+                pass  # unreadable cache: rebuild below
+        grid = self._build_grid(tolerance_km)
+        if cached is not None:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cached.with_suffix(f".{os.getpid()}.tmp.npz")
+                np.savez_compressed(tmp, codes=grid[0], minx=grid[1], miny=grid[2], tol_deg=grid[3])
+                os.replace(tmp, cached)
+            except OSError:
+                pass  # a read-only cache only costs speed
+        return grid
+
+    def _grid_cache_path(self, tolerance_km: float) -> Path | None:
+        if self.path is None:
+            return None
+        digest = hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
+        name = f"{self.entry.key}-{digest}-{tolerance_km:g}km-v{INDEX_VERSION}.npz"
+        return cache_dir() / "index" / name
+
+    def _build_grid(self, tolerance_km: float) -> tuple[np.ndarray, float, float, float]:
+        """Two-level grid over the layer: most points fall in a cell wholly inside one
+        district, or far from all, and need no polygon test. Mixed cells of the coarse
+        level are split once (GRID_SPLIT² sub-cells), so few points are left to test."""
+        tol_deg = self._tolerance_deg(tolerance_km)
+        pad = tol_deg + GRID_CELL_DEG
+        minx, miny, maxx, maxy = self.gdf.total_bounds
+        minx, miny = minx - pad, miny - pad
+        nx = int(math.ceil((maxx + pad - minx) / GRID_CELL_DEG))
+        ny = int(math.ceil((maxy + pad - miny) / GRID_CELL_DEG))
+        coarse = self._classify(self._boxes(minx, miny, nx, ny, GRID_CELL_DEG), tol_deg)
+        fine = np.repeat(np.repeat(coarse.reshape(nx, ny), GRID_SPLIT, 0), GRID_SPLIT, 1)
+        mixed = np.flatnonzero(coarse == -2)
+        sub = GRID_CELL_DEG / GRID_SPLIT
+        si, sj = np.meshgrid(np.arange(GRID_SPLIT), np.arange(GRID_SPLIT), indexing="ij")
+        fx = (mixed // ny)[:, None] * GRID_SPLIT + si.ravel()[None, :]
+        fy = (mixed % ny)[:, None] * GRID_SPLIT + sj.ravel()[None, :]
+        fx, fy = fx.ravel(), fy.ravel()
+        boxes = shapely.box(
+            minx + fx * sub, miny + fy * sub, minx + (fx + 1) * sub, miny + (fy + 1) * sub
+        )
+        fine[fx, fy] = self._classify(boxes, tol_deg)
+        return fine, float(minx), float(miny), tol_deg
+
+    @staticmethod
+    def _tolerance_deg(tolerance_km: float) -> float:
+        # Degrees of longitude shrink with latitude; size the search for the widest case
+        # (≈ 45° N, north of any Pakistani district) and check the true distance afterwards.
+        return tolerance_km / (KM_PER_DEGREE * math.cos(math.radians(45)))
+
+    def assign_index(
+        self, lon: Any, lat: Any, tolerance_km: float = DEFAULT_TOLERANCE_KM
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Vectorised point→district as arrays: row index (-1 none), match code
+        (0 none, 1 inside, 2 nearest) and distance in km (NaN for none)."""
+        lon = np.asarray(lon, dtype=float).ravel()
+        lat = np.asarray(lat, dtype=float).ravel()
+        n = lon.shape[0]
+        idx = np.full(n, -1, dtype=np.int64)
+        match = np.zeros(n, dtype=np.int8)
+        dist = np.full(n, np.nan)
+        codes, minx, miny, tol_deg = self._grid(float(tolerance_km))
+        sub = GRID_CELL_DEG / GRID_SPLIT
+        with np.errstate(invalid="ignore"):
+            gx = np.floor((lon - minx) / sub)
+            gy = np.floor((lat - miny) / sub)
+            ok = (gx >= 0) & (gx < codes.shape[0]) & (gy >= 0) & (gy < codes.shape[1])
+        code = np.full(n, -1, dtype=np.int64)
+        code[ok] = codes[gx[ok].astype(np.int64), gy[ok].astype(np.int64)]
+        direct = code >= 0
+        idx[direct] = code[direct]
+        match[direct] = 1
+        dist[direct] = 0.0
+        todo = np.flatnonzero(code == -2)
+        if todo.size:
+            pts = shapely.points(lon[todo], lat[todo])
+            p_i, g_i = self.tree.query(pts, predicate="within")
+            # A point on a shared edge can fall "within" two polygons; keep the first.
+            first = np.unique(p_i, return_index=True)[1]
+            p_i, g_i = p_i[first], g_i[first]
+            idx[todo[p_i]] = g_i
+            match[todo[p_i]] = 1
+            dist[todo[p_i]] = 0.0
+            rest = np.setdiff1d(np.arange(todo.size), p_i, assume_unique=True)
+            if rest.size:
+                self._nearest(
+                    todo[rest], pts[rest], lon, lat, tol_deg, tolerance_km, idx, match, dist
+                )
+        return idx, match, dist
+
+    def assign(
+        self, lon: Any, lat: Any, tolerance_km: float = DEFAULT_TOLERANCE_KM
+    ) -> pd.DataFrame:
+        """Vectorised point→district: columns district, province, match, distance_km."""
+        idx, match, dist = self.assign_index(lon, lat, tolerance_km)
+        return pd.DataFrame(
+            {
+                "district": pd.Categorical.from_codes(idx, categories=self._name_categories),
+                "province": pd.Categorical.from_codes(
+                    self._province_codes[idx], categories=self._province_categories
+                ),
+                "match": pd.Categorical.from_codes(
+                    match.astype(np.int64) - 1, categories=["inside", "nearest"]
+                ),
+                "distance_km": dist,
+            }
+        )
+
+    @cached_property
+    def _name_categories(self) -> pd.Index:
+        return pd.Index(self.names, dtype=object)
+
+    @cached_property
+    def _province_categories(self) -> pd.Index:
+        return pd.Index(sorted({p for p in self.provinces if p}), dtype=object)
+
+    @cached_property
+    def _province_codes(self) -> np.ndarray:
+        """Province category code per district row, with a trailing -1 for "no district"."""
+        lookup = {p: i for i, p in enumerate(self._province_categories)}
+        return np.array([lookup.get(p, -1) for p in self.provinces] + [-1], dtype=np.int64)
+
+    def _nearest(self, where, pts, lon, lat, tol_deg, tolerance_km, idx, match, dist) -> None:
+        # Cheap pass on simplified polygons (error ≤ COARSE_DEG), then exact on the few left.
+        p_i, _ = self.coarse_tree.query(pts, predicate="dwithin", distance=tol_deg + COARSE_DEG)
+        cand = np.unique(p_i)
+        if not cand.size:
+            return
+        where, pts = where[cand], pts[cand]
+        p_i, g_i = self.coarse_tree.query_nearest(
+            pts, max_distance=tol_deg + COARSE_DEG, all_matches=False
+        )
+        if not p_i.size:
+            return
+        line = shapely.shortest_line(pts[p_i], self.geoms[g_i])
+        end = shapely.get_coordinates(shapely.get_point(line, 1))
+        km = haversine_km(lon[where[p_i]], lat[where[p_i]], end[:, 0], end[:, 1])
+        keep = km <= tolerance_km
+        targets = where[p_i[keep]]
+        idx[targets] = g_i[keep]
+        match[targets] = 2
+        dist[targets] = km[keep]
+
+    def locate(self, lon: float, lat: float, tolerance_km: float = DEFAULT_TOLERANCE_KM) -> Located:
+        idx, match, dist = self.assign_index([lon], [lat], tolerance_km)
+        if idx[0] < 0:
+            return Located(None, None, None, math.inf)
+        i = int(idx[0])
+        kind: Match = "inside" if match[0] == 1 else "nearest"
+        return Located(str(self.names[i]), self.provinces[i], kind, float(dist[0]))
+
+    # --- names and centres --------------------------------------------------------------
+
+    def find(self, name: str) -> str | None:
+        """The layer's own spelling of a district name, if it is one (case-insensitive)."""
+        i = self._by_name.get(name.strip().casefold())
+        return None if i is None else str(self.names[i])
+
+    def province(self, district: str) -> str | None:
+        i = self._by_name.get(district.strip().casefold())
+        return None if i is None else self.provinces[i]
+
+    @cached_property
+    def centres(self) -> dict[str, tuple[float, float]]:
+        """A point inside each district (representative point, not the centroid, which can
+        fall outside a crescent-shaped district). Used for district-precision incidents."""
+        pts = shapely.point_on_surface(self.gdf.geometry.values)
+        xy = shapely.get_coordinates(pts)
+        return {
+            str(n): (round(x, 5), round(y, 5)) for n, (x, y) in zip(self.names, xy, strict=True)
+        }
+
+    def centre(self, district: str) -> tuple[float, float] | None:
+        name = self.find(district)
+        return None if name is None else self.centres[name]
+
+    # --- map layers ---------------------------------------------------------------------
+
+    def simplified(self, tolerance_deg: float = 0.01, decimals: int = 3) -> gpd.GeoDataFrame:
+        """Map-ready layer: coverage-simplified (neighbours keep shared edges), rounded."""
+        geoms = shapely.coverage_simplify(self.gdf.geometry.values, tolerance_deg)
+        geoms = shapely.set_precision(geoms, 10.0**-decimals)
+        out = self.gdf[["district", "province"]].copy()
+        return gpd.GeoDataFrame(out, geometry=geoms, crs="EPSG:4326")
+
+    def provinces_layer(self, tolerance_deg: float = 0.01, decimals: int = 3) -> gpd.GeoDataFrame:
+        """Province outlines dissolved from the districts, so the two always nest."""
+        layer = self.simplified(tolerance_deg, decimals)
+        layer = layer[layer["province"].notna()]
+        dissolved = layer.dissolve(by="province", as_index=False)[["province", "geometry"]]
+        dissolved["geometry"] = shapely.set_precision(dissolved.geometry.values, 10.0**-decimals)
+        return dissolved
+
+
+def haversine_km(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> np.ndarray:
+    lon1, lat1, lon2, lat2 = (
+        np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2)
+    )
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0088 * np.arcsin(np.sqrt(a))
+
+
+def read_layer(path: Path, entry: Dataset) -> gpd.GeoDataFrame:
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio")
+    except Exception as e:
+        raise DistrictsNotFound(
+            f"districts: cannot read {path} ({type(e).__name__}); fix: give a GeoJSON or "
+            f"GeoPackage boundary file such as {entry.filename}"
+        ) from None
+    if entry.name_field not in gdf.columns:
+        raise DistrictsNotFound(
+            f"districts: {path} has no '{entry.name_field}' column with district names; "
+            f"fix: use the {entry.title} file ({entry.filename})"
+        )
+    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+        gdf = gdf.to_crs("EPSG:4326")
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    gdf = gdf.rename(columns={entry.name_field: "district"})
+    gdf["district"] = gdf["district"].astype(str)
+    provinces = entry.province_of()
+    gdf["province"] = gdf["district"].map(provinces).astype(object)
+    gdf["geometry"] = shapely.make_valid(gdf.geometry.values)
+    return gpd.GeoDataFrame(gdf[["district", "province", "geometry"]], crs="EPSG:4326")
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str, mtime: float, key: str) -> Districts:
+    entry = dataset(key)
+    return Districts(read_layer(Path(path), entry), entry, Path(path))
+
+
+def load(
+    path: str | os.PathLike[str] | None = None,
+    key: str = DEFAULT_DATASET,
+    download: bool = True,
+    progress: bool = True,
+) -> Districts:
+    """Resolve and read the boundary layer; repeated calls reuse the loaded layer."""
+    entry = dataset(key)
+    p = resolve(path, entry, download=download, progress=progress)
+    return _load_cached(str(p.resolve()), p.stat().st_mtime, key)
