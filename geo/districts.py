@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import geopandas as gpd
 import numpy as np
@@ -114,6 +115,7 @@ def fetch(entry: Dataset | None = None, progress: bool = True) -> Path:
     import pooch
 
     entry = entry or dataset()
+    pooch.get_logger().setLevel("WARNING")  # our own message says what failed and the fix
     try:
         path = pooch.retrieve(
             url=entry.url,
@@ -125,8 +127,9 @@ def fetch(entry: Dataset | None = None, progress: bool = True) -> Path:
     except ValueError as e:  # hash mismatch
         raise DistrictsNotFound(_fix_message(entry, f"download failed its checksum: {e}")) from None
     except Exception as e:  # network or HTTP errors
+        host = urlsplit(entry.url).netloc or entry.url
         raise DistrictsNotFound(
-            _fix_message(entry, f"download failed: {type(e).__name__}: {e}".splitlines()[0])
+            _fix_message(entry, f"download from {host} failed: {type(e).__name__}")
         ) from None
     return Path(path)
 
