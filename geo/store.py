@@ -1,0 +1,813 @@
+"""GeoPackage store: stories and incidents in one file that QGIS opens, with safe saves.
+
+Why a GeoPackage: desk editors and the graphics desk both need the data — the app edits it,
+QGIS/GDAL read it as-is. Why write it with ``sqlite3`` rather than through GDAL: a save must
+be one transaction (all incidents of a story, its metadata and its revision number change
+together or not at all), and the revision check must happen inside that same transaction.
+
+The file is written directly per the OGC GeoPackage 1.4 encoding standard (no GDAL needed
+to create it): ``application_id`` 'GPKG', ``user_version`` 10400, the three required
+``gpkg_spatial_ref_sys`` rows plus EPSG:4326, ``gpkg_contents`` registering
+
+- ``stories``  (data_type ``attributes``): one row per story, its metadata and revision;
+- ``incidents`` (data_type ``features``, POINT, EPSG:4326): one row per incident, geometry
+  NULL when the reporting gives no location;
+- ``story_revisions`` (``attributes``): the last few saved versions of each story
+  (zlib-compressed story GeoJSON), so a conflict can say what the other editor changed;
+
+and ``gpkg_geometry_columns`` for ``incidents.geom``. Geometries are standard GeoPackage
+binary blobs (``GP`` header, little-endian, no envelope, srs_id 4326, then ISO WKB). No
+R-tree spatial index is created: it needs SQL functions plain sqlite3 lacks, and QGIS and
+GDAL read the layers fine without one (tests check with ``pyogrio``).
+
+Durability: the default rollback journal with ``synchronous=FULL``. A process killed in the
+middle of a save leaves a hot journal that SQLite rolls back on next open, so readers see
+the previous revision (tests kill a saving process with SIGKILL to prove it).
+
+Concurrency: ``save(story, base_revision)`` takes the write lock (``BEGIN IMMEDIATE``)
+before it reads the stored revision; if someone saved since ``base_revision`` it raises
+``ConflictError`` carrying who saved, when, and a per-incident summary of what changed.
+Overwriting is only ever explicit: save again with ``base_revision=err.current_revision``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import sqlite3
+import struct
+import zlib
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from geo.errors import SitmapError
+from geo.model import (
+    Incident,
+    Story,
+    StoryError,
+    describe,
+    dumps_story,
+    loads_story,
+    story_to_geojson,
+)
+
+DEFAULT_PATH = Path("data") / "sitmap.gpkg"
+ENV_VAR = "SITMAP_STORE"
+KEEP_REVISIONS = 20  # per story, for conflict summaries and undo by hand
+SRS_ID = 4326
+GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
+GPKG_USER_VERSION = 10400  # GeoPackage 1.4.0
+BUSY_TIMEOUT_MS = 10_000
+
+WGS84_WKT = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
+    'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
+    'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
+    'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]'
+)
+
+# Incident attributes stored as plain columns (QGIS shows them); lists go in JSON text columns.
+INCIDENT_TEXT = (
+    "place",
+    "district",
+    "province",
+    "district_match",
+    "geo_precision",
+    "date",
+    "date_end",
+    "date_precision",
+    "attack_type",
+    "infrastructure",
+    "summary",
+    "outcome",
+    "actor",
+    "status",
+    "notes",
+)
+INCIDENT_JSON = ("casualties", "sources", "evidence", "cues")
+STORY_TEXT = ("title", "summary", "country", "region", "updated")
+STORY_JSON = ("claims", "responsibility", "sources")
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
+  srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
+  organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
+CREATE TABLE IF NOT EXISTS gpkg_contents (
+  table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+  description TEXT DEFAULT '',
+  last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (
+  table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+  srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+  CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+  CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
+CREATE TABLE IF NOT EXISTS stories (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  story_id TEXT NOT NULL UNIQUE, title TEXT NOT NULL, summary TEXT, country TEXT, region TEXT,
+  period_start DATE, period_end DATE, updated DATETIME,
+  claims TEXT, responsibility TEXT, sources TEXT,
+  incident_count INTEGER NOT NULL, located_count INTEGER NOT NULL,
+  revision INTEGER NOT NULL, saved_at DATETIME NOT NULL, saved_by TEXT);
+CREATE TABLE IF NOT EXISTS incidents (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom POINT,
+  story_id TEXT NOT NULL, incident_id TEXT NOT NULL, seq INTEGER NOT NULL,
+  {", ".join(f"{c} {'DATE' if c in ('date', 'date_end') else 'TEXT'}" for c in INCIDENT_TEXT)},
+  {", ".join(f"{c} TEXT" for c in INCIDENT_JSON)},
+  UNIQUE (story_id, incident_id));
+CREATE INDEX IF NOT EXISTS incidents_story ON incidents (story_id, seq);
+CREATE TABLE IF NOT EXISTS story_revisions (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  story_id TEXT NOT NULL, revision INTEGER NOT NULL, saved_at DATETIME NOT NULL, saved_by TEXT,
+  incident_count INTEGER NOT NULL, geojson_zlib BLOB NOT NULL,
+  UNIQUE (story_id, revision));
+"""
+
+CONTENTS = (
+    ("stories", "attributes", "sitmap stories", "Story metadata, revision and last save", None),
+    ("incidents", "features", "sitmap incidents", "Attack sites (NULL geometry = unlocated)", 4326),
+    ("story_revisions", "attributes", "sitmap story revisions", "Recent saved versions", None),
+)
+
+
+# --- errors and results ---------------------------------------------------------------------
+
+
+class StoreError(SitmapError):
+    """The store file is missing, unreadable or not a GeoPackage; or a story is not in it."""
+
+
+@dataclass(frozen=True)
+class IncidentChange:
+    id: str
+    kind: str  # "added" | "removed" | "changed"
+    fields: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        if self.kind == "changed":
+            return f"'{self.id}' changed ({', '.join(self.fields)})"
+        return f"'{self.id}' {self.kind}"
+
+
+@dataclass(frozen=True)
+class StoryDiff:
+    """What differs between two versions of a story: metadata fields and incidents."""
+
+    story_fields: tuple[str, ...] = ()
+    incidents: tuple[IncidentChange, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.story_fields and not self.incidents
+
+    def by_kind(self, kind: str) -> list[IncidentChange]:
+        return [c for c in self.incidents if c.kind == kind]
+
+    def summary(self, limit: int = 5) -> str:
+        """One line, e.g. "story: title; incidents: 1 changed ('a': place), 1 added ('b')"."""
+        if self.empty:
+            return "no differences"
+        parts = []
+        if self.story_fields:
+            parts.append(f"story: {', '.join(self.story_fields)}")
+        counts = []
+        for kind in ("changed", "added", "removed"):
+            items = self.by_kind(kind)
+            if not items:
+                continue
+            shown = "; ".join(
+                f"'{c.id}': {', '.join(c.fields)}" if kind == "changed" else f"'{c.id}'"
+                for c in items[:limit]
+            )
+            more = f"; +{len(items) - limit} more" if len(items) > limit else ""
+            counts.append(f"{len(items)} {kind} ({shown}{more})")
+        if counts:
+            parts.append("incidents: " + ", ".join(counts))
+        return "; ".join(parts)
+
+
+class ConflictError(SitmapError):
+    """Someone saved (or deleted/created) this story since the caller loaded it.
+
+    Carries the stored side: ``current_revision`` (None if the story was deleted),
+    ``saved_by``/``saved_at``, ``theirs`` (the stored Story) and ``changes`` — what the other
+    editor changed since ``base_revision`` when that version is still in the history, else the
+    difference between the caller's story and the stored one (``compared_to`` says which).
+    """
+
+    def __init__(
+        self,
+        story_id: str,
+        base_revision: int | None,
+        current_revision: int | None,
+        saved_by: str | None = None,
+        saved_at: str | None = None,
+        changes: StoryDiff | None = None,
+        compared_to: str = "base",
+        theirs: Story | None = None,
+    ) -> None:
+        self.story_id = story_id
+        self.base_revision = base_revision
+        self.current_revision = current_revision
+        self.saved_by = saved_by
+        self.saved_at = saved_at
+        self.changes = changes or StoryDiff()
+        self.compared_to = compared_to
+        self.theirs = theirs
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        sid = f"story '{self.story_id}'"
+        if self.current_revision is None:
+            return (
+                f"{sid} was deleted from the store after you loaded revision {self.base_revision}; "
+                "fix: import or save it as a new story"
+            )
+        who = f" by {self.saved_by}" if self.saved_by else ""
+        when = f" at {self.saved_at}" if self.saved_at else ""
+        if self.base_revision is None:
+            return (
+                f"{sid} already exists (revision {self.current_revision}, saved{who}{when}); "
+                "fix: choose another id, or replace it explicitly (--replace)"
+            )
+        what = self.changes.summary()
+        lead = "their changes" if self.compared_to == "base" else "stored version differs"
+        return (
+            f"{sid} was saved{who}{when} as revision {self.current_revision} after you loaded "
+            f"revision {self.base_revision} — {lead}: {what}; "
+            "fix: reload to see their version, or keep yours to save over it"
+        )
+
+
+@dataclass(frozen=True)
+class StoryInfo:
+    """One line of the story list."""
+
+    id: str
+    title: str
+    period_start: str | None
+    period_end: str | None
+    incident_count: int
+    located_count: int
+    revision: int
+    saved_at: str
+    saved_by: str | None
+
+    @property
+    def period(self) -> str:
+        if not self.period_start:
+            return ""
+        if self.period_end and self.period_end != self.period_start:
+            return f"{self.period_start} – {self.period_end}"
+        return self.period_start
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A story as stored, with the revision a later save must name as its base."""
+
+    story: Story
+    revision: int
+    saved_at: str
+    saved_by: str | None
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    revision: int
+    saved_at: str
+    saved_by: str | None
+    incident_count: int
+
+
+@dataclass
+class ImportReport:
+    story_id: str
+    revision: int
+    incidents: int
+    replaced: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+# --- geometry blobs -------------------------------------------------------------------------
+
+_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+
+def point_blob(lon: float, lat: float, srs_id: int = SRS_ID) -> bytes:
+    """GeoPackage binary: 'GP', version 0, flags (little-endian, no envelope), srs_id, WKB."""
+    return b"GP\x00\x01" + struct.pack("<i", srs_id) + struct.pack("<BIdd", 1, 1, lon, lat)
+
+
+def parse_point(blob: bytes | None) -> tuple[float | None, float | None]:
+    """Read a GeoPackage point blob (any byte order, envelope or not; Z/M ignored)."""
+    if blob is None:
+        return None, None
+    if len(blob) < 8 or blob[:2] != b"GP":
+        raise StoreError("incidents.geom: not a GeoPackage geometry blob")
+    flags = blob[3]
+    if flags & 0x10:  # empty geometry
+        return None, None
+    env = _ENVELOPE_BYTES.get((flags >> 1) & 0x07)
+    if env is None:
+        raise StoreError("incidents.geom: invalid envelope flag")
+    wkb = blob[8 + env :]
+    order = "<" if wkb[0] == 1 else ">"
+    (gtype,) = struct.unpack(order + "I", wkb[1:5])
+    if gtype % 1000 != 1 and gtype & 0xFFFF != 1:
+        raise StoreError(f"incidents.geom: expected a Point, got WKB type {gtype}")
+    lon, lat = struct.unpack(order + "dd", wkb[5:21])
+    if lon != lon or lat != lat:  # NaN coordinates = empty point
+        return None, None
+    return lon, lat
+
+
+def _st(fn: Any) -> Any:
+    def wrapped(blob: bytes | None) -> Any:
+        try:
+            return fn(*parse_point(blob))
+        except (StoreError, struct.error, IndexError):
+            return None
+
+    return wrapped
+
+
+def _register_st_functions(con: sqlite3.Connection) -> None:
+    """The SQL functions GDAL's R-tree triggers call: if QGIS adds a spatial index to the
+    file, our plain-sqlite3 writes keep working (and keep that index up to date)."""
+    funcs = {
+        "ST_IsEmpty": lambda x, y: 1 if x is None else 0,
+        "ST_MinX": lambda x, y: x,
+        "ST_MaxX": lambda x, y: x,
+        "ST_MinY": lambda x, y: y,
+        "ST_MaxY": lambda x, y: y,
+    }
+    for name, fn in funcs.items():
+        con.create_function(name, 1, _st(fn), deterministic=True)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """Explicit path, else $SITMAP_STORE, else data/sitmap.gpkg (relative to the cwd)."""
+    if path:
+        return Path(path)
+    env = os.environ.get(ENV_VAR)
+    return Path(env) if env else DEFAULT_PATH
+
+
+def default_editor() -> str:
+    name = os.environ.get("SITMAP_EDITOR")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # no user database entry (containers)
+        return "unknown"
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _json(value: Any) -> str | None:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")) if value else None
+
+
+def diff_stories(old: Story, new: Story) -> StoryDiff:
+    """Metadata fields and incidents (by id) that differ from ``old`` to ``new``."""
+    od = old.model_dump(mode="json", exclude={"incidents"})
+    nd = new.model_dump(mode="json", exclude={"incidents"})
+    story_fields = tuple(k for k in nd if od.get(k) != nd.get(k))
+    before = {i.id: i.model_dump(mode="json") for i in old.incidents}
+    after = {i.id: i.model_dump(mode="json") for i in new.incidents}
+    changes: list[IncidentChange] = []
+    for iid, data in after.items():
+        prev = before.get(iid)
+        if prev is None:
+            changes.append(IncidentChange(iid, "added"))
+        elif prev != data:
+            fields = tuple(k for k in data if prev.get(k) != data.get(k))
+            changes.append(IncidentChange(iid, "changed", fields))
+    changes.extend(IncidentChange(iid, "removed") for iid in before if iid not in after)
+    return StoryDiff(story_fields, tuple(changes))
+
+
+# --- the store ------------------------------------------------------------------------------
+
+
+class Store:
+    """A GeoPackage file of stories. Each call opens its own connection (thread-safe use)."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = True):
+        self.path = resolve_path(path)
+        if self.path.is_dir():
+            raise StoreError(f"store: {self.path} is a folder; fix: give a .gpkg file path")
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            if not create:
+                raise StoreError(
+                    f"store: no store at {self.path}; fix: import a story first "
+                    f"(sitmap import STORY), or point --store / ${ENV_VAR} at the right file"
+                )
+            self._create()
+        else:
+            self._check()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    # connections ------------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except sqlite3.Error as e:
+            raise StoreError(f"store: cannot open {self.path} ({e}); fix: check the path") from None
+        con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        con.execute("PRAGMA synchronous = FULL")
+        _register_st_functions(con)
+        return con
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot across several SELECTs (a deferred read transaction)."""
+        with closing(self._connect()) as con:
+            try:
+                con.execute("BEGIN")
+                yield con
+                con.execute("COMMIT")
+            except sqlite3.DatabaseError as e:
+                raise StoreError(f"store: cannot read {self.path} ({e})") from None
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taking the lock up front so check-then-write is atomic."""
+        with closing(self._connect()) as con:
+            try:
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                raise StoreError(
+                    f"store: {self.path} is busy ({e}); fix: try the save again in a moment"
+                ) from None
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    def _create(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as con:
+            con.execute(f"PRAGMA application_id = {GPKG_APPLICATION_ID}")
+            con.execute(f"PRAGMA user_version = {GPKG_USER_VERSION}")
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                self._ensure_schema(con)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    @staticmethod
+    def _ensure_schema(con: sqlite3.Connection) -> None:
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                con.execute(statement)
+        con.executemany(
+            "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?,?,?,?,?,?)",
+            [
+                ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian"),
+                ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic"),
+                ("WGS 84 geodetic", SRS_ID, "EPSG", 4326, WGS84_WKT, "longitude/latitude WGS 84"),
+            ],
+        )
+        for table, kind, ident, desc, srs in CONTENTS:
+            con.execute(
+                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+                "description, last_change, srs_id) VALUES (?,?,?,?,?,?)",
+                (table, kind, ident, desc, now_iso(), srs),
+            )
+        con.execute(
+            "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('incidents','geom','POINT',?,0,0)",
+            (SRS_ID,),
+        )
+
+    def _check(self) -> None:
+        try:
+            with open(self.path, "rb") as fh:
+                head = fh.read(16)
+        except OSError as e:
+            raise StoreError(f"store: cannot read {self.path} ({e.strerror})") from None
+        if head != b"SQLite format 3\x00":
+            raise StoreError(
+                f"store: {self.path} is not a GeoPackage; fix: point --store / ${ENV_VAR} at a "
+                ".gpkg file made by sitmap, or at a new path"
+            )
+        with closing(self._connect()) as con:
+            try:
+                have = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+            except sqlite3.DatabaseError as e:
+                raise StoreError(f"store: {self.path} is unreadable ({e})") from None
+            if not {"stories", "incidents", "story_revisions", "gpkg_contents"} <= have:
+                (app_id,) = con.execute("PRAGMA application_id").fetchone()
+                if app_id not in (0, GPKG_APPLICATION_ID):
+                    raise StoreError(f"store: {self.path} is not a GeoPackage")
+                con.execute(f"PRAGMA application_id = {GPKG_APPLICATION_ID}")
+                if app_id == 0:
+                    con.execute(f"PRAGMA user_version = {GPKG_USER_VERSION}")
+                con.execute("BEGIN IMMEDIATE")
+                try:
+                    self._ensure_schema(con)
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+
+    # reading ----------------------------------------------------------------------------------
+
+    def list(self) -> list[StoryInfo]:
+        """All stories, most recently saved first."""
+        with self._read() as con:
+            rows = con.execute(
+                "SELECT story_id, title, period_start, period_end, incident_count, located_count, "
+                "revision, saved_at, saved_by FROM stories ORDER BY saved_at DESC, story_id"
+            ).fetchall()
+        return [StoryInfo(*r) for r in rows]
+
+    def ids(self) -> list[str]:
+        return [s.id for s in self.list()]
+
+    def revision(self, story_id: str) -> int | None:
+        with self._read() as con:
+            row = con.execute(
+                "SELECT revision FROM stories WHERE story_id = ?", (story_id,)
+            ).fetchone()
+        return row[0] if row else None
+
+    def load(self, story_id: str) -> Loaded:
+        """The stored story and its revision (read in one snapshot)."""
+        with self._read() as con:
+            loaded = self._load(con, story_id)
+        if loaded is None:
+            known = ", ".join(self.ids()[:10]) or "none yet"
+            raise StoreError(
+                f"story '{story_id}' is not in the store {self.path}; fix: use one of: {known}"
+            )
+        return loaded
+
+    def _load(self, con: sqlite3.Connection, story_id: str) -> Loaded | None:
+        con.row_factory = sqlite3.Row
+        try:
+            row = con.execute("SELECT * FROM stories WHERE story_id = ?", (story_id,)).fetchone()
+            if row is None:
+                return None
+            rows = con.execute(
+                "SELECT * FROM incidents WHERE story_id = ? ORDER BY seq, fid", (story_id,)
+            ).fetchall()
+        finally:
+            con.row_factory = None
+        incidents = [self._incident(r) for r in rows]
+        meta: dict[str, Any] = {"id": row["story_id"]}
+        for col in STORY_TEXT:
+            if row[col] is not None:
+                meta[col] = row[col]
+        for col in STORY_JSON:
+            if row[col]:
+                meta[col] = json.loads(row[col])
+        if row["period_start"]:
+            meta["period"] = {"start": row["period_start"], "end": row["period_end"]}
+        try:
+            story = Story.model_validate({**meta, "incidents": incidents})
+        except ValidationError as e:
+            raise StoreError(describe(e, f"store: story '{story_id}'")) from None
+        return Loaded(story, row["revision"], row["saved_at"], row["saved_by"])
+
+    @staticmethod
+    def _incident(row: sqlite3.Row) -> Incident:
+        lon, lat = parse_point(row["geom"])
+        data: dict[str, Any] = {"id": row["incident_id"], "lon": lon, "lat": lat}
+        for col in INCIDENT_TEXT:
+            value = row[col]
+            if value is None:
+                continue
+            if col == "infrastructure":
+                value = [v for v in value.split(",") if v]
+            data[col] = value
+        for col in INCIDENT_JSON:
+            if row[col]:
+                data[col] = json.loads(row[col])
+        try:
+            return Incident.model_validate(data)
+        except ValidationError as e:
+            raise StoreError(
+                describe(e, f"store: story '{row['story_id']}', incident '{row['incident_id']}'")
+            ) from None
+
+    def history(self, story_id: str) -> list[RevisionInfo]:
+        with self._read() as con:
+            rows = con.execute(
+                "SELECT revision, saved_at, saved_by, incident_count FROM story_revisions "
+                "WHERE story_id = ? ORDER BY revision DESC",
+                (story_id,),
+            ).fetchall()
+        return [RevisionInfo(*r) for r in rows]
+
+    def load_revision(self, story_id: str, revision: int) -> Story | None:
+        """An earlier saved version, if it is still kept (the last KEEP_REVISIONS are)."""
+        with self._read() as con:
+            return self._snapshot(con, story_id, revision)
+
+    @staticmethod
+    def _snapshot(con: sqlite3.Connection, story_id: str, revision: int | None) -> Story | None:
+        if revision is None:
+            return None
+        row = con.execute(
+            "SELECT geojson_zlib FROM story_revisions WHERE story_id = ? AND revision = ?",
+            (story_id, revision),
+        ).fetchone()
+        return loads_story(zlib.decompress(row[0]), name="revision") if row else None
+
+    # writing ----------------------------------------------------------------------------------
+
+    def save(self, story: Story, base_revision: int | None, *, editor: str | None = None) -> int:
+        """Write the whole story as one transaction; return its new revision.
+
+        ``base_revision`` is the revision the caller loaded (None for a new story). If the
+        stored revision differs, nothing is written and ConflictError says what changed.
+        """
+        try:  # re-validate: a model built with model_construct() must not bypass the checks
+            story = Story.model_validate(story.model_dump())
+        except ValidationError as e:
+            raise StoryError(describe(e, f"story '{story.id}'")) from None
+        editor = (editor or default_editor()).strip()[:200] or "unknown"
+        incident_rows = [
+            self._incident_row(story.id, n, inc) for n, inc in enumerate(story.incidents)
+        ]
+        story_row = self._story_row(story)
+        snapshot = zlib.compress(_json(story_to_geojson(story)).encode("utf-8"), 6)  # type: ignore[union-attr]
+        with self._write() as con:
+            row = con.execute(
+                "SELECT revision, saved_at, saved_by FROM stories WHERE story_id = ?", (story.id,)
+            ).fetchone()
+            current = row[0] if row else None
+            if current != base_revision:
+                raise self._conflict(con, story, base_revision, row)
+            revision = (current or 0) + 1
+            stamp = now_iso()
+            cols = list(story_row)
+            values = [story_row[c] for c in cols] + [revision, stamp, editor]
+            cols += ["revision", "saved_at", "saved_by"]
+            if current is None:
+                con.execute(
+                    f"INSERT INTO stories ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                    values,
+                )
+            else:
+                con.execute(
+                    f"UPDATE stories SET {', '.join(f'{c} = ?' for c in cols)} WHERE story_id = ?",
+                    [*values, story.id],
+                )
+            con.execute("DELETE FROM incidents WHERE story_id = ?", (story.id,))
+            if incident_rows:
+                icols = list(incident_rows[0])
+                con.executemany(
+                    f"INSERT INTO incidents ({', '.join(icols)}) "
+                    f"VALUES ({', '.join('?' * len(icols))})",
+                    [tuple(r.values()) for r in incident_rows],
+                )
+            con.execute(
+                "INSERT INTO story_revisions (story_id, revision, saved_at, saved_by, "
+                "incident_count, geojson_zlib) VALUES (?,?,?,?,?,?)",
+                (story.id, revision, stamp, editor, len(story.incidents), snapshot),
+            )
+            con.execute(
+                "DELETE FROM story_revisions WHERE story_id = ? AND revision <= ?",
+                (story.id, revision - KEEP_REVISIONS),
+            )
+            self._touch(con, stamp)
+        return revision
+
+    def delete(self, story_id: str, base_revision: int) -> None:
+        """Remove a story, its incidents and history — refused if it changed since loaded."""
+        with self._write() as con:
+            row = con.execute(
+                "SELECT revision, saved_at, saved_by FROM stories WHERE story_id = ?", (story_id,)
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"story '{story_id}' is not in the store {self.path}")
+            if row[0] != base_revision:
+                theirs = self._load(con, story_id)
+                raise ConflictError(
+                    story_id,
+                    base_revision,
+                    row[0],
+                    row[2],
+                    row[1],
+                    compared_to="base",
+                    theirs=theirs.story if theirs else None,
+                )
+            for table in ("stories", "incidents", "story_revisions"):
+                con.execute(f"DELETE FROM {table} WHERE story_id = ?", (story_id,))
+            self._touch(con, now_iso())
+
+    def import_story(
+        self, story: Story, *, replace: bool = False, editor: str | None = None
+    ) -> ImportReport:
+        """Save a validated story as new (or, with ``replace``, over the stored one) in one go.
+
+        Callers parse the file first (``load_story``/``loads_story`` validate every incident),
+        so a bad file raises before anything is written: nothing is ever half-imported.
+        """
+        current = self.revision(story.id)
+        if current is not None and not replace:
+            raise StoryError(
+                f"story '{story.id}' is already in the store (revision {current}); fix: give the "
+                "file a new story id, or replace the stored story explicitly (--replace)"
+            )
+        revision = self.save(story, current, editor=editor)
+        return ImportReport(story.id, revision, len(story.incidents), replaced=current is not None)
+
+    def export_geojson(self, story_id: str) -> str:
+        return dumps_story(self.load(story_id).story)
+
+    # rows -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _story_row(story: Story) -> dict[str, Any]:
+        data = story.model_dump(mode="json", exclude={"incidents", "id"})
+        row: dict[str, Any] = {"story_id": story.id}
+        for col in STORY_TEXT:
+            row[col] = data.get(col)
+        for col in STORY_JSON:
+            row[col] = _json(data.get(col))
+        period = data.get("period") or {}
+        row["period_start"] = period.get("start")
+        row["period_end"] = period.get("end")
+        row["incident_count"] = len(story.incidents)
+        row["located_count"] = len(story.located)
+        return row
+
+    @staticmethod
+    def _incident_row(story_id: str, seq: int, inc: Incident) -> dict[str, Any]:
+        data = inc.model_dump(mode="json")
+        row: dict[str, Any] = {
+            "geom": point_blob(inc.lon, inc.lat) if inc.located else None,  # type: ignore[arg-type]
+            "story_id": story_id,
+            "incident_id": inc.id,
+            "seq": seq,
+        }
+        for col in INCIDENT_TEXT:
+            value = data.get(col)
+            if col == "infrastructure":
+                value = ",".join(value) if value else None
+            row[col] = value
+        for col in INCIDENT_JSON:
+            row[col] = _json(data.get(col))
+        return row
+
+    def _conflict(
+        self,
+        con: sqlite3.Connection,
+        mine: Story,
+        base_revision: int | None,
+        row: tuple[Any, ...] | None,
+    ) -> ConflictError:
+        if row is None:
+            return ConflictError(mine.id, base_revision, None)
+        current, saved_at, saved_by = row
+        loaded = self._load(con, mine.id)
+        theirs = loaded.story if loaded else None
+        base = self._snapshot(con, mine.id, base_revision)
+        if base is not None and theirs is not None:
+            changes, compared = diff_stories(base, theirs), "base"
+        elif theirs is not None:
+            changes, compared = diff_stories(mine, theirs), "yours"
+        else:
+            changes, compared = StoryDiff(), "base"
+        return ConflictError(
+            mine.id, base_revision, current, saved_by, saved_at, changes, compared, theirs
+        )
+
+    @staticmethod
+    def _touch(con: sqlite3.Connection, stamp: str) -> None:
+        con.execute(
+            "UPDATE gpkg_contents SET last_change = ? WHERE table_name IN "
+            "('stories', 'incidents', 'story_revisions')",
+            (stamp,),
+        )
+
+
+def open_store(path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
+    return Store(path, create=create)

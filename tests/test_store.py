@@ -1,0 +1,366 @@
+"""GeoPackage store: a real .gpkg file that GDAL reads, revisions, conflicts, crash safety."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pyogrio
+import pytest
+
+from geo.model import Incident, Story, StoryError, story_to_geojson
+from geo.store import (
+    KEEP_REVISIONS,
+    ConflictError,
+    Store,
+    StoreError,
+    diff_stories,
+    parse_point,
+    point_blob,
+    resolve_path,
+)
+from tests.conftest import ROOT
+
+SEED_ID = "balochistan-2026-02-01"
+
+
+@pytest.fixture()
+def store(tmp_path, seed_story) -> Store:
+    s = Store(tmp_path / "sitmap.gpkg")
+    s.import_story(seed_story, editor="seed")
+    return s
+
+
+def big_story(seed: Story, n: int, label: str = "rev 0") -> Story:
+    incidents = [
+        seed.incidents[k % len(seed.incidents)].model_copy(update={"id": f"i{k}", "summary": label})
+        for k in range(n)
+    ]
+    return Story.model_validate(
+        {**seed.model_dump(exclude={"incidents"}), "title": label, "incidents": incidents}
+    )
+
+
+# --- a real GeoPackage ---------------------------------------------------------------------
+
+
+def test_store_is_a_geopackage_gdal_reads(store):
+    layers = {name: kind for name, kind in pyogrio.list_layers(store.path)}
+    assert layers["incidents"] == "Point"
+    assert layers["stories"] is None  # attributes table
+    info = pyogrio.read_info(store.path, layer="incidents", force_total_bounds=True)
+    assert info["driver"] == "GPKG"
+    assert info["crs"] == "EPSG:4326"
+    assert info["features"] == 8
+    west, south, east, north = info["total_bounds"]
+    assert 62 < west < east < 68 and 25 < south < north < 31
+    sites = pyogrio.read_dataframe(store.path, layer="incidents")
+    by_id = sites.set_index("incident_id")
+    quetta = by_id.loc["quetta-police-vehicle"]
+    assert (round(quetta.geometry.x, 5), round(quetta.geometry.y, 5)) == (67.00141, 30.18414)
+    assert quetta["district"] == "Quetta" and quetta["attack_type"] == "grenade"
+    assert sites.geometry.isna().sum() == 2  # the unlocated incidents keep NULL geometry
+    meta = pyogrio.read_dataframe(store.path, layer="stories", read_geometry=False)
+    assert list(meta["story_id"]) == [SEED_ID] and list(meta["revision"]) == [1]
+
+    with sqlite3.connect(store.path) as con:
+        assert con.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 10400
+        kinds = dict(con.execute("SELECT table_name, data_type FROM gpkg_contents"))
+        assert kinds == {
+            "stories": "attributes",
+            "incidents": "features",
+            "story_revisions": "attributes",
+        }
+        assert con.execute("SELECT count(*) FROM gpkg_spatial_ref_sys").fetchone()[0] == 3
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_point_blobs_follow_the_geopackage_encoding():
+    blob = point_blob(66.8455, 29.7997)
+    assert blob[:2] == b"GP" and blob[2] == 0 and blob[3] == 1  # v0, little-endian, no envelope
+    assert int.from_bytes(blob[4:8], "little") == 4326
+    assert parse_point(blob) == (66.8455, 29.7997)
+    assert parse_point(None) == (None, None)
+    # a big-endian blob with an xy envelope, as another writer might produce
+    import struct
+
+    other = (
+        b"GP\x00\x02"
+        + struct.pack(">i", 4326)
+        + struct.pack(">dddd", 1, 2, 3, 4)
+        + struct.pack(">BIdd", 0, 1, 67.0, 30.2)
+    )
+    assert parse_point(other) == (67.0, 30.2)
+
+
+def test_st_functions_for_gdal_rtree_triggers_are_available(store):
+    con = store._connect()
+    try:
+        row = con.execute(
+            "SELECT ST_MinX(geom), ST_MaxY(geom), ST_IsEmpty(geom) FROM incidents "
+            "WHERE incident_id = 'mastung-prison'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert row[0] == pytest.approx(66.8455, abs=1e-3) and row[2] == 0
+
+
+# --- round trip, list, history --------------------------------------------------------------
+
+
+def test_seed_round_trips_exactly(store, seed_story):
+    loaded = store.load(SEED_ID)
+    assert loaded.revision == 1 and loaded.saved_by == "seed"
+    assert story_to_geojson(loaded.story) == story_to_geojson(seed_story)
+    assert [i.id for i in loaded.story.incidents] == [i.id for i in seed_story.incidents]
+
+
+def test_story_list_shows_title_period_counts_and_last_edit(store):
+    [info] = store.list()
+    assert info.id == SEED_ID
+    assert info.title == "Coordinated attacks across Balochistan"
+    assert info.period == "2026-01-31 – 2026-02-01"
+    assert (info.incident_count, info.located_count, info.revision) == (8, 6, 1)
+    assert info.saved_at.endswith("Z") and info.saved_by == "seed"
+
+
+def test_save_bumps_revision_and_keeps_recent_history(store):
+    loaded = store.load(SEED_ID)
+    story, rev = loaded.story, loaded.revision
+    for k in range(KEEP_REVISIONS + 3):
+        story.title = f"Title {k}"
+        rev = store.save(story, rev, editor="ed")
+    assert store.revision(SEED_ID) == rev == KEEP_REVISIONS + 4
+    hist = store.history(SEED_ID)
+    assert len(hist) == KEEP_REVISIONS and hist[0].revision == rev
+    assert store.load_revision(SEED_ID, rev - 1).title == f"Title {KEEP_REVISIONS + 1}"
+    assert store.load_revision(SEED_ID, 1) is None  # pruned
+
+
+def test_import_refuses_an_existing_id_unless_replace(store, seed_story):
+    with pytest.raises(StoryError, match="already in the store.*--replace"):
+        store.import_story(seed_story)
+    seed_story.title = "Replaced"
+    report = store.import_story(seed_story, replace=True)
+    assert report.replaced and report.revision == 2
+    assert store.load(SEED_ID).story.title == "Replaced"
+
+
+def test_invalid_story_is_never_saved(store):
+    loaded = store.load(SEED_ID)
+    bad = Story.model_construct(**{**dict(loaded.story), "title": ""})
+    with pytest.raises(StoryError, match="title"):
+        store.save(bad, loaded.revision)
+    assert store.load(SEED_ID).story.title == loaded.story.title
+    assert store.revision(SEED_ID) == 1
+
+
+def test_delete_removes_story_incidents_and_history(store):
+    store.delete(SEED_ID, 1)
+    assert store.list() == []
+    with sqlite3.connect(store.path) as con:
+        assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == 0
+    with pytest.raises(StoreError, match="not in the store"):
+        store.load(SEED_ID)
+
+
+# --- conflicts ------------------------------------------------------------------------------
+
+
+def test_stale_save_is_refused_with_what_they_changed(store):
+    mine = store.load(SEED_ID)
+    theirs = store.load(SEED_ID)
+    theirs.story.incidents[0].place = "Quetta cantonment"
+    theirs.story.incidents.append(
+        Incident(
+            id="new-one",
+            geo_precision="unlocated",
+            attack_type="other",
+            summary="Added by the other editor.",
+        )
+    )
+    store.save(theirs.story, theirs.revision, editor="amina")
+
+    mine.story.title = "My title"
+    with pytest.raises(ConflictError) as info:
+        store.save(mine.story, mine.revision, editor="bilal")
+    err = info.value
+    assert (err.base_revision, err.current_revision, err.saved_by) == (1, 2, "amina")
+    assert err.compared_to == "base"
+    assert [str(c) for c in err.changes.incidents] == [
+        "'quetta-police-vehicle' changed (place)",
+        "'new-one' added",
+    ]
+    assert err.theirs is not None and err.theirs.incidents[0].place == "Quetta cantonment"
+    msg = str(err)
+    assert "saved by amina" in msg and "revision 2" in msg and "reload" in msg and "\n" not in msg
+    # nothing of mine was written
+    stored = store.load(SEED_ID)
+    assert stored.revision == 2 and stored.story.title != "My title"
+    # keeping mine is an explicit second save naming their revision
+    assert store.save(mine.story, err.current_revision, editor="bilal") == 3
+    assert store.load(SEED_ID).story.title == "My title"
+
+
+def test_conflict_without_base_snapshot_compares_with_mine(store):
+    mine = store.load(SEED_ID)
+    with sqlite3.connect(store.path) as con:
+        con.execute("DELETE FROM story_revisions")
+    theirs = store.load(SEED_ID).story
+    theirs.summary = "Changed"
+    store.save(theirs, 1)
+    with pytest.raises(ConflictError) as info:
+        store.save(mine.story, 1)
+    assert info.value.compared_to == "yours"
+    assert info.value.changes.story_fields == ("summary",)
+
+
+def test_creating_an_existing_story_or_saving_a_deleted_one_conflicts(store, seed_story):
+    with pytest.raises(ConflictError, match="already exists"):
+        store.save(seed_story, None)
+    store.delete(SEED_ID, 1)
+    with pytest.raises(ConflictError, match="was deleted"):
+        store.save(seed_story, 1)
+
+
+def test_two_simultaneous_saves_from_one_base_one_wins_one_conflicts(store):
+    barrier = threading.Barrier(2)
+    results: dict[str, object] = {}
+
+    def editor(name: str) -> None:
+        loaded = store.load(SEED_ID)
+        loaded.story.summary = f"edited by {name}"
+        barrier.wait()
+        try:
+            results[name] = store.save(loaded.story, loaded.revision, editor=name)
+        except ConflictError as e:
+            results[name] = e
+
+    threads = [threading.Thread(target=editor, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wins = [n for n, r in results.items() if r == 2]
+    conflicts = [r for r in results.values() if isinstance(r, ConflictError)]
+    assert len(wins) == 1 and len(conflicts) == 1
+    assert store.load(SEED_ID).story.summary == f"edited by {wins[0]}"
+    assert conflicts[0].changes.story_fields == ("summary",)
+
+
+def test_diff_summary_is_one_readable_line(seed_story):
+    after = seed_story.model_copy(deep=True)
+    after.title = "New"
+    after.incidents = after.incidents[1:]
+    d = diff_stories(seed_story, after)
+    assert d.summary() == "story: title; incidents: 1 removed ('quetta-police-vehicle')"
+    assert diff_stories(seed_story, seed_story).summary() == "no differences"
+
+
+# --- bad store files ------------------------------------------------------------------------
+
+
+def test_not_a_geopackage_gives_one_line(tmp_path):
+    bad = tmp_path / "notes.gpkg"
+    bad.write_text("hello")
+    with pytest.raises(StoreError, match="not a GeoPackage"):
+        Store(bad)
+    with pytest.raises(StoreError, match="is a folder"):
+        Store(tmp_path)
+    with pytest.raises(StoreError, match="no store at"):
+        Store(tmp_path / "missing.gpkg", create=False)
+
+
+def test_store_path_resolution(monkeypatch, tmp_path):
+    monkeypatch.delenv("SITMAP_STORE", raising=False)
+    assert str(resolve_path()) == os.path.join("data", "sitmap.gpkg")
+    monkeypatch.setenv("SITMAP_STORE", str(tmp_path / "env.gpkg"))
+    assert resolve_path() == tmp_path / "env.gpkg"
+    assert resolve_path(tmp_path / "x.gpkg") == tmp_path / "x.gpkg"
+
+
+def test_large_story_saves_and_loads(tmp_path, seed_story):
+    s = Store(tmp_path / "big.gpkg")
+    story = big_story(seed_story, 10_000)
+    t0 = time.perf_counter()
+    rev = s.save(story, None)
+    loaded = s.load(story.id)
+    elapsed = time.perf_counter() - t0
+    assert rev == 1 and len(loaded.story.incidents) == 10_000
+    assert elapsed < 20  # ~1.5 s here; generous for a loaded CI box
+    assert pyogrio.read_info(s.path, layer="incidents")["features"] == 10_000
+
+
+# --- crash safety: SIGKILL in the middle of a save ------------------------------------------
+
+SAVE_LOOP = textwrap.dedent(
+    """
+    import sys
+    from geo.store import Store
+
+    store = Store(sys.argv[1])
+    loaded = store.load(sys.argv[2])
+    story, rev = loaded.story, loaded.revision
+    while True:
+        label = f"rev {rev + 1}"
+        story.title = label
+        for inc in story.incidents:
+            inc.summary = label
+        rev = store.save(story, rev, editor="loop")
+        print(rev, flush=True)
+    """
+)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_killed_mid_save_leaves_previous_state_readable(tmp_path, seed_story):
+    path = tmp_path / "crash.gpkg"
+    journal = tmp_path / "crash.gpkg-journal"
+    story = big_story(seed_story, 3000, "rev 1")
+    Store(path).save(story, None)
+    script = tmp_path / "save_loop.py"
+    script.write_text(SAVE_LOOP)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    killed_inside = 0
+    for _attempt in range(3):
+        proc = subprocess.Popen(
+            [sys.executable, str(script), str(path), story.id],
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        try:
+            done = [int(proc.stdout.readline())]  # at least one full save has finished
+            deadline = time.monotonic() + 60
+            while not journal.exists():  # a write transaction is under way right now
+                assert time.monotonic() < deadline, "the save loop never wrote"
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            done += [int(line) for line in proc.stdout.read().split()]
+        finally:
+            proc.kill()
+            proc.wait()
+            proc.stdout.close()
+        hot = journal.exists() and journal.stat().st_size > 0
+
+        s = Store(path)  # opening rolls back a hot journal
+        loaded = s.load(story.id)
+        assert loaded.revision >= done[-1]
+        assert loaded.story.title == f"rev {loaded.revision}"
+        assert {i.summary for i in loaded.story.incidents} == {f"rev {loaded.revision}"}
+        assert len(loaded.story.incidents) == 3000
+        with sqlite3.connect(path) as con:
+            assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert pyogrio.read_info(path, layer="incidents")["features"] == 3000
+        if hot:  # killed inside a transaction: exactly the last finished save is what remains
+            killed_inside += 1
+            assert loaded.revision == done[-1]
+    assert killed_inside >= 1, "no kill landed inside a write transaction"
