@@ -196,6 +196,110 @@ def districts_list(districts: DistrictsOption = None) -> None:
         typer.echo(f"{name}\t{prov or ''}")
 
 
+# --- store: import, export, stories ------------------------------------------------------
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="GeoPackage store; else $SITMAP_STORE, else data/sitmap.gpkg."),
+]
+
+
+@app.command("import")
+@handled
+def import_(
+    story: Annotated[Path, typer.Argument(help="Story GeoJSON file.")],
+    store: StoreOption = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Save over a stored story with the same id.")
+    ] = False,
+    editor: Annotated[str | None, typer.Option(help="Name recorded with the save.")] = None,
+) -> None:
+    """Add a story file to the store (validated whole first: nothing is half-imported)."""
+    from geo.model import load_story
+    from geo.store import Store
+
+    s = load_story(story)
+    report = Store(store).import_story(s, replace=replace, editor=editor)
+    verb = "replaced" if report.replaced else "imported"
+    typer.echo(
+        f"ok: {verb} '{report.story_id}' ({report.incidents} incidents) as revision "
+        f"{report.revision}"
+    )
+
+
+@app.command()
+@handled
+def export(
+    story_id: Annotated[str, typer.Argument(help="Story id (see `sitmap stories`).")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="geojson, csv, html or png.")
+    ] = "geojson",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output file (default: stdout; png: ID.png).")
+    ] = None,
+    store: StoreOption = None,
+    districts: DistrictsOption = None,
+) -> None:
+    """Write a stored story as GeoJSON, CSV (ACLED-like), the embed HTML or a PNG."""
+    from geo import publish
+    from geo.store import Store
+
+    key = publish.check_format(fmt)
+    loaded = Store(store, create=False).load(story_id)
+    layer = None
+    if key in ("html", "png"):
+        from geo import districts as dmod
+
+        layer = dmod.load(districts)
+    result = publish.render(loaded.story, key, districts=layer)
+    if out is None and key != "png":
+        sys.stdout.write(result.text)
+        sys.stdout.flush()
+        return
+    path = publish.write(result, out or Path(result.filename))
+    typer.echo(f"ok: wrote {path} ({len(result.data):,} bytes)")
+
+
+@app.command()
+@handled
+def stories(
+    store: StoreOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List stored stories: id, title, period, incidents, revision, last edit."""
+    from geo.store import Store, resolve_path
+
+    path = resolve_path(store)
+    rows = Store(path, create=False).list() if path.exists() else []
+    if as_json:
+        emit_json(
+            [
+                {
+                    "id": r.id,
+                    "title": r.title,
+                    "period": {"start": r.period_start, "end": r.period_end},
+                    "incidents": r.incident_count,
+                    "located": r.located_count,
+                    "revision": r.revision,
+                    "saved_at": r.saved_at,
+                    "saved_by": r.saved_by,
+                }
+                for r in rows
+            ]
+        )
+        return
+    if not rows:
+        typer.echo(f"no stories in {path}; add one with: sitmap import STORY")
+        return
+    typer.echo("id\ttitle\tperiod\tincidents\trevision\tlast edit")
+    for r in rows:
+        who = f" by {r.saved_by}" if r.saved_by else ""
+        typer.echo(
+            f"{r.id}\t{r.title}\t{r.period}\t{r.incident_count} ({r.located_count} located)\t"
+            f"{r.revision}\t{r.saved_at}{who}"
+        )
+
+
 def main() -> None:
     app()
 

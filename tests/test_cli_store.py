@@ -1,0 +1,101 @@
+"""`sitmap import`, `sitmap stories`, `sitmap export` on a real GeoPackage store."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from geo.cli import app
+from tests.conftest import SEED_STORY
+
+SEED_ID = "balochistan-2026-02-01"
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+@pytest.fixture()
+def gpkg(tmp_path):
+    path = tmp_path / "store.gpkg"
+    result = run("import", str(SEED_STORY), "--store", str(path), "--editor", "desk")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"ok: imported '{SEED_ID}' (8 incidents) as revision 1"
+    return path
+
+
+def test_stories_lists_id_title_period_counts_revision_last_edit(gpkg):
+    result = run("stories", "--store", str(gpkg))
+    assert result.exit_code == 0
+    header, row = result.output.strip().splitlines()
+    assert header.split("\t") == ["id", "title", "period", "incidents", "revision", "last edit"]
+    cells = row.split("\t")
+    assert cells[:5] == [
+        SEED_ID,
+        "Coordinated attacks across Balochistan",
+        "2026-01-31 – 2026-02-01",
+        "8 (6 located)",
+        "1",
+    ]
+    assert cells[5].endswith("Z by desk")
+
+    data = json.loads(run("stories", "--store", str(gpkg), "--json").output)
+    assert data[0]["id"] == SEED_ID and data[0]["incidents"] == 8 and data[0]["located"] == 6
+
+
+def test_store_from_environment_variable(gpkg):
+    result = run("stories", env={"SITMAP_STORE": str(gpkg)})
+    assert SEED_ID in result.output
+
+
+def test_stories_on_an_empty_store_says_how_to_add_one(tmp_path):
+    result = run("stories", "--store", str(tmp_path / "none.gpkg"))
+    assert result.exit_code == 0
+    assert "no stories" in result.output and "sitmap import" in result.output
+    assert not (tmp_path / "none.gpkg").exists()
+
+
+def test_import_twice_is_refused_then_replace_is_explicit(gpkg):
+    again = run("import", str(SEED_STORY), "--store", str(gpkg))
+    assert again.exit_code == 2
+    assert again.output.startswith("error: story 'balochistan-2026-02-01' is already in the store")
+    assert len(again.output.strip().splitlines()) == 1
+    replaced = run("import", str(SEED_STORY), "--store", str(gpkg), "--replace")
+    assert (
+        replaced.exit_code == 0
+        and "replaced" in replaced.output
+        and "revision 2" in replaced.output
+    )
+
+
+def test_bad_story_file_imports_nothing(tmp_path, seed_doc):
+    path = tmp_path / "store.gpkg"
+    seed_doc["features"][3]["properties"]["attack_type"] = "ambush"
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(json.dumps(seed_doc))
+    result = run("import", str(bad), "--store", str(path))
+    assert result.exit_code == 2
+    assert "incident 'dalbandin-government-office'" in result.output
+    assert "attack_type" in result.output
+    listing = run("stories", "--store", str(path))
+    assert "no stories" in listing.output
+
+
+def test_not_json_gives_one_line(tmp_path):
+    bad = tmp_path / "notes.geojson"
+    bad.write_text("this is not json")
+    result = run("import", str(bad), "--store", str(tmp_path / "s.gpkg"))
+    assert result.exit_code == 2
+    assert "not valid JSON" in result.output and "Traceback" not in result.output
+
+
+def test_export_unknown_story_format_or_store(gpkg, tmp_path):
+    missing = run("export", "nope", "--store", str(gpkg))
+    assert missing.exit_code == 2 and f"use one of: {SEED_ID}" in missing.output
+    fmt = run("export", SEED_ID, "--format", "pdf", "--store", str(gpkg))
+    assert fmt.exit_code == 2 and "geojson" in fmt.output
+    nostore = run("export", SEED_ID, "--store", str(tmp_path / "none.gpkg"))
+    assert nostore.exit_code == 2 and "no store at" in nostore.output
+    assert not (tmp_path / "none.gpkg").exists()
