@@ -1,0 +1,576 @@
+"""The map model: what the situation map draws, as one JSON payload.
+
+``map_data(story, districts)`` is the single source of truth for the page that both the
+article embed (``geo.embed.render_html``) and the desk app show: district polygons with
+incident counts, province outlines, incidents, legend entries, credit line, basemap.
+
+Why not folium's default asset pipeline: ``folium.Map.save()`` links about ten CDN assets
+(jQuery, Bootstrap, Font Awesome, awesome-markers, Leaflet) and ships the boundary GeoJSON
+raw (about 1 MB). The embed must work from disk with the network unplugged and stay small,
+so the page is a Jinja template (``geo/templates/map.html``, folium's Element/template
+split, without its CDN links) with a small custom renderer on Leaflet, fed by this payload.
+
+Compact encodings keep 50,000 incidents under a few MB:
+
+* polygons are rings of Google "encoded polyline" strings (1e-3° steps, delta-coded);
+* incidents are columns; repeated strings (places, districts, sources, dates, summaries)
+  are interned in one ``strings`` table and referenced by index (-1 = none);
+* infrastructure is a bit mask over ``legend.infra`` order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+from collections import Counter
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+import shapely
+
+from geo.model import CasualtyClaim, Incident, Story, iter_counts
+from geo.taxonomy import (
+    ATTACK_TYPES,
+    INFRASTRUCTURE,
+    KEY_INFRASTRUCTURE,
+    PRECISIONS,
+    AttackType,
+    DatePrecision,
+    GeoPrecision,
+    Infrastructure,
+)
+
+if TYPE_CHECKING:
+    from geo.districts import Districts
+
+#: Above this many located incidents the page draws dots on one canvas instead of one
+#: focusable SVG marker each (keyboard users then use the incident table).
+DENSE_THRESHOLD = 1000
+#: Rows of the HTML incident table (text alternative); more are left to the CSV export.
+TABLE_LIMIT = 500
+#: Place labels are drawn next to markers only for small maps, where they cannot pile up.
+LABEL_LIMIT = 12
+#: Polygon coordinate quantum (1e-3° ≈ 100 m, below the simplification tolerance).
+QUANTUM = 1000
+#: District shading: classes of incident counts (upper bounds; the last is open).
+COUNT_CLASSES = (1, 2, 4, 9)
+COUNT_COLORS = ("#fbfaf7", "#efe3cf", "#e1c9a5", "#cfa97a", "#b3865a")
+
+
+class Basemap(NamedTuple):
+    label: str
+    url: str
+    attribution: str
+    subdomains: str = "abc"
+    max_zoom: int = 18
+
+
+BASEMAPS: dict[str, Basemap | None] = {
+    "none": None,
+    "light": Basemap(
+        "Light (CARTO Positron)",
+        "https://{s}.basemaps.cartocdn.com/light_nolabels/{z}/{x}/{y}{r}.png",
+        "© OpenStreetMap contributors © CARTO",
+        "abcd",
+        19,
+    ),
+    "labels": Basemap(
+        "Light with labels (CARTO Positron)",
+        "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
+        "© OpenStreetMap contributors © CARTO",
+        "abcd",
+        19,
+    ),
+    "osm": Basemap(
+        "OpenStreetMap",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "© OpenStreetMap contributors",
+        "",
+        19,
+    ),
+}
+
+ATTACK_NOUNS: dict[AttackType, tuple[str, str]] = {
+    AttackType.suicide_bombing: ("suicide bombing", "suicide bombings"),
+    AttackType.bombing: ("bombing", "bombings"),
+    AttackType.grenade: ("grenade attack", "grenade attacks"),
+    AttackType.armed_assault: ("armed assault", "armed assaults"),
+    AttackType.abduction: ("abduction", "abductions"),
+    AttackType.sabotage: ("act of sabotage", "acts of sabotage"),
+    AttackType.other: ("other attack", "other attacks"),
+}
+
+COUNT_LABELS = {
+    "killed": "killed",
+    "militants_killed": "militants killed",
+    "security_killed": "security personnel killed",
+    "civilians_killed": "civilians killed",
+    "injured": "injured",
+}
+
+
+def get_basemap(name: str) -> Basemap | None:
+    """The named basemap, or a one-line error listing the choices."""
+    from geo.errors import SitmapError
+
+    key = (name or "none").strip().lower()
+    if key not in BASEMAPS:
+        raise SitmapError(
+            f"basemap: unknown '{name}'; fix: use one of {', '.join(BASEMAPS)} "
+            "(none draws the districts alone and needs no network)"
+        )
+    return BASEMAPS[key]
+
+
+# --- text helpers ----------------------------------------------------------------------------
+
+
+def _day(d: dt.date, year: bool = True) -> str:
+    return f"{d.day} {d.strftime('%b')}" + (f" {d.year}" if year else "")
+
+
+def date_label(inc: Incident) -> str:
+    """Reader-facing date that keeps the reported precision (a range stays a range)."""
+    if inc.date is None:
+        return "date not reported"
+    d, e = inc.date, inc.date_end
+    if inc.date_precision == DatePrecision.month:
+        return d.strftime("%B %Y")
+    if inc.date_precision == DatePrecision.week:
+        return f"week of {_day(d)}"
+    if e and e != d:
+        return f"{_day(d, year=d.year != e.year)}–{_day(e)}"
+    return _day(d)
+
+
+def period_label(story: Story) -> str:
+    if story.period is None:
+        return ""
+    s, e = story.period.start, story.period.end
+    if s == e:
+        return f"{s.day} {s.strftime('%B %Y')}"
+    if s.year == e.year:
+        return f"{s.day} {s.strftime('%B')}–{e.day} {e.strftime('%B %Y')}"
+    return f"{s.day} {s.strftime('%B %Y')}–{e.day} {e.strftime('%B %Y')}"
+
+
+def as_of_label(story: Story) -> str:
+    if story.updated is None:
+        return ""
+    t = story.updated
+    if t.tzinfo is not None:
+        t = t.astimezone(dt.UTC)
+    return f"{t.day} {t.strftime('%B %Y, %H:%M')} UTC"
+
+
+def claim_figures(claim: CasualtyClaim) -> list[str]:
+    """'145 militants killed', … exactly as reported; never summed with another claim."""
+    return [f"{value:,} {COUNT_LABELS[field]}" for field, value in iter_counts(claim)]
+
+
+def claim_by(claim: CasualtyClaim) -> str:
+    return f"{claim.attributed_to}, via {claim.source}" if claim.attributed_to else claim.source
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def primary_infrastructure(inc: Incident) -> Infrastructure | None:
+    """The kind that sets the marker's shape/colour: prison, rail, highway first."""
+    for key in KEY_INFRASTRUCTURE:
+        if key in inc.infrastructure:
+            return key
+    return inc.infrastructure[0] if inc.infrastructure else None
+
+
+# --- district geometry ------------------------------------------------------------------------
+
+
+def encode_polyline(values: np.ndarray) -> str:
+    """Google's encoded-polyline scheme for a flat array of delta-coded ints (ASCII 63–126)."""
+    out: list[str] = []
+    for v in values.tolist():
+        v = ~(v << 1) if v < 0 else v << 1
+        while v >= 0x20:
+            out.append(chr((0x20 | (v & 0x1F)) + 63))
+            v >>= 5
+        out.append(chr(v + 63))
+    return "".join(out)
+
+
+def encode_geometry(geom: Any, quantum: int = QUANTUM) -> list[list[str]]:
+    """(Multi)Polygon → polygons → rings, each ring an encoded polyline of lat/lon deltas."""
+    polys = list(getattr(geom, "geoms", [geom]))
+    out: list[list[str]] = []
+    for poly in polys:
+        if poly.is_empty or poly.geom_type != "Polygon":
+            continue
+        rings = []
+        for ring in (poly.exterior, *poly.interiors):
+            xy = np.round(np.asarray(ring.coords)[:-1, ::-1] * quantum).astype(np.int64)
+            if len(xy) < 3:
+                continue
+            rings.append(encode_polyline(np.diff(xy, axis=0, prepend=[[0, 0]]).ravel()))
+        if rings:
+            out.append(rings)
+    return out
+
+
+_LAYERS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def _encoded_layers(districts: Districts) -> dict[str, Any]:
+    """Simplified, encoded districts and province outlines (computed once per layer)."""
+    cached = _LAYERS.get(districts)
+    if cached is not None:
+        return cached
+    simple = districts.simplified(0.01, 3)
+    provinces = districts.provinces_layer(0.01, 3)
+    outlines = shapely.boundary(provinces.geometry.values)
+    b = simple.total_bounds
+    points = shapely.point_on_surface(provinces.geometry.values)
+    cached = {
+        "names": [str(n) for n in simple["district"]],
+        "provinces": [None if p is None or p != p else str(p) for p in simple["province"]],
+        "rings": [encode_geometry(g) for g in simple.geometry.values],
+        "outlines": [_encode_lines(g) for g in outlines],
+        "labels": [
+            [str(name), round(p.y, 2), round(p.x, 2)]
+            for name, p in zip(provinces["province"], points, strict=True)
+        ],
+        "bounds": [[round(b[1], 3), round(b[0], 3)], [round(b[3], 3), round(b[2], 3)]],
+    }
+    _LAYERS[districts] = cached
+    return cached
+
+
+def _encode_lines(geom: Any) -> list[str]:
+    lines = list(getattr(geom, "geoms", [geom]))
+    out = []
+    for line in lines:
+        xy = np.round(np.asarray(line.coords)[:, ::-1] * QUANTUM).astype(np.int64)
+        if len(xy) >= 2:
+            out.append(encode_polyline(np.diff(xy, axis=0, prepend=[[0, 0]]).ravel()))
+    return out
+
+
+def incident_districts(story: Story, districts: Districts | None) -> list[str | None]:
+    """District of each located incident: the story's own (if the layer knows it), else the
+    point's district. Editors' choices win over geometry."""
+    located = story.located
+    if districts is None:
+        return [i.district for i in located]
+    names: list[str | None] = []
+    todo: list[int] = []
+    seen: dict[str, str | None] = {}
+    for k, inc in enumerate(located):
+        name = None
+        if inc.district:
+            if inc.district not in seen:
+                seen[inc.district] = districts.find(inc.district)
+            name = seen[inc.district]
+        if name is None:
+            todo.append(k)
+        names.append(name)
+    if todo:
+        lon = np.array([located[k].lon for k in todo])
+        lat = np.array([located[k].lat for k in todo])
+        idx = districts.assign_index(lon, lat)[0]
+        all_names = districts.names
+        for k, i in zip(todo, idx.tolist(), strict=True):
+            names[k] = str(all_names[i]) if i >= 0 else None
+    return names
+
+
+def count_class(n: int) -> int:
+    if n <= 0:
+        return 0
+    for k, upper in enumerate(COUNT_CLASSES):
+        if n <= upper:
+            return k + 1
+    return len(COUNT_CLASSES)
+
+
+def _count_legend() -> list[dict[str, str]]:
+    out, lo = [], 1
+    for k, upper in enumerate(COUNT_CLASSES[:-1]):
+        label = str(lo) if lo == upper else f"{lo}–{upper}"
+        out.append({"label": label, "color": COUNT_COLORS[k + 1]})
+        lo = upper + 1
+    out.append({"label": f"{lo}+", "color": COUNT_COLORS[len(COUNT_CLASSES)]})
+    return out
+
+
+# --- the payload ------------------------------------------------------------------------------
+
+
+class _Strings:
+    """Interning table: each distinct string once; -1 means none."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def __call__(self, value: str | None) -> int:
+        if value is None or value == "":
+            return -1
+        i = self._index.get(value)
+        if i is None:
+            i = self._index[value] = len(self.items)
+            self.items.append(value)
+        return i
+
+
+def description(story: Story, district_names: list[str | None]) -> str:
+    """Generated text alternative, e.g. 'Map of 6 attack sites in 5 districts of …'."""
+    located, unlocated = story.located, story.unlocated
+    where = story.region or "Pakistan"
+    n_d = len({d for d in district_names if d})
+    parts = [f"Map of {_plural(len(located), 'attack site')}"]
+    if n_d:
+        parts.append(f" in {_plural(n_d, 'district')}")
+    parts.append(f" of {where}")
+    if story.period:
+        parts.append(f", {period_label(story)}")
+    text = "".join(parts)
+    kinds = Counter(i.attack_type for i in located)
+    if kinds:
+        listed = ", ".join(
+            _plural(n, *ATTACK_NOUNS[k])
+            for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0].value))
+        )
+        text += f": {listed}."
+    else:
+        text += "."
+    key = Counter(
+        inf for i in located for inf in set(i.infrastructure) if inf in KEY_INFRASTRUCTURE
+    )
+    if key:
+        text += " Targets include " + ", ".join(
+            f"{INFRASTRUCTURE[k].label.lower()} ({n:,})" for k, n in key.items()
+        )
+        text += "."
+    if unlocated:
+        text += (
+            f" {_plural(len(unlocated), 'more incident')} "
+            f"{'is' if len(unlocated) == 1 else 'are'} not located and listed below the map."
+        )
+    if story.claims:
+        text += " Casualty figures differ by source and are listed side by side."
+    return text
+
+
+def map_data(
+    story: Story,
+    districts: Districts | None = None,
+    *,
+    basemap: str = "none",
+    title: str | None = None,
+    highlight: str | None = None,
+) -> dict[str, Any]:
+    """The JSON payload the page draws from (see module docstring for the encodings)."""
+    tiles = get_basemap(basemap)
+    located = story.located
+    dnames = incident_districts(story, districts)
+    counts = Counter(d for d in dnames if d)
+
+    attack_present = Counter(i.attack_type for i in located)
+    infra_present = Counter(k for i in located for k in i.infrastructure)
+    attack_keys = [k for k in AttackType if attack_present[k]]
+    infra_keys = [k for k in Infrastructure if infra_present[k]]
+    # Every attack type / infra kind gets a slot, so unlocated rows can reference them too.
+    attack_all = attack_keys + [k for k in AttackType if k not in attack_keys]
+    infra_all = infra_keys + [k for k in Infrastructure if k not in infra_keys]
+    a_index = {k: n for n, k in enumerate(attack_all)}
+    f_index = {k: n for n, k in enumerate(infra_all)}
+    p_keys = list(GeoPrecision)
+
+    strings = _Strings()
+    src_table: list[list[Any]] = []
+    src_index: dict[tuple[str, str | None], int] = {}
+
+    def source_ids(sources: list) -> list[int]:
+        out = []
+        for s in sources:
+            key = (s.name, s.url if s.is_link else None)
+            if key not in src_index:
+                src_index[key] = len(src_table)
+                src_table.append([strings(s.name), strings(key[1])])
+            out.append(src_index[key])
+        return out
+
+    cols: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "id",
+            "x",
+            "y",
+            "type",
+            "infra",
+            "shape",
+            "prec",
+            "d0",
+            "d1",
+            "date",
+            "place",
+            "district",
+            "province",
+            "summary",
+            "outcome",
+            "actor",
+            "notes",
+            "status",
+            "src",
+            "cas",
+        )
+    }
+    epoch = dt.date(1970, 1, 1)
+    ordered = located + story.unlocated
+    district_of = dict(zip((i.id for i in located), dnames, strict=True))
+    for inc in ordered:
+        cols["id"].append(inc.id)
+        cols["x"].append(None if inc.lon is None else round(inc.lon, 5))
+        cols["y"].append(None if inc.lat is None else round(inc.lat, 5))
+        cols["type"].append(a_index[inc.attack_type])
+        mask = 0
+        for k in inc.infrastructure:
+            mask |= 1 << f_index[k]
+        cols["infra"].append(mask)
+        prim = primary_infrastructure(inc)
+        cols["shape"].append(-1 if prim is None else f_index[prim])
+        cols["prec"].append(p_keys.index(inc.geo_precision))
+        d0 = (inc.date - epoch).days if inc.date else None
+        d1 = (inc.date_end - epoch).days if inc.date_end else d0
+        cols["d0"].append(d0)
+        cols["d1"].append(d1)
+        cols["date"].append(strings(date_label(inc)))
+        cols["place"].append(strings(inc.place))
+        cols["district"].append(strings(district_of.get(inc.id) or inc.district))
+        cols["province"].append(strings(inc.province))
+        cols["summary"].append(strings(inc.summary))
+        cols["outcome"].append(strings(inc.outcome))
+        cols["actor"].append(strings(inc.actor))
+        cols["notes"].append(strings(inc.notes))
+        cols["status"].append(strings(inc.status.value))
+        cols["src"].append(source_ids(inc.sources))
+        cols["cas"].append(
+            [[strings(claim_by(c)), [strings(f) for f in claim_figures(c)]] for c in inc.casualties]
+        )
+
+    # Drop all-empty columns' payload weight for dense stories (keep keys for the reader).
+    layers: dict[str, Any] | None = None
+    if districts is not None:
+        enc = _encoded_layers(districts)
+        layers = {
+            "names": enc["names"],
+            "provinces": enc["provinces"],
+            "counts": [counts.get(n, 0) for n in enc["names"]],
+            "classes": [count_class(counts.get(n, 0)) for n in enc["names"]],
+            "rings": enc["rings"],
+            "outlines": enc["outlines"],
+            "labels": enc["labels"],
+            "q": QUANTUM,
+        }
+
+    if located:
+        xs = [i.lon for i in located]
+        ys = [i.lat for i in located]
+        pad = 0.6
+        bounds = [[min(ys) - pad, min(xs) - pad], [max(ys) + pad, max(xs) + pad]]
+    elif districts is not None:
+        bounds = _encoded_layers(districts)["bounds"]
+    else:
+        bounds = [[23.5, 60.8], [37.1, 77.9]]  # Pakistan
+
+    days = sorted(
+        {
+            d
+            for i in ordered
+            if i.date
+            for d in range((i.date - epoch).days, ((i.date_end or i.date) - epoch).days + 1)
+        }
+    )
+    credit_sources = [{"name": s.name, "url": s.url if s.is_link else None} for s in story.sources]
+    boundaries = districts.attribution if districts is not None else ""
+    return {
+        "version": 1,
+        "meta": {
+            "id": story.id,
+            "title": title or story.title,
+            "dek": story.summary,
+            "region": story.region or "",
+            "period": period_label(story),
+            "asOf": as_of_label(story),
+            "description": description(story, dnames),
+            "located": len(located),
+            "unlocated": len(story.unlocated),
+            "districtsHit": len(counts),
+            "dense": len(located) > DENSE_THRESHOLD,
+            "labels": 0 < len(located) <= LABEL_LIMIT,
+            "highlight": highlight,
+            "days": [days[0], days[-1]] if days else None,
+            "dayButtons": len(days) <= 10,
+        },
+        "credit": {
+            "sources": credit_sources,
+            "boundaries": boundaries,
+            "basemap": tiles.attribution if tiles else "",
+        },
+        "basemap": None
+        if tiles is None
+        else {
+            "url": tiles.url,
+            "attribution": tiles.attribution,
+            "subdomains": tiles.subdomains,
+            "maxZoom": tiles.max_zoom,
+        },
+        "bounds": bounds,
+        "legend": {
+            "attack": [
+                {
+                    "key": k.value,
+                    "label": ATTACK_TYPES[k].label,
+                    "color": ATTACK_TYPES[k].color,
+                    "count": attack_present[k],
+                }
+                for k in attack_all
+            ],
+            "nAttack": len(attack_keys),
+            "infra": [
+                {
+                    "key": k.value,
+                    "label": INFRASTRUCTURE[k].label,
+                    "color": INFRASTRUCTURE[k].color,
+                    "shape": INFRASTRUCTURE[k].shape,
+                    "count": infra_present[k],
+                }
+                for k in infra_all
+            ],
+            "nInfra": len(infra_keys),
+            "precision": [
+                {"key": p.value, "label": PRECISIONS[p].label, "note": PRECISIONS[p].reader_note}
+                for p in p_keys
+            ],
+            "counts": _count_legend(),
+            "countColors": list(COUNT_COLORS),
+        },
+        "claims": [
+            {
+                "by": claim_by(c),
+                "qualifier": c.qualifier or "",
+                "figures": claim_figures(c),
+                "period": c.period or "",
+                "note": c.note or "",
+            }
+            for c in story.claims
+        ],
+        "responsibility": [
+            {"actor": r.actor, "source": r.source, "statement": r.statement or ""}
+            for r in story.responsibility
+        ],
+        "districts": layers,
+        "strings": strings.items,
+        "sources": src_table,
+        "incidents": cols,
+    }

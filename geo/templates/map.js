@@ -1,0 +1,634 @@
+/* sitmap renderer: draws geo.mapview.map_data on Leaflet.
+   Safety: every string from the story goes in through textContent/setAttribute; this
+   file never uses innerHTML or template literals. */
+(function () {
+  'use strict';
+  var root = document.currentScript.closest('.sitmap');
+  var D = JSON.parse(root.querySelector('script.sm-data').textContent);
+  var S = D.strings, M = D.meta, LG = D.legend, I = D.incidents;
+  var SVGNS = 'http://www.w3.org/2000/svg';
+  var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  var NONE_COLOR = '#9a9a9a';
+
+  function str(i) { return i >= 0 ? S[i] : ''; }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null && text !== '') e.textContent = String(text);
+    return e;
+  }
+  function isHttp(url) { return typeof url === 'string' && /^https?:\/\//i.test(url); }
+  function link(name, url) {
+    if (!isHttp(url)) return document.createTextNode(name);
+    var a = el('a', '', name);
+    a.setAttribute('href', url);
+    a.setAttribute('rel', 'noopener noreferrer');
+    a.setAttribute('target', '_blank');
+    return a;
+  }
+  function dayLabel(n) {
+    var d = new Date(n * 86400000);
+    return d.getUTCDate() + ' ' + MONTHS[d.getUTCMonth()] + ' ' + d.getUTCFullYear();
+  }
+  function post(msg) {
+    if (window.parent && window.parent !== window) {
+      try { window.parent.postMessage(msg, '*'); } catch (e) { /* cross-origin parent gone */ }
+    }
+  }
+
+  /* ---- glyphs: circle / square / diamond / triangle, solid or hollow ---------------- */
+  function shapeOf(item) { return item.shape >= 0 ? LG.infra[item.shape].shape : 'circle'; }
+  function glyph(shape, fill, hollow, size) {
+    var s = size, h = s / 2, pad = 2.2, r = h - pad;
+    var svg = document.createElementNS(SVGNS, 'svg');
+    svg.setAttribute('width', s); svg.setAttribute('height', s);
+    svg.setAttribute('viewBox', '0 0 ' + s + ' ' + s);
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('focusable', 'false');
+    var node;
+    if (shape === 'square') {
+      node = document.createElementNS(SVGNS, 'rect');
+      var k = r * 0.86;
+      node.setAttribute('x', h - k); node.setAttribute('y', h - k);
+      node.setAttribute('width', 2 * k); node.setAttribute('height', 2 * k);
+      node.setAttribute('rx', 1);
+    } else if (shape === 'diamond') {
+      node = document.createElementNS(SVGNS, 'polygon');
+      node.setAttribute('points', [h, h - r - 1, h + r + 1, h, h, h + r + 1, h - r - 1, h].join(' '));
+    } else if (shape === 'triangle') {
+      node = document.createElementNS(SVGNS, 'polygon');
+      var t = r + 1.2;
+      node.setAttribute('points', [h, h - t, h + t * 0.95, h + t * 0.72, h - t * 0.95, h + t * 0.72].join(' '));
+    } else {
+      node = document.createElementNS(SVGNS, 'circle');
+      node.setAttribute('cx', h); node.setAttribute('cy', h); node.setAttribute('r', r);
+    }
+    node.setAttribute('stroke-linejoin', 'round');
+    if (hollow) {
+      node.setAttribute('fill', '#ffffff');
+      node.setAttribute('stroke', fill);
+      node.setAttribute('stroke-width', '2.6');
+    } else {
+      node.setAttribute('fill', fill);
+      node.setAttribute('stroke', '#ffffff');
+      node.setAttribute('stroke-width', '1.6');
+    }
+    svg.appendChild(node);
+    return svg;
+  }
+
+  /* ---- incidents ------------------------------------------------------------------- */
+  var items = [];
+  for (var i = 0; i < I.id.length; i++) {
+    items.push({
+      i: i, id: I.id[i], lon: I.x[i], lat: I.y[i], type: I.type[i], infra: I.infra[i],
+      shape: I.shape[i], prec: I.prec[i], d0: I.d0[i], d1: I.d1[i]
+    });
+  }
+  var located = items.filter(function (it) { return it.lat !== null && it.lon !== null; });
+  var byId = {};
+  items.forEach(function (it) { byId[it.id] = it; });
+
+  var state = {
+    mode: 'attack',
+    attackOff: {}, infraOff: {},
+    lo: M.days ? M.days[0] : null, hi: M.days ? M.days[1] : null
+  };
+  function hollowOf(it) {
+    var p = LG.precision[it.prec].key;
+    return p === 'district' || p === 'province';
+  }
+  function colorOf(it) {
+    if (state.mode === 'infra') return it.shape >= 0 ? LG.infra[it.shape].color : NONE_COLOR;
+    return LG.attack[it.type].color;
+  }
+  function visible(it) {
+    if (state.attackOff[it.type]) return false;
+    for (var k = 0; k < LG.infra.length; k++) {
+      if ((it.infra & (1 << k)) && state.infraOff[k]) return false;
+    }
+    if (it.d0 !== null && state.lo !== null) {
+      if (it.d1 < state.lo || it.d0 > state.hi) return false;
+    }
+    return true;
+  }
+  function infraLabels(it) {
+    var out = [];
+    for (var k = 0; k < LG.infra.length; k++) if (it.infra & (1 << k)) out.push(LG.infra[k].label);
+    return out;
+  }
+  function whereText(it) {
+    var d = str(I.district[it.i]), p = str(I.province[it.i]);
+    var parts = [];
+    if (d) parts.push(d + ' district');
+    if (p) parts.push(p);
+    return parts.join(', ');
+  }
+  function ariaLabel(it) {
+    var t = [str(I.place[it.i]) || 'Unnamed place', LG.attack[it.type].label];
+    var inf = infraLabels(it);
+    if (inf.length) t.push(inf.join(', '));
+    t.push(str(I.date[it.i]));
+    if (hollowOf(it)) t.push('approximate location');
+    return t.join(', ');
+  }
+
+  function popupNode(it) {
+    var box = el('div', 'sm-pop');
+    var kick = el('div', 'sm-kicker');
+    kick.appendChild(glyph(shapeOf(it), colorOf(it), hollowOf(it), 14));
+    var kt = LG.attack[it.type].label, inf = infraLabels(it);
+    if (inf.length) kt += ' · ' + inf.join(', ');
+    kick.appendChild(el('span', '', kt));
+    box.appendChild(kick);
+    box.appendChild(el('h3', '', str(I.place[it.i]) || 'Unnamed place'));
+    var where = whereText(it), date = str(I.date[it.i]);
+    box.appendChild(el('p', 'sm-where', [where, date].filter(Boolean).join(' · ')));
+    box.appendChild(el('p', '', str(I.summary[it.i])));
+    if (I.outcome[it.i] >= 0) {
+      var o = el('p');
+      o.appendChild(el('b', '', 'Outcome: '));
+      o.appendChild(document.createTextNode(str(I.outcome[it.i])));
+      box.appendChild(o);
+    }
+    var cas = I.cas[it.i];
+    if (cas.length) {
+      var ul = el('ul', 'sm-cas');
+      cas.forEach(function (c) {
+        var figs = c[1].map(str).join(', ');
+        ul.appendChild(el('li', '', figs + ' (' + str(c[0]) + ')'));
+      });
+      box.appendChild(ul);
+    }
+    if (I.actor[it.i] >= 0) box.appendChild(el('p', 'sm-srcs', 'Actor: ' + str(I.actor[it.i])));
+    var pr = LG.precision[it.prec];
+    var prec = el('p', 'sm-prec', 'Location: ' + pr.label + '. ' + pr.note);
+    if (I.notes[it.i] >= 0) prec.appendChild(document.createTextNode(' ' + str(I.notes[it.i])));
+    box.appendChild(prec);
+    var srcs = I.src[it.i];
+    if (srcs.length) {
+      var sp = el('p', 'sm-srcs', srcs.length > 1 ? 'Sources: ' : 'Source: ');
+      srcs.forEach(function (k, n) {
+        var s = D.sources[k];
+        if (n) sp.appendChild(document.createTextNode('; '));
+        sp.appendChild(link(str(s[0]), str(s[1])));
+      });
+      var st = str(I.status[it.i]);
+      if (st) sp.appendChild(document.createTextNode(' · Status: ' + st));
+      box.appendChild(sp);
+    }
+    return box;
+  }
+  function tooltipNode(it) {
+    var t = el('div');
+    t.appendChild(el('b', '', str(I.place[it.i]) || 'Unnamed place'));
+    var s = str(I.summary[it.i]);
+    if (s.length > 110) s = s.slice(0, 107) + '…';
+    t.appendChild(document.createTextNode(s));
+    return t;
+  }
+
+  /* ---- map and districts ----------------------------------------------------------- */
+  var mapEl = root.querySelector('.sm-map');
+  var coarse = window.matchMedia && window.matchMedia('(pointer: coarse)').matches;
+  var isStatic = /(^|[#&])static\b/.test(window.location.hash || '');
+  if (isStatic) root.classList.add('sm-static');
+  var map = L.map(mapEl, {
+    zoomSnap: 0.25, zoomDelta: 0.5, minZoom: 3, maxZoom: D.basemap ? D.basemap.maxZoom : 12,
+    attributionControl: false, scrollWheelZoom: false, zoomAnimation: !isStatic,
+    fadeAnimation: !isStatic, markerZoomAnimation: !isStatic, renderer: L.svg({ padding: 0.5 })
+  });
+  map.createPane('sm-districts').style.zIndex = 350;
+  map.createPane('sm-outlines').style.zIndex = 360;
+  map.createPane('sm-labels').style.zIndex = 580;
+  map.getPane('sm-outlines').style.pointerEvents = 'none';
+  map.getPane('sm-labels').style.pointerEvents = 'none';
+  map.fitBounds(D.bounds, { padding: [14, 14], maxZoom: 9, animate: false });
+
+  if (D.basemap && isHttp(D.basemap.url)) {
+    L.tileLayer(D.basemap.url, {
+      subdomains: D.basemap.subdomains || 'abc', maxZoom: D.basemap.maxZoom, crossOrigin: false
+    }).addTo(map);
+  }
+
+  function decode(enc, q) {
+    var pts = [], idx = 0, lat = 0, lng = 0, n = enc.length;
+    while (idx < n) {
+      var b, shift = 0, result = 0;
+      do { b = enc.charCodeAt(idx++) - 63; result |= (b & 31) << shift; shift += 5; } while (b >= 32);
+      lat += (result & 1) ? ~(result >> 1) : (result >> 1);
+      shift = 0; result = 0;
+      do { b = enc.charCodeAt(idx++) - 63; result |= (b & 31) << shift; shift += 5; } while (b >= 32);
+      lng += (result & 1) ? ~(result >> 1) : (result >> 1);
+      pts.push([lat / q, lng / q]);
+    }
+    return pts;
+  }
+
+  var districtLayer = null;
+  if (D.districts) {
+    var DL = D.districts, colors = LG.countColors;
+    districtLayer = L.layerGroup();
+    DL.rings.forEach(function (polys, k) {
+      var latlngs = polys.map(function (rings) {
+        return rings.map(function (r) { return decode(r, DL.q); });
+      });
+      var cls = DL.classes[k];
+      var poly = L.polygon(latlngs, {
+        pane: 'sm-districts', color: '#d3cfc6', weight: 0.7, fillColor: colors[cls],
+        fillOpacity: D.basemap ? (cls ? 0.75 : 0.35) : 1, className: 'sm-district'
+      });
+      var tip = el('div');
+      tip.appendChild(el('b', '', DL.names[k]));
+      var c = DL.counts[k];
+      tip.appendChild(document.createTextNode(' · ' + (c ? c + (c === 1 ? ' incident' : ' incidents') : 'no located incident')));
+      poly.bindTooltip(tip, { sticky: true, className: 'sm-dtip', direction: 'top', offset: [0, -8] });
+      poly.on('mouseover', function () { poly.setStyle({ weight: 2, color: '#4a4a4a' }); poly.bringToFront(); });
+      poly.on('mouseout', function () { poly.setStyle({ weight: 0.7, color: '#d3cfc6' }); });
+      poly.addTo(districtLayer);
+    });
+    districtLayer.addTo(map);
+    var outlines = L.layerGroup();
+    DL.outlines.forEach(function (lines) {
+      lines.forEach(function (line) {
+        L.polyline(decode(line, DL.q), {
+          pane: 'sm-outlines', color: '#7d7b76', weight: 1.3, interactive: false, className: 'sm-province'
+        }).addTo(outlines);
+      });
+    });
+    outlines.addTo(map);
+    (DL.labels || []).forEach(function (p) {
+      L.marker([p[1], p[2]], {
+        pane: 'sm-outlines', interactive: false, keyboard: false,
+        icon: L.divIcon({ html: el('span', '', p[0]), className: 'sm-plabel', iconSize: null, iconAnchor: [0, 0] })
+      }).addTo(outlines);
+    });
+  }
+
+  function select(it) {
+    post({ type: 'sitmap:select', id: it.id });
+    root.dispatchEvent(new CustomEvent('sitmap:select', { detail: { id: it.id } }));
+  }
+
+  /* ---- marker mode: one focusable SVG marker per incident ---------------------------- */
+  var markers = {}, labels = {}, markerLayer = L.layerGroup().addTo(map), labelLayer = L.layerGroup().addTo(map);
+  function makeIcon(it) {
+    var wrap = el('span');
+    wrap.appendChild(glyph(shapeOf(it), colorOf(it), hollowOf(it), 22));
+    return L.divIcon({ html: wrap, className: 'sm-marker', iconSize: [26, 26], iconAnchor: [13, 13], popupAnchor: [0, -10] });
+  }
+  function decorate(m, it) {
+    var e = m.getElement();
+    if (!e) return;
+    e.setAttribute('aria-label', ariaLabel(it));
+    e.setAttribute('data-id', it.id);
+    e.setAttribute('data-type', LG.attack[it.type].key);
+    e.setAttribute('data-color', colorOf(it));
+    e.setAttribute('data-shape', shapeOf(it));
+    e.setAttribute('data-precision', LG.precision[it.prec].key);
+  }
+
+  var dots = null;
+  if (!M.dense) {
+    var seenLabel = {};
+    located.forEach(function (it) {
+      var m = L.marker([it.lat, it.lon], { icon: makeIcon(it), keyboard: true, riseOnHover: true });
+      m.bindPopup(function () { return popupNode(it); }, { maxWidth: 300, autoPanPadding: [24, 24] });
+      m.bindTooltip(tooltipNode(it), { direction: 'top', offset: [0, -12], className: 'sm-tip' });
+      m.on('add', function () { decorate(m, it); });
+      m.on('click', function () { select(it); });
+      m.on('popupopen', function () { m.closeTooltip(); });
+      markers[it.id] = m;
+      it.mode = 'attack';
+      var place = str(I.place[it.i]);
+      var key = place + '|' + it.lat + '|' + it.lon;
+      if (M.labels && place && !seenLabel[key]) {
+        seenLabel[key] = 1;
+        var lab = el('span', '', place);
+        labels[it.id] = L.marker([it.lat, it.lon], {
+          pane: 'sm-labels', interactive: false, keyboard: false,
+          icon: L.divIcon({ html: lab, className: 'sm-label', iconSize: null, iconAnchor: [-13, 9] })
+        });
+      }
+    });
+  } else {
+    dots = createDots();
+  }
+
+  /* ---- dense mode: all points on one canvas ------------------------------------------ */
+  function createDots() {
+    var n = located.length, px = new Float64Array(n), py = new Float64Array(n);
+    var sx = new Float32Array(n), sy = new Float32Array(n), on = new Uint8Array(n);
+    located.forEach(function (it, k) {
+      var p = map.project([it.lat, it.lon], 0);
+      px[k] = p.x; py[k] = p.y;
+    });
+    map.createPane('sm-dots').style.zIndex = 450;
+    map.getPane('sm-dots').style.pointerEvents = 'none';
+    var canvas = L.DomUtil.create('canvas', 'sm-dots', map.getPane('sm-dots'));
+    var padF = 0.25, padX = 0, padY = 0;
+    function draw() {
+      var size = map.getSize();
+      padX = Math.round(size.x * padF); padY = Math.round(size.y * padF);
+      var tl = map.containerPointToLayerPoint([-padX, -padY]);
+      L.DomUtil.setPosition(canvas, tl);
+      var w = size.x + 2 * padX, h = size.y + 2 * padY, r = window.devicePixelRatio || 1;
+      canvas.width = Math.round(w * r); canvas.height = Math.round(h * r);
+      canvas.style.width = w + 'px'; canvas.style.height = h + 'px';
+      canvas.style.visibility = 'visible';
+      var ctx = canvas.getContext('2d');
+      ctx.setTransform(r, 0, 0, r, 0, 0);
+      var z = Math.pow(2, map.getZoom()), origin = map.getPixelOrigin();
+      var ox = origin.x + tl.x, oy = origin.y + tl.y;
+      var rad = map.getZoom() >= 8 ? 5 : map.getZoom() >= 6 ? 3.6 : 2.6;
+      var groups = {};
+      for (var k = 0; k < n; k++) {
+        var it = located[k];
+        var x = px[k] * z - ox, y = py[k] * z - oy;
+        sx[k] = x - padX; sy[k] = y - padY;
+        on[k] = 0;
+        if (x < -8 || y < -8 || x > w + 8 || y > h + 8 || !visible(it)) continue;
+        on[k] = 1;
+        var key = colorOf(it) + '|' + shapeOf(it) + '|' + (hollowOf(it) ? 1 : 0);
+        (groups[key] || (groups[key] = [])).push(x, y);
+      }
+      var drawn = 0;
+      Object.keys(groups).forEach(function (key) {
+        var parts = key.split('|'), pts = groups[key], shape = parts[1], hollow = parts[2] === '1';
+        ctx.beginPath();
+        for (var j = 0; j < pts.length; j += 2) {
+          var x = pts[j], y = pts[j + 1], s = rad;
+          if (shape === 'square') { ctx.rect(x - s * 0.9, y - s * 0.9, s * 1.8, s * 1.8); }
+          else if (shape === 'diamond') { ctx.moveTo(x, y - s * 1.2); ctx.lineTo(x + s * 1.2, y); ctx.lineTo(x, y + s * 1.2); ctx.lineTo(x - s * 1.2, y); ctx.closePath(); }
+          else if (shape === 'triangle') { ctx.moveTo(x, y - s * 1.2); ctx.lineTo(x + s * 1.15, y + s * 0.85); ctx.lineTo(x - s * 1.15, y + s * 0.85); ctx.closePath(); }
+          else { ctx.moveTo(x + s, y); ctx.arc(x, y, s, 0, 6.2832); }
+          drawn++;
+        }
+        ctx.lineWidth = hollow ? 1.6 : 0.7;
+        if (hollow) { ctx.fillStyle = '#ffffff'; ctx.fill(); ctx.strokeStyle = parts[0]; ctx.stroke(); }
+        else { ctx.fillStyle = parts[0]; ctx.fill(); ctx.strokeStyle = 'rgba(255,255,255,0.85)'; ctx.stroke(); }
+      });
+      root.setAttribute('data-drawn', String(drawn));
+    }
+    function hit(cp) {
+      var best = -1, bd = 100;
+      for (var k = 0; k < n; k++) {
+        if (!on[k]) continue;
+        var dx = sx[k] - cp.x, dy = sy[k] - cp.y, d = dx * dx + dy * dy;
+        if (d < bd) { bd = d; best = k; }
+      }
+      return best;
+    }
+    map.on('zoomstart', function () { canvas.style.visibility = 'hidden'; });
+    map.on('moveend zoomend resize viewreset', draw);
+    map.on('click', function (e) {
+      var k = hit(e.containerPoint);
+      if (k < 0) return;
+      var it = located[k];
+      L.popup({ maxWidth: 300, autoPanPadding: [24, 24] }).setLatLng([it.lat, it.lon]).setContent(popupNode(it)).openOn(map);
+      select(it);
+    });
+    var pending = false;
+    map.on('mousemove', function (e) {
+      if (pending) return;
+      pending = true;
+      window.requestAnimationFrame(function () {
+        pending = false;
+        mapEl.style.cursor = hit(e.containerPoint) >= 0 ? 'pointer' : '';
+      });
+    });
+    draw();
+    return { draw: draw, open: function (it) { map.fire('click', { containerPoint: map.latLngToContainerPoint([it.lat, it.lon]) }); } };
+  }
+
+  /* ---- applying state ------------------------------------------------------------- */
+  function apply() {
+    var shown = 0;
+    if (dots) { dots.draw(); shown = Number(root.getAttribute('data-drawn')); }
+    else {
+      located.forEach(function (it) {
+        var m = markers[it.id], lab = labels[it.id], show = visible(it);
+        if (show) {
+          shown++;
+          if (it.mode !== state.mode) { it.mode = state.mode; m.setIcon(makeIcon(it)); }
+          if (!markerLayer.hasLayer(m)) markerLayer.addLayer(m);
+          decorate(m, it);
+          if (lab && !labelLayer.hasLayer(lab)) labelLayer.addLayer(lab);
+        } else {
+          markerLayer.removeLayer(m);
+          if (lab) labelLayer.removeLayer(lab);
+        }
+      });
+    }
+    root.querySelectorAll('.sm-unloc li, .sm-table tbody tr').forEach(function (row) {
+      var it = byId[row.getAttribute('data-id')];
+      if (it) row.hidden = !visible(it);
+    });
+    root.setAttribute('data-mode', state.mode);
+    root.setAttribute('data-visible', String(shown));
+    renderLegend();
+  }
+
+  /* ---- legend (also the layer switches) --------------------------------------------- */
+  var legendEl = root.querySelector('.sm-legend');
+  function keyButton(group, k, entry, glyphNode, on) {
+    var b = el('button', 'sm-key');
+    b.type = 'button';
+    b.setAttribute('aria-pressed', on ? 'true' : 'false');
+    b.setAttribute('data-group', group);
+    b.setAttribute('data-key', entry.key);
+    b.appendChild(glyphNode);
+    b.appendChild(el('span', 'sm-kl', entry.label));
+    b.appendChild(el('span', 'sm-n', entry.count));
+    b.setAttribute('aria-label', (on ? 'Hide ' : 'Show ') + entry.label + ' (' + entry.count + ')');
+    b.addEventListener('click', function () {
+      var off = group === 'attack' ? state.attackOff : state.infraOff;
+      off[k] = !off[k];
+      apply();
+      var again = legendEl.querySelector('[data-group="' + group + '"][data-key="' + entry.key + '"]');
+      if (again) again.focus();
+    });
+    return b;
+  }
+  function renderLegend() {
+    legendEl.textContent = '';
+    if (!located.length) return;
+    var ga = el('div', 'sm-lgroup');
+    ga.appendChild(el('div', 'sm-lhead', 'Attack type'));
+    for (var k = 0; k < LG.nAttack; k++) {
+      var a = LG.attack[k];
+      ga.appendChild(keyButton('attack', k, a, glyph('circle', state.mode === 'attack' ? a.color : '#bdbdbd', false, 16), !state.attackOff[k]));
+    }
+    legendEl.appendChild(ga);
+    if (LG.nInfra) {
+      var gi = el('div', 'sm-lgroup');
+      gi.appendChild(el('div', 'sm-lhead', 'Target'));
+      for (var j = 0; j < LG.nInfra; j++) {
+        var f = LG.infra[j];
+        gi.appendChild(keyButton('infra', j, f, glyph(f.shape, state.mode === 'infra' ? f.color : '#5c5c5c', state.mode !== 'infra', 16), !state.infraOff[j]));
+      }
+      legendEl.appendChild(gi);
+    }
+    if (D.districts) {
+      var gd = el('div', 'sm-lgroup');
+      gd.appendChild(el('div', 'sm-lhead', 'Located incidents per district'));
+      var sc = el('div', 'sm-scale');
+      LG.counts.forEach(function (c) {
+        var sw = el('span', '', c.label);
+        sw.style.background = c.color;
+        sc.appendChild(sw);
+      });
+      gd.appendChild(sc);
+      legendEl.appendChild(gd);
+    }
+  }
+
+  /* ---- controls: colour switch, day filter -------------------------------------------- */
+  var ctl = root.querySelector('.sm-controls');
+  function segmented(label, options, current, onPick, cls) {
+    var wrap = el('div', cls || '');
+    var lab = el('span', 'sm-ctl-label', label);
+    wrap.appendChild(lab);
+    var seg = el('div', 'sm-seg');
+    seg.setAttribute('role', 'group');
+    seg.setAttribute('aria-label', label);
+    options.forEach(function (o) {
+      var b = el('button', '', o[1]);
+      b.type = 'button';
+      b.setAttribute('data-value', String(o[0]));
+      b.setAttribute('aria-pressed', o[0] === current ? 'true' : 'false');
+      b.addEventListener('click', function () {
+        seg.querySelectorAll('button').forEach(function (x) { x.setAttribute('aria-pressed', x === b ? 'true' : 'false'); });
+        onPick(o[0]);
+      });
+      seg.appendChild(b);
+    });
+    wrap.appendChild(seg);
+    return wrap;
+  }
+  if (located.length) {
+    ctl.appendChild(segmented('Colour by', [['attack', 'Attack type'], ['infra', 'Target']], 'attack', function (v) {
+      state.mode = v; apply();
+    }, 'sm-colorby'));
+  }
+  if (M.days && M.days[1] > M.days[0]) {
+    if (M.dayButtons) {
+      var opts = [['all', 'All days']];
+      for (var d = M.days[0]; d <= M.days[1]; d++) opts.push([d, dayLabel(d).replace(/ \d{4}$/, '')]);
+      ctl.appendChild(segmented('Day', opts, 'all', function (v) {
+        if (v === 'all') { state.lo = M.days[0]; state.hi = M.days[1]; }
+        else { state.lo = v; state.hi = v; }
+        apply();
+      }, 'sm-days'));
+    } else {
+      var rw = el('div', 'sm-range sm-days');
+      rw.appendChild(el('span', 'sm-ctl-label', 'Dates'));
+      var out = el('span', 'sm-range-out');
+      function mk(val, name) {
+        var r = el('input');
+        r.type = 'range'; r.min = M.days[0]; r.max = M.days[1]; r.step = 1; r.value = val;
+        r.setAttribute('aria-label', name);
+        r.addEventListener('input', function () {
+          var a = Number(lo.value), b = Number(hi.value);
+          state.lo = Math.min(a, b); state.hi = Math.max(a, b);
+          out.textContent = dayLabel(state.lo) + ' – ' + dayLabel(state.hi);
+        });
+        r.addEventListener('change', apply);
+        return r;
+      }
+      var lo = mk(M.days[0], 'From date'), hi = mk(M.days[1], 'To date');
+      out.textContent = dayLabel(M.days[0]) + ' – ' + dayLabel(M.days[1]);
+      rw.appendChild(lo); rw.appendChild(hi); rw.appendChild(out);
+      ctl.appendChild(rw);
+    }
+  }
+
+  /* ---- precision key under the map ---------------------------------------------------- */
+  var kn = root.querySelector('.sm-keynote');
+  if (located.length) {
+    var k1 = el('span');
+    k1.appendChild(glyph('circle', '#5c5c5c', false, 14));
+    k1.appendChild(document.createTextNode('Reported town or site'));
+    var k2 = el('span');
+    k2.appendChild(glyph('circle', '#5c5c5c', true, 14));
+    k2.appendChild(document.createTextNode('Approximate: district or province centre'));
+    kn.appendChild(k1); kn.appendChild(k2);
+    if (!M.dense) kn.appendChild(el('span', '', 'Select a marker for details'));
+  }
+  if (M.dense) {
+    var dn = el('div', 'sm-dense-note', located.length.toLocaleString('en') + ' incidents, drawn as dots · click one for details');
+    mapEl.parentNode.appendChild(dn);
+  }
+
+  /* ---- scroll and touch: no scroll trap ------------------------------------------------ */
+  mapEl.addEventListener('click', function () { map.scrollWheelZoom.enable(); });
+  mapEl.addEventListener('focus', function () { map.scrollWheelZoom.enable(); });
+  mapEl.addEventListener('mouseleave', function () { map.scrollWheelZoom.disable(); });
+  if (coarse && !isStatic) {
+    map.dragging.disable(); map.touchZoom.disable(); if (map.tap) map.tap.disable();
+    var cover = el('button', 'sm-activate');
+    cover.type = 'button';
+    cover.appendChild(el('span', '', 'Tap to explore the map'));
+    mapEl.parentNode.appendChild(cover);
+    var LockCtl = L.Control.extend({
+      options: { position: 'topright' },
+      onAdd: function () {
+        var b = el('button', 'sm-lock', 'Done');
+        b.type = 'button';
+        L.DomEvent.disableClickPropagation(b);
+        b.addEventListener('click', function () {
+          map.dragging.disable(); map.touchZoom.disable();
+          cover.hidden = false; map.removeControl(lock);
+        });
+        return b;
+      }
+    });
+    var lock = new LockCtl();
+    cover.addEventListener('click', function () {
+      map.dragging.enable(); map.touchZoom.enable();
+      cover.hidden = true; lock.addTo(map);
+    });
+  }
+
+  /* ---- host messages: highlight from the app wrapper; report our height ---------------- */
+  function highlight(id) {
+    var it = byId[id];
+    if (!it || it.lat === null) return false;
+    if (dots) { map.setView([it.lat, it.lon], Math.max(map.getZoom(), 7), { animate: false }); dots.open(it); return true; }
+    var m = markers[id];
+    if (!markerLayer.hasLayer(m)) return false;
+    m.openPopup();
+    return true;
+  }
+  window.addEventListener('message', function (e) {
+    if (e.source !== window.parent || !e.data || e.data.type !== 'sitmap:highlight') return;
+    if (typeof e.data.id === 'string') highlight(e.data.id);
+  });
+  root.sitmap = { map: map, highlight: highlight };
+
+  var lastH = 0;
+  function reportHeight() {
+    var h = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    if (h !== lastH) { lastH = h; post({ type: 'sitmap:height', height: h }); }
+  }
+  if (window.ResizeObserver) new ResizeObserver(reportHeight).observe(document.body);
+  root.querySelectorAll('details').forEach(function (d) { d.addEventListener('toggle', reportHeight); });
+  window.addEventListener('load', reportHeight);
+  window.addEventListener('beforeprint', function () {
+    root.querySelectorAll('details').forEach(function (d) { d.open = true; });
+  });
+
+  if (isStatic) {
+    var other = document.documentElement.scrollHeight - mapEl.offsetHeight;
+    var want = Math.max(300, window.innerHeight - other - 2);
+    mapEl.style.height = want + 'px';
+    map.invalidateSize(false);
+    map.fitBounds(D.bounds, { padding: [14, 14], maxZoom: 9, animate: false });
+  }
+
+  apply();
+  if (M.highlight) highlight(M.highlight);
+  reportHeight();
+  root.setAttribute('data-ready', '1');
+  if (window.performance && performance.mark) performance.mark('sitmap:drawn');
+})();
