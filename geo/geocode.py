@@ -1,0 +1,395 @@
+"""Geocoding chain: the offline gazetteer first, an online provider only when asked.
+
+Every provider speaks geopy's interface (``geocode(query, exactly_one=...)`` returning
+``geopy.location.Location``), so the desk can chain geopy geocoders. Each Location's ``raw``
+is a ``Candidate`` dict (name, kind, country, admin1, district, precision, score, source …),
+whatever the provider; an online result keeps the provider's own answer under
+``raw["provider"]``. The online provider (geopy's Nominatim) goes through a RateLimiter
+(the public service allows one request a second) and an on-disk cache, and sends a user
+agent that names the deployment (``--user-agent`` / ``$SITMAP_USER_AGENT``), as the
+Nominatim usage policy asks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from geopy.exc import GeopyError
+from geopy.geocoders.base import Geocoder
+from geopy.location import Location
+
+from geo.gazetteer import (
+    FUZZY_WEIGHT,
+    Candidate,
+    Gazetteer,
+    GeocodeError,
+    _check_bbox,
+    _check_lat_lon,
+    cache_dir,
+    check_query,
+    normalize,
+)
+
+DEFAULT_USER_AGENT = "sitmap/0.1 (newsroom situation map; set SITMAP_USER_AGENT to your contact)"
+DEFAULT_NOMINATIM = "https://nominatim.openstreetmap.org"
+USER_AGENT_ENV = "SITMAP_USER_AGENT"
+NOMINATIM_ENV = "SITMAP_NOMINATIM_URL"
+MIN_GOOD_SCORE = 85.0  # below this the offline answer is a guess: worth asking online
+
+# Nominatim's addresstype → our precision (geo.taxonomy.GeoPrecision values).
+_PRECISION = {
+    **dict.fromkeys(
+        (
+            "city",
+            "town",
+            "village",
+            "hamlet",
+            "suburb",
+            "neighbourhood",
+            "quarter",
+            "municipality",
+            "locality",
+            "isolated_dwelling",
+            "city_district",
+            "borough",
+        ),
+        "town",
+    ),
+    **dict.fromkeys(("county", "state_district", "district", "region"), "district"),
+    **dict.fromkeys(("state", "province"), "province"),
+}
+
+
+def to_location(c: Candidate, provider_raw: dict[str, Any] | None = None) -> Location:
+    raw = c.model_dump()
+    if provider_raw is not None:
+        raw["provider"] = provider_raw
+    return Location(c.label(), (c.lat, c.lon), raw)
+
+
+class Provider(Geocoder):
+    """Common base: a provider returns ranked Candidates; geopy's interface comes free."""
+
+    name = "provider"
+
+    def candidates(
+        self,
+        query: str,
+        country: str | None = "PK",
+        limit: int = 5,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> list[Candidate]:
+        raise NotImplementedError
+
+    def geocode(  # type: ignore[override]
+        self,
+        query: str,
+        exactly_one: bool = True,
+        country: str | None = None,
+        limit: int | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+        **_: Any,
+    ) -> Location | list[Location] | None:
+        found = self.candidates(
+            query, country=country, limit=1 if exactly_one else (limit or 5), bbox=bbox
+        )
+        locations = [to_location(c, c._provider_raw) for c in found]
+        if exactly_one:
+            return locations[0] if locations else None
+        return locations or None
+
+
+class OfflineGeocoder(Provider):
+    """The gazetteer behind geopy's interface. No network, ever."""
+
+    name = "gazetteer"
+
+    def __init__(self, gazetteer: Gazetteer | None = None, country: str | None = "PK"):
+        super().__init__(user_agent="sitmap-offline")
+        self._gazetteer = gazetteer
+        self.country = country
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        if self._gazetteer is None:
+            self._gazetteer = Gazetteer.default()
+        return self._gazetteer
+
+    def candidates(self, query, country=None, limit=5, bbox=None) -> list[Candidate]:
+        return self.gazetteer.search(query, country=country or self.country, limit=limit, bbox=bbox)
+
+    def reverse(self, query: Any, exactly_one: bool = True, **_: Any):  # type: ignore[override]
+        lat, lon = _point(query)
+        found = self.gazetteer.reverse(lat, lon)
+        if found is None:
+            return None
+        loc = to_location(found)
+        return loc if exactly_one else [loc]
+
+
+class NominatimProvider(Provider):
+    """geopy's Nominatim with a RateLimiter and an on-disk cache of answers.
+
+    ``url`` (or $SITMAP_NOMINATIM_URL) picks the server, e.g. a self-hosted Nominatim or
+    the local fake the tests run on 127.0.0.1."""
+
+    name = "nominatim"
+
+    def __init__(
+        self,
+        url: str | None = None,
+        user_agent: str | None = None,
+        cache: str | os.PathLike[str] | None = None,
+        min_delay_seconds: float = 1.0,
+        max_retries: int = 2,
+        error_wait_seconds: float = 5.0,
+        timeout: float = 10.0,
+        use_cache: bool = True,
+        gazetteer: Gazetteer | None = None,
+    ):
+        from geopy.extra.rate_limiter import RateLimiter
+        from geopy.geocoders import Nominatim
+
+        url = url or os.environ.get(NOMINATIM_ENV) or DEFAULT_NOMINATIM
+        parts = urlsplit(url if "://" in url else f"https://{url}")
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise GeocodeError(
+                f"--nominatim-url: {url!r} is not an http(s) URL; "
+                "fix: e.g. https://nominatim.openstreetmap.org"
+            )
+        agent = (user_agent or os.environ.get(USER_AGENT_ENV) or DEFAULT_USER_AGENT).strip()
+        if not agent or any(ord(ch) < 32 for ch in agent):
+            raise GeocodeError("--user-agent: give a one-line name for your deployment")
+        super().__init__(user_agent=agent, scheme=parts.scheme, timeout=timeout)
+        self.url = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+        self.user_agent = agent
+        self._nominatim = Nominatim(
+            domain=parts.netloc + parts.path.rstrip("/"),
+            scheme=parts.scheme,
+            user_agent=agent,
+            timeout=timeout,
+        )
+        limiter = dict(
+            min_delay_seconds=min_delay_seconds,
+            max_retries=max_retries,
+            error_wait_seconds=error_wait_seconds,
+            swallow_exceptions=False,
+        )
+        self._search = RateLimiter(self._nominatim.geocode, **limiter)
+        self._reverse = RateLimiter(self._nominatim.reverse, **limiter)
+        self.cache_dir = Path(cache) if cache else cache_dir() / "nominatim"
+        self.use_cache = use_cache
+        self._gazetteer = gazetteer
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """Used for country codes and districts of online answers."""
+        if self._gazetteer is None:
+            self._gazetteer = Gazetteer.default()
+        return self._gazetteer
+
+    # --- cache ----------------------------------------------------------------------------
+
+    def _cache_path(self, kind: str, params: dict[str, Any]) -> Path:
+        key = json.dumps({"url": self.url, "kind": kind, **params}, sort_keys=True)
+        return self.cache_dir / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
+
+    def _cached(self, kind: str, params: dict[str, Any], call) -> list[dict[str, Any]]:
+        path = self._cache_path(kind, params)
+        if self.use_cache and path.is_file():
+            try:
+                return json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError):
+                pass
+        try:
+            result = call()
+        except GeopyError as e:
+            raise GeocodeError(
+                f"online geocoder {self.url}: {type(e).__name__}: {e}; fix: check the URL and "
+                "the network, or leave out --online to stay offline"
+            ) from None
+        if result is None:
+            places: list[dict[str, Any]] = []
+        elif isinstance(result, list):
+            places = [loc.raw for loc in result]
+        else:
+            places = [result.raw]
+        if self.use_cache:
+            from geo.model import atomic_write_text
+
+            with contextlib.suppress(OSError):  # a read-only cache only costs requests
+                atomic_write_text(path, json.dumps(places, ensure_ascii=False))
+        return places
+
+    # --- lookups --------------------------------------------------------------------------
+
+    def candidates(self, query, country="PK", limit=5, bbox=None) -> list[Candidate]:
+        text = check_query(query)
+        box = _check_bbox(bbox)
+        ccs = _iso2(self.gazetteer, country)
+        params: dict[str, Any] = {"q": text, "limit": int(limit), "countrycodes": ccs}
+        if box:
+            params["viewbox"] = list(box)
+
+        def call():
+            kwargs: dict[str, Any] = {
+                "exactly_one": False,
+                "limit": int(limit),
+                "addressdetails": True,
+                "language": "en",
+            }
+            if ccs:
+                kwargs["country_codes"] = ccs
+            if box:
+                w, s, e, n = box
+                kwargs["viewbox"] = [(s, w), (n, e)]
+                kwargs["bounded"] = True
+            return self._search(text, **kwargs)
+
+        places = self._cached("search", params, call)
+        return [self._candidate(p, text) for p in places[: int(limit)]]
+
+    def reverse(self, query: Any, exactly_one: bool = True, **_: Any):  # type: ignore[override]
+        lat, lon = _point(query)
+        places = self._cached(
+            "reverse",
+            {"lat": lat, "lon": lon},
+            lambda: self._reverse((lat, lon), exactly_one=True, addressdetails=True, language="en"),
+        )
+        locs = [to_location(self._candidate(p, ""), p) for p in places]
+        if not locs:
+            return None
+        return locs[0] if exactly_one else locs
+
+    def _candidate(self, place: dict[str, Any], query: str) -> Candidate:
+        from rapidfuzz import fuzz
+
+        address = place.get("address") or {}
+        name = place.get("name") or str(place.get("display_name", "")).split(",")[0].strip()
+        kind = str(place.get("addresstype") or place.get("type") or "place")
+        country = str(address.get("country_code") or "").upper()
+        lat, lon = float(place["lat"]), float(place["lon"])
+        district, match = _district_of(self.gazetteer, lon, lat, country)
+        score = fuzz.ratio(normalize(query), normalize(name)) * FUZZY_WEIGHT if query else 100.0
+        cand = Candidate(
+            name=name or query,
+            lat=round(lat, 6),
+            lon=round(lon, 6),
+            kind=kind,
+            country=country,
+            country_name=address.get("country"),
+            admin1=address.get("state") or address.get("province"),
+            district=district or address.get("state_district") or address.get("county"),
+            district_match=match,
+            precision=_PRECISION.get(
+                kind, "site" if place.get("class") != "boundary" else "district"
+            ),
+            score=round(score, 1),
+            matched=query,
+            source="nominatim",
+            note=f"from {self.url} (OpenStreetMap data © OpenStreetMap contributors, ODbL)",
+        )
+        cand._provider_raw = place
+        return cand
+
+
+class GeocoderChain:
+    """Offline gazetteer first; online providers only when the user opted in (and only
+    when the gazetteer has no good answer)."""
+
+    def __init__(
+        self,
+        offline: OfflineGeocoder | None = None,
+        online: Sequence[Provider] = (),
+        use_online: bool = False,
+        min_score: float = MIN_GOOD_SCORE,
+    ):
+        self.offline = offline or OfflineGeocoder()
+        self.online = list(online)
+        self.use_online = use_online
+        self.min_score = min_score
+
+    @classmethod
+    def from_options(
+        cls,
+        online: bool = False,
+        nominatim_url: str | None = None,
+        user_agent: str | None = None,
+        gazetteer: Gazetteer | None = None,
+        **nominatim: Any,
+    ) -> GeocoderChain:
+        providers: list[Provider] = []
+        if online:
+            providers.append(
+                NominatimProvider(nominatim_url, user_agent, gazetteer=gazetteer, **nominatim)
+            )
+        return cls(OfflineGeocoder(gazetteer), providers, use_online=online)
+
+    def candidates(
+        self,
+        query: str,
+        country: str | None = "PK",
+        limit: int = 5,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> list[Candidate]:
+        found = self.offline.candidates(query, country=country, limit=limit, bbox=bbox)
+        if (found and found[0].score >= self.min_score) or not self.use_online:
+            return found
+        for provider in self.online:
+            extra = provider.candidates(query, country=country, limit=limit, bbox=bbox)
+            if extra:
+                return (extra + found)[:limit]
+        return found
+
+    def geocode(
+        self,
+        query: str,
+        exactly_one: bool = True,
+        country: str | None = "PK",
+        limit: int = 5,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> Location | list[Location] | None:
+        found = self.candidates(query, country, 1 if exactly_one else limit, bbox)
+        locations = [to_location(c, c._provider_raw) for c in found]
+        if exactly_one:
+            return locations[0] if locations else None
+        return locations or None
+
+    def reverse(self, lat: float, lon: float, country: str | None = None) -> Candidate | None:
+        """Nearest populated place and the point's district, offline."""
+        return self.offline.gazetteer.reverse(lat, lon, country)
+
+
+def _point(query: Any) -> tuple[float, float]:
+    if isinstance(query, str):
+        parts = query.replace(",", " ").split()
+    else:
+        try:
+            parts = list(query)
+        except TypeError:
+            parts = []
+    if len(parts) != 2:
+        raise GeocodeError("point: expected 'LAT, LON' (latitude first)")
+    return _check_lat_lon(*parts)
+
+
+def _iso2(gazetteer: Gazetteer, country: str | None) -> str | None:
+    ci = gazetteer.country_index(country)
+    return None if ci is None else gazetteer.countries[ci].lower()
+
+
+def _district_of(
+    gazetteer: Gazetteer, lon: float, lat: float, country: str
+) -> tuple[str | None, str | None]:
+    layer = gazetteer.layer()
+    if layer is None or country != gazetteer.layer_country:
+        return None, None
+    found = layer.locate(lon, lat)
+    return found.district, found.match
