@@ -104,6 +104,88 @@ def validate(
             )
 
 
+# --- build -------------------------------------------------------------------------------
+
+BUILD_SUFFIXES = {".html": "html", ".htm": "html", ".geojson": "geojson", ".json": "geojson"}
+BUILD_SUFFIXES |= {".csv": "csv", ".png": "png"}
+
+
+@app.command()
+@handled
+def build(
+    story: Annotated[str, typer.Argument(help="Story GeoJSON file (or a stored story's id).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file, e.g. map.html.")],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="html, geojson, csv or png (default: from --out)."),
+    ] = None,
+    basemap: Annotated[
+        str, typer.Option(help="Tiles under the districts: none, light, labels, osm.")
+    ] = "none",
+    title: Annotated[str | None, typer.Option(help="Headline (default: story title).")] = None,
+    snippet: Annotated[
+        bool, typer.Option("--snippet", help="Also print an auto-resizing iframe snippet.")
+    ] = False,
+    url: Annotated[
+        str | None, typer.Option(help="Where the HTML will be published (snippet src).")
+    ] = None,
+    snippet_height: Annotated[int, typer.Option(help="Snippet's initial height (px).")] = 600,
+    png_size: Annotated[str, typer.Option(help="PNG size WIDTHxHEIGHT.")] = "1200x800",
+    districts: DistrictsOption = None,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="GeoPackage store, for a story id.")
+    ] = None,
+) -> None:
+    """Build the story's map: self-contained HTML embed (default), GeoJSON, CSV or PNG."""
+    from geo import districts as dmod
+    from geo import mapview
+    from geo.model import atomic_write_text, load_story
+
+    key = (fmt or BUILD_SUFFIXES.get(out.suffix.lower(), "html")).strip().lower()
+    if key not in ("html", "geojson", "csv", "png"):
+        raise SitmapError(f"--format: '{fmt}' is unknown; fix: use html, geojson, csv or png")
+    mapview.get_basemap(basemap)
+    path = Path(story)
+    if path.exists() or path.suffix.lower() in (".geojson", ".json") or "/" in story:
+        s = load_story(path)
+    else:
+        from geo.store import Store
+
+        s = Store(store, create=False).load(story).story
+    if key in ("geojson", "csv"):
+        from geo import exports
+
+        text = exports.to_geojson(s) if key == "geojson" else exports.to_csv(s)
+        atomic_write_text(out, text)
+        typer.echo(f"ok: wrote {out} ({len(text.encode()):,} bytes, {len(s.incidents)} incidents)")
+        return
+    from geo.embed import iframe_snippet, render_html
+
+    layer = dmod.load(districts)
+    html = render_html(s, layer, basemap=basemap, title=title)
+    where = sys.stderr if snippet else sys.stdout
+    if key == "png":
+        from geo.exports import to_png
+
+        try:
+            w, h = (int(v) for v in png_size.lower().split("x"))
+        except ValueError:
+            raise SitmapError(
+                f"--png-size: '{png_size}' is not WIDTHxHEIGHT, e.g. 1200x800"
+            ) from None
+        to_png(html, out, w, h)
+        typer.echo(f"ok: wrote {out} ({w}×{h} px)", file=where)
+    else:
+        atomic_write_text(out, html)
+        typer.echo(
+            f"ok: wrote {out} ({len(html.encode()):,} bytes; {len(s.located)} on the map, "
+            f"{len(s.unlocated)} listed as unlocated)",
+            file=where,
+        )
+    if snippet:
+        typer.echo(iframe_snippet(url or out.name, title or s.title, snippet_height))
+
+
 # --- districts ---------------------------------------------------------------------------
 
 
@@ -298,6 +380,139 @@ def stories(
             f"{r.id}\t{r.title}\t{r.period}\t{r.incident_count} ({r.located_count} located)\t"
             f"{r.revision}\t{r.saved_at}{who}"
         )
+
+
+# --- geocode -----------------------------------------------------------------------------
+
+
+@app.command()
+@handled
+def geocode(
+    name: Annotated[
+        str | None, typer.Argument(help="Place name as written in copy, e.g. Dalbandin.")
+    ] = None,
+    country: Annotated[
+        str,
+        typer.Option(help="Rank this country's places first (ISO2/ISO3); 'any' for no preference."),
+    ] = "PK",
+    only: Annotated[bool, typer.Option("--only", help="Drop places outside --country.")] = False,
+    limit: Annotated[int, typer.Option(help="How many candidates (1-100).")] = 5,
+    bbox: Annotated[
+        str | None, typer.Option(help="Keep places inside WEST,SOUTH,EAST,NORTH (degrees).")
+    ] = None,
+    reverse: Annotated[
+        tuple[float, float] | None,
+        typer.Option(
+            "--reverse",
+            help="LAT LON (latitude first): nearest populated place and the point's district.",
+        ),
+    ] = None,
+    online: Annotated[
+        bool,
+        typer.Option(help="Ask Nominatim (OpenStreetMap) when the gazetteer has no good match."),
+    ] = False,
+    nominatim_url: Annotated[
+        str | None,
+        typer.Option(help="Nominatim server; else $SITMAP_NOMINATIM_URL or the public one."),
+    ] = None,
+    user_agent: Annotated[
+        str | None, typer.Option(help="User agent sent online; else $SITMAP_USER_AGENT.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    districts: DistrictsOption = None,
+) -> None:
+    """Find a place: ranked candidates with coordinates, district, precision and score.
+
+    Offline by default (GeoNames towns, district names, curated news spellings). Exit code 1
+    when nothing matches (the closest names are suggested), 2 for bad input."""
+    from geo.gazetteer import Gazetteer, GeocodeError
+    from geo.geocode import GeocoderChain
+
+    if reverse is None and name is None:
+        raise GeocodeError("NAME: give a place name, or --reverse LAT LON")
+    if reverse is not None and name is not None:
+        raise GeocodeError("NAME: give either a place name or --reverse LAT LON, not both")
+    box = None
+    if bbox is not None:
+        parts = bbox.replace(" ", "").split(",")
+        if len(parts) != 4:
+            raise GeocodeError("--bbox: expected WEST,SOUTH,EAST,NORTH, e.g. 60.8,24.8,70.3,32.1")
+        try:
+            box = tuple(float(p) for p in parts)
+        except ValueError:
+            raise GeocodeError("--bbox: expected four numbers WEST,SOUTH,EAST,NORTH") from None
+    cc = None if country.strip().lower() in ("", "any", "none", "*") else country
+    gaz = Gazetteer.load(districts) if districts else Gazetteer.default()
+    chain = GeocoderChain.from_options(online, nominatim_url, user_agent, gazetteer=gaz)
+    if reverse is not None:
+        found = chain.reverse(reverse[0], reverse[1], cc if only else None)
+        if as_json:
+            emit_json(None if found is None else found.model_dump(mode="json"))
+        if found is None:
+            if not as_json:
+                typer.echo("no populated place found", err=True)
+            raise typer.Exit(1)
+        if not as_json:
+            where = (
+                f"{found.district} district ({found.district_match})"
+                if found.district
+                else "outside every district"
+            )
+            typer.echo(
+                f"{found.name} ({found.kind}, {found.country}) — {found.distance_km:g} km from "
+                f"{reverse[0]}, {reverse[1]}; the point is in {where}"
+                + (f", {found.admin1}" if found.admin1 else "")
+            )
+            if found.note:
+                typer.echo(f"   note: {found.note}")
+        return
+    assert name is not None
+    if only and cc is None:
+        raise GeocodeError("--only: needs --country, e.g. --country PK --only")
+    found = (
+        chain.offline.gazetteer.search(name, country=cc, limit=limit, bbox=box, strict=True)
+        if only and not online
+        else chain.candidates(name, country=cc, limit=limit, bbox=box)
+    )
+    if only:
+        found = [c for c in found if c.country == gaz.countries[gaz.country_index(cc)]]
+    if not found:
+        closest = gaz.suggest(name, country=cc)
+        hint = (
+            "; closest: "
+            + ", ".join(
+                f"{c.name} ({c.kind}, {c.district or c.admin1 or c.country})" for c in closest
+            )
+            if closest
+            else "; no close names either"
+        )
+        if as_json:
+            emit_json([])
+        typer.echo(f"no match for {name.strip()!r}{hint}", err=True)
+        raise typer.Exit(1)
+    if as_json:
+        emit_json([c.model_dump(mode="json") for c in found])
+        return
+    places = {(c.country, c.admin1) for c in found if c.kind != "district"}
+    if len(places) > 1:
+        typer.echo(
+            f"note: {name.strip()!r} names places in {len(places)} countries/provinces; "
+            + (f"{cc.upper()} ranked first" if cc else "ranked by match and size"),
+        )
+    for i, c in enumerate(found, 1):
+        where = [c.kind]
+        if c.district:
+            where.append(f"{c.district} district ({c.district_match})")
+        if c.admin1:
+            where.append(c.admin1)
+        where.append(c.country)
+        src = "" if c.source == "gazetteer" else f"  [{c.source}]"
+        typer.echo(
+            f"{i}. {c.name} — {' · '.join(where)}   {c.lat:.5f}, {c.lon:.5f}   "
+            f"precision {c.precision}   score {c.score:g}{src}"
+        )
+        if c.note:
+            typer.echo(f"   note: {c.note}")
 
 
 def main() -> None:

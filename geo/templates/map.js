@@ -553,7 +553,7 @@
     k2.appendChild(glyph('circle', '#5c5c5c', true, 14));
     k2.appendChild(document.createTextNode('Approximate: district or province centre'));
     kn.appendChild(k1); kn.appendChild(k2);
-    if (!M.dense) kn.appendChild(el('span', '', 'Select a marker for details'));
+    if (!M.dense && !isStatic) kn.appendChild(el('span', '', 'Select a marker for details'));
   }
   if (M.dense) {
     var dn = el('div', 'sm-dense-note', located.length.toLocaleString('en') + ' incidents, drawn as dots · click one for details');
@@ -618,6 +618,7 @@
     root.querySelectorAll('details').forEach(function (d) { d.open = true; });
   });
 
+  apply();
   if (isStatic) {
     var other = document.documentElement.scrollHeight - mapEl.offsetHeight;
     var want = Math.max(300, window.innerHeight - other - 2);
@@ -626,7 +627,6 @@
     map.fitBounds(D.bounds, { padding: [14, 14], maxZoom: 9, animate: false });
   }
 
-  apply();
   if (M.highlight) highlight(M.highlight);
   reportHeight();
   root.setAttribute('data-ready', '1');

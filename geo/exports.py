@@ -1,0 +1,255 @@
+"""Story exports for other tools: GeoJSON, CSV with ACLED-like columns, PNG of the map.
+
+* GeoJSON is the story interchange format itself (round-trips through ``load_story``).
+* CSV follows ACLED's column names so desks can line our events up with ACLED/GTD data.
+  ``fatalities`` is filled only when the reporting gives one unambiguous figure for the
+  incident; every claim is kept with its attribution in ``fatalities_reported`` (never
+  summed across sources). Text cells that a spreadsheet would run as a formula are
+  prefixed with an apostrophe (CSV injection).
+* PNG is a screenshot of the embed in headless Chromium (Debian's package, driven by
+  Playwright), so print/social images are the same drawing readers see.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from geo.errors import SitmapError
+from geo.model import CasualtyClaim, Incident, Story, dumps_story
+from geo.taxonomy import ATTACK_TYPES, INFRASTRUCTURE, PRECISIONS, DatePrecision
+
+CSV_COLUMNS = (
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "country",
+    "admin1",
+    "admin2",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "notes",
+    "fatalities",
+    "fatalities_reported",
+    "attack_type",
+    "infrastructure",
+    "gtd_attacktype1",
+    "location_precision",
+    "event_date_end",
+    "status",
+    "story_id",
+)
+KILLED_FIELDS = ("killed", "militants_killed", "security_killed", "civilians_killed")
+COUNTRY_NAMES = {"PAK": "Pakistan", "AFG": "Afghanistan", "IRN": "Iran", "IND": "India"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def to_geojson(story: Story) -> str:
+    """The story as RFC 7946 GeoJSON (metadata in the ``story`` foreign member)."""
+    return dumps_story(story)
+
+
+def _cell(value: object) -> str:
+    """Text for a CSV cell; a leading =, +, -, @ would run as a formula in Excel/Sheets."""
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _claim_text(claim: CasualtyClaim) -> str:
+    from geo.mapview import claim_by, claim_figures
+
+    q = f"{claim.qualifier} " if claim.qualifier else ""
+    return f"{q}{', '.join(claim_figures(claim))} ({claim_by(claim)})"
+
+
+def fatalities(incident: Incident) -> int | None:
+    """One figure only when the reporting gives one: a single claim with a total, or with a
+    single killed category. Several sources' figures are never combined."""
+    if len(incident.casualties) != 1:
+        return None
+    claim = incident.casualties[0]
+    if claim.killed is not None:
+        return claim.killed
+    given = [getattr(claim, f) for f in KILLED_FIELDS[1:] if getattr(claim, f) is not None]
+    return given[0] if len(given) == 1 else None
+
+
+def _time_precision(inc: Incident) -> int:
+    if inc.date_precision == DatePrecision.day and not (inc.date_end and inc.date_end != inc.date):
+        return 1
+    if inc.date_precision == DatePrecision.month:
+        return 3
+    return 2
+
+
+def csv_rows(story: Story) -> list[dict[str, object]]:
+    rows = []
+    for inc in story.incidents:
+        info = ATTACK_TYPES[inc.attack_type]
+        notes = inc.summary + (f" Outcome: {inc.outcome}." if inc.outcome else "")
+        if inc.notes:
+            notes += f" Location note: {inc.notes}"
+        rows.append(
+            {
+                "event_id_cnty": inc.id,
+                "event_date": inc.date.isoformat() if inc.date else "",
+                "year": inc.date.year if inc.date else "",
+                "time_precision": _time_precision(inc) if inc.date else "",
+                "event_type": info.acled_event_type,
+                "sub_event_type": info.acled_sub_event_type,
+                "actor1": inc.actor or "",
+                "country": COUNTRY_NAMES.get(story.country, story.country),
+                "admin1": inc.province or "",
+                "admin2": inc.district or "",
+                "location": inc.place or "",
+                "latitude": "" if inc.lat is None else f"{inc.lat:.5f}",
+                "longitude": "" if inc.lon is None else f"{inc.lon:.5f}",
+                "geo_precision": PRECISIONS[inc.geo_precision].acled_geo_precision or "",
+                "source": "; ".join(s.name for s in inc.sources),
+                "notes": notes,
+                "fatalities": "" if fatalities(inc) is None else fatalities(inc),
+                "fatalities_reported": " | ".join(_claim_text(c) for c in inc.casualties),
+                "attack_type": inc.attack_type.value,
+                "infrastructure": ";".join(k.value for k in inc.infrastructure),
+                "gtd_attacktype1": info.gtd_attacktype1,
+                "location_precision": inc.geo_precision.value,
+                "event_date_end": inc.date_end.isoformat() if inc.date_end else "",
+                "status": inc.status.value,
+                "story_id": story.id,
+            }
+        )
+    return rows
+
+
+def to_csv(story: Story) -> str:
+    """One row per incident (located or not) with ACLED-like columns; UTF-8, CRLF rows."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    numeric = {"year", "time_precision", "latitude", "longitude", "geo_precision", "fatalities"}
+    for row in csv_rows(story):
+        writer.writerow({k: v if k in numeric else _cell(v) for k, v in row.items()})
+    return buf.getvalue()
+
+
+def infrastructure_labels(incident: Incident) -> str:
+    return ", ".join(INFRASTRUCTURE[k].label for k in incident.infrastructure)
+
+
+# --- PNG ----------------------------------------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def chromium_path() -> str:
+    """Debian's chromium ($SITMAP_CHROMIUM, then PATH, then /usr/bin/chromium)."""
+    path = os.environ.get("SITMAP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        raise SitmapError(
+            f"png: Chromium not found at {path}; fix: apt-get install chromium, "
+            "or set SITMAP_CHROMIUM to a Chromium binary"
+        )
+    return path
+
+
+def to_png(
+    html_or_path: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    width: int = 1200,
+    height: int = 800,
+    *,
+    scale: float = 1.0,
+    offline: bool = False,
+    timeout_s: float = 30.0,
+) -> Path:
+    """Screenshot of the map graphic (title, legend, map, credit) at width × height.
+
+    ``html_or_path`` is an HTML document or the path of one. The page is opened in its
+    static mode (no controls, no lists), which sizes the map to fill the image. With
+    ``offline`` every non-file request is aborted (basemap tiles then stay blank).
+    """
+    if not (200 <= width <= 5000 and 200 <= height <= 5000):
+        raise SitmapError(f"png: size {width}×{height} is out of range; fix: use 200–5000 px")
+    out = Path(out_path)
+    text = os.fspath(html_or_path) if isinstance(html_or_path, str) else None
+    with tempfile.TemporaryDirectory(prefix="sitmap-png-") as tmp:
+        if text is not None and text.lstrip()[:1] == "<":
+            page_path = Path(tmp) / "map.html"
+            page_path.write_text(text, encoding="utf-8")
+        else:
+            page_path = Path(html_or_path).resolve()
+            if not page_path.is_file():
+                raise SitmapError(f"png: {page_path}: no such HTML file; fix: check the path")
+        shot = Path(tmp) / "shot.png"
+        _screenshot(page_path, shot, width, height, scale, offline, timeout_s)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, part = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+        os.close(fd)
+        shutil.copyfile(shot, part)
+        os.replace(part, out)
+    return out
+
+
+def _screenshot(
+    page_path: Path,
+    shot: Path,
+    width: int,
+    height: int,
+    scale: float,
+    offline: bool,
+    timeout_s: float,
+) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            try:
+                context = browser.new_context(
+                    viewport={"width": width, "height": height}, device_scale_factor=scale
+                )
+                if offline:
+                    context.route(
+                        "**/*",
+                        lambda route: (
+                            route.continue_()
+                            if route.request.url.startswith(("file:", "data:", "about:"))
+                            else route.abort()
+                        ),
+                    )
+                page = context.new_page()
+                page.goto(page_path.as_uri() + "#static", timeout=timeout_s * 1000)
+                page.wait_for_selector(".sitmap[data-ready='1']", timeout=timeout_s * 1000)
+                try:
+                    page.wait_for_load_state("networkidle", timeout=min(10.0, timeout_s) * 1000)
+                except PlaywrightError:
+                    pass  # slow tiles: take what has drawn
+                page.screenshot(path=str(shot), full_page=False)
+            finally:
+                browser.close()
+    except PlaywrightError as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise SitmapError(f"png: Chromium could not render the map ({first})") from None
