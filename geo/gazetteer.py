@@ -45,6 +45,7 @@ CITY_POPULATION = 100_000
 FUZZY_CUTOFF = 75.0
 SUGGEST_CUTOFF = 55.0
 FUZZY_WEIGHT = 0.9  # a fuzzy score never outranks an exact name
+EXACT_FLOOR = 91.0  # exact matches score 94+ (95+ unless a kind was asked), fuzzy ≤ 90
 
 # Match flags of an index key, best first, and the score an exact match on each earns.
 PRIMARY, ALIAS, DISTRICT_NAME, ALTERNATE = 0, 1, 2, 3
@@ -717,6 +718,7 @@ class Gazetteer:
                 hint_miss = -sum(1 for h in hints if h in self._context(e))
             return (
                 hint_miss,
+                0 if best[e] > EXACT_FLOOR else 1,  # a real name abroad beats a guess at home
                 0 if ci is None or self.cc[e] == ci else 1,
                 -best[e],
                 int(KIND_RANK[self.kind[e]]),
