@@ -12,11 +12,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from geo.errors import SitmapError
@@ -203,7 +205,12 @@ def to_png(
             if not page_path.is_file():
                 raise SitmapError(f"png: {page_path}: no such HTML file; fix: check the path")
         shot = Path(tmp) / "shot.png"
-        _screenshot(page_path, shot, width, height, scale, offline, timeout_s)
+        # Playwright's sync API refuses to start inside a running event loop or a second
+        # sync session (Streamlit, a test browser): a worker thread has neither.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(
+                _screenshot, page_path, shot, width, height, scale, offline, timeout_s
+            ).result()
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, part = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
         os.close(fd)
@@ -243,10 +250,8 @@ def _screenshot(
                 page = context.new_page()
                 page.goto(page_path.as_uri() + "#static", timeout=timeout_s * 1000)
                 page.wait_for_selector(".sitmap[data-ready='1']", timeout=timeout_s * 1000)
-                try:
+                with contextlib.suppress(PlaywrightError):  # slow tiles: take what has drawn
                     page.wait_for_load_state("networkidle", timeout=min(10.0, timeout_s) * 1000)
-                except PlaywrightError:
-                    pass  # slow tiles: take what has drawn
                 page.screenshot(path=str(shot), full_page=False)
             finally:
                 browser.close()
