@@ -1001,8 +1001,32 @@ class Locator:
             return self.layer.find(mention.surface)
         return None
 
-    def site(self, mention: Mention, named_district: str | None = None) -> Site | None:
+    def site(
+        self, mention: Mention, named_district: str | None = None, unknown: str | None = None
+    ) -> Site | None:
         cues = []
+        dname = self.district_name(mention) if unknown else None
+        if unknown and dname:
+            centre = self.layer.centre(dname) if self.layer is not None else None
+            cand = mention.best("district")
+            lon, lat = centre if centre else (cand.lon, cand.lat)
+            prov = self.layer.province(dname) if self.layer is not None else None
+            return Site(
+                mention,
+                unknown,
+                lon,
+                lat,
+                GeoPrecision.district,
+                dname,
+                prov,
+                "named",
+                [
+                    f'place: "{unknown}" (not in the gazetteer) in {dname} district → '
+                    "marker at the district centre"
+                ],
+                f"The copy places this at {unknown}, which the gazetteer does not know; the "
+                f"marker is at the centre of {dname} district. Move it to {unknown} if known.",
+            )
         if mention.district_marked:
             dname = self.district_name(mention) or named_district
             town = None
@@ -1251,7 +1275,7 @@ def extract_article(
                 _add_claim(claims, counts, who, agency or default_agency, s)
             continue
         mentions, rejected = finder.find(text, sent, skip)
-        sites, dropped = _sites(mentions, locator)
+        sites, dropped = _sites(mentions, locator, text, sent)
         extra_cues = [f'not a site: "{r.surface}" — {r.why}' for r in rejected] + dropped
         province = _province_named(rejected, mentions)
         if not sites and cues.overview:
@@ -1344,7 +1368,34 @@ def _finder(gaz: Any, iso2: str) -> PlaceFinder:
     return f
 
 
-def _sites(mentions: list[Mention], locator: Locator) -> tuple[list[Site], list[str]]:
+_UNKNOWN_BEFORE = re.compile(
+    r"\b(?:in|near|at|outside)\s+(?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+){0,2}),?\s+"
+    r"(?:in\s+(?:the\s+)?)?$"
+)
+
+
+def _unknown_place(
+    text: str, sentence: Sentence, m: Mention, mentions: list[Mention]
+) -> str | None:
+    """'near Sui in Dera Bugti district' where the gazetteer lacks Sui: the copy's own,
+    more precise place name in front of a district it names."""
+    if not (m.district_marked or all(_level(c) == "district" for c in m.candidates)):
+        return None
+    found = _UNKNOWN_BEFORE.search(text, sentence.start, m.start)
+    if not found:
+        return None
+    name = found["name"]
+    low = name.casefold()
+    if low in PROVINCES or low in FOREIGN or low in DEMONYMS or low in _FUNCTION:
+        return None
+    if any(o is not m and o.start < m.start and o.end > found.start("name") for o in mentions):
+        return None
+    return name
+
+
+def _sites(
+    mentions: list[Mention], locator: Locator, text: str, sentence: Sentence
+) -> tuple[list[Site], list[str]]:
     """Which mentions are attack sites; apposition/'in X district' give the district."""
     dropped: list[str] = []
     named_for: dict[int, str] = {}
@@ -1369,7 +1420,8 @@ def _sites(mentions: list[Mention], locator: Locator) -> tuple[list[Site], list[
         if m.route:
             dropped.append(f'not a site: "{m.surface}" — start or end of a route')
             continue
-        site = locator.site(m, named_for.get(i))
+        unknown = _unknown_place(text, sentence, m, mentions)
+        site = locator.site(m, named_for.get(i), unknown)
         if site is None:
             dropped.append(f'not a site: "{m.surface}" — a province')
             continue

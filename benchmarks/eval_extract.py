@@ -1,0 +1,233 @@
+"""Evaluate geo.extract against hand-made expectations (not a test: prints figures).
+
+Articles: the seed article plus the hand-written wire articles in tests/articles/ (NAME.txt +
+NAME.expected.json, written before the rules were tuned). Articles whose name starts with
+``heldout-`` were written after the rules were frozen and are reported separately too.
+
+Figures:
+- located sites: a draft matches an expected site when its place (or the name as written in
+  the copy) is the expected place or one of its aliases AND its district is the expected one.
+  precision = matched / located drafts, recall = matched / expected sites.
+- attack type / infrastructure accuracy: over matched sites; infrastructure must be the
+  exact expected set.
+- unlocated drafts, forbidden sites (dateline, foreign, names of people) and casualty claims
+  are counted too.
+
+Run: python benchmarks/eval_extract.py [--verbose]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLES = ROOT / "tests" / "articles"
+TARGETS = {"precision": 0.9, "recall": 0.9, "attack_type": 0.85, "infrastructure": 0.85}
+_PLACE_CUE = re.compile(r'^place: "([^"]+)"')
+
+
+def _norm(name: str | None) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", (name or "").lower().replace(".", "")).strip()
+
+
+@dataclass
+class Score:
+    expected: int = 0
+    predicted: int = 0
+    matched: int = 0
+    type_ok: int = 0
+    infra_ok: int = 0
+    unlocated_expected: int = 0
+    unlocated_predicted: int = 0
+    unlocated_matched: int = 0
+    forbidden: list[str] = field(default_factory=list)
+    claims_expected: int = 0
+    claims_found: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, other: Score) -> None:
+        for name in (
+            "expected",
+            "predicted",
+            "matched",
+            "type_ok",
+            "infra_ok",
+            "unlocated_expected",
+            "unlocated_predicted",
+            "unlocated_matched",
+            "claims_expected",
+            "claims_found",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.forbidden += other.forbidden
+        self.problems += other.problems
+
+    @property
+    def precision(self) -> float:
+        return self.matched / self.predicted if self.predicted else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.matched / self.expected if self.expected else 1.0
+
+    @property
+    def attack_type(self) -> float:
+        return self.type_ok / self.matched if self.matched else 1.0
+
+    @property
+    def infrastructure(self) -> float:
+        return self.infra_ok / self.matched if self.matched else 1.0
+
+
+def cases() -> list[tuple[str, Path, dict]]:
+    out = []
+    for exp_path in sorted(ARTICLES.glob("*.expected.json")):
+        name = exp_path.name.removesuffix(".expected.json")
+        exp = json.loads(exp_path.read_text(encoding="utf-8"))
+        article = ROOT / exp["article"] if "article" in exp else ARTICLES / f"{name}.txt"
+        out.append((name, article, exp))
+    return out
+
+
+def names_of(draft) -> set[str]:
+    names = {_norm(draft.place)}
+    for cue in draft.cues:
+        m = _PLACE_CUE.match(cue)
+        if m:
+            names.add(_norm(m[1]))
+    return names
+
+
+def score(extraction, exp: dict, label: str = "") -> Score:
+    sc = Score()
+    drafts = extraction.drafts
+    located = [d for d in drafts if d.located]
+    sc.expected = len(exp["sites"])
+    sc.predicted = len(located)
+    free = list(located)
+    for site in exp["sites"]:
+        want = {_norm(site["place"]), *(_norm(a) for a in site.get("aliases", []))}
+        hit = next((d for d in free if names_of(d) & want and d.district == site["district"]), None)
+        if hit is None:
+            sc.problems.append(f"{label}: missed {site['place']} ({site['district']})")
+            continue
+        free.remove(hit)
+        sc.matched += 1
+        if hit.attack_type.value == site["attack_type"]:
+            sc.type_ok += 1
+        else:
+            sc.problems.append(
+                f"{label}: {site['place']} attack {hit.attack_type.value} != {site['attack_type']}"
+            )
+        got = sorted(i.value for i in hit.infrastructure)
+        if got == sorted(site["infrastructure"]):
+            sc.infra_ok += 1
+        else:
+            sc.problems.append(
+                f"{label}: {site['place']} infrastructure {got} != {sorted(site['infrastructure'])}"
+            )
+    for d in free:
+        sc.problems.append(f"{label}: extra site {d.place} ({d.district})")
+    unl = [d for d in drafts if not d.located]
+    sc.unlocated_expected = len(exp.get("unlocated", []))
+    sc.unlocated_predicted = len(unl)
+    pool = list(unl)
+    for u in exp.get("unlocated", []):
+        hit = next(
+            (
+                d
+                for d in pool
+                if d.attack_type.value == u["attack_type"]
+                and sorted(i.value for i in d.infrastructure) == sorted(u["infrastructure"])
+            ),
+            None,
+        )
+        if hit is not None:
+            pool.remove(hit)
+            sc.unlocated_matched += 1
+        else:
+            sc.problems.append(f"{label}: missed unlocated {u}")
+    for d in pool:
+        sc.problems.append(f"{label}: extra unlocated {d.attack_type.value} {d.summary[:60]!r}")
+    forbidden = {_norm(n) for n in exp.get("not_sites", [])}
+    for d in located:
+        bad = names_of(d) & forbidden
+        if bad:
+            sc.forbidden.append(f"{label}: {d.place}")
+    claims = extraction.story.claims
+    sc.claims_expected = len(exp.get("claims", []))
+    for want in exp.get("claims", []):
+        who = want["attributed_to"].lower()
+        figures = {k: v for k, v in want.items() if k != "attributed_to"}
+        ok = any(
+            who in (c.attributed_to or "").lower()
+            and all(getattr(c, k) == v for k, v in figures.items())
+            for c in claims
+        )
+        sc.claims_found += ok
+        if not ok:
+            sc.problems.append(f"{label}: missed claim {want}")
+    return sc
+
+
+def evaluate(verbose: bool = False) -> dict[str, Score]:
+    from geo.extract import extract_article
+
+    groups = {"all": Score(), "seed+dev": Score(), "held-out": Score()}
+    for name, article, exp in cases():
+        result = extract_article(
+            article.read_text(encoding="utf-8"), story_id=_norm(name)[:60].replace(" ", "-")
+        )
+        sc = score(result, exp, name)
+        groups["all"].add(sc)
+        groups["held-out" if name.startswith("heldout-") else "seed+dev"].add(sc)
+        if verbose:
+            print(
+                f"{name:40} sites {sc.matched}/{sc.expected} (predicted {sc.predicted}), "
+                f"type {sc.type_ok}/{sc.matched}, infra {sc.infra_ok}/{sc.matched}, "
+                f"unlocated {sc.unlocated_matched}/{sc.unlocated_expected} "
+                f"(predicted {sc.unlocated_predicted}), claims {sc.claims_found}/{sc.claims_expected}"
+            )
+    return groups
+
+
+def main() -> int:
+    verbose = "--verbose" in sys.argv or "-v" in sys.argv
+    t0 = time.perf_counter()
+    groups = evaluate(verbose)
+    print(f"evaluated in {time.perf_counter() - t0:.2f} s (includes loading the gazetteer)")
+    for label, sc in groups.items():
+        if not sc.expected and not sc.predicted:
+            continue
+        print(f"\n[{label}]")
+        print(
+            f"  located sites: precision {sc.precision:.3f} ({sc.matched}/{sc.predicted}), "
+            f"recall {sc.recall:.3f} ({sc.matched}/{sc.expected})"
+        )
+        print(f"  attack type accuracy:    {sc.attack_type:.3f} ({sc.type_ok}/{sc.matched})")
+        print(f"  infrastructure accuracy: {sc.infrastructure:.3f} ({sc.infra_ok}/{sc.matched})")
+        print(
+            f"  unlocated drafts: {sc.unlocated_matched}/{sc.unlocated_expected} expected found, "
+            f"{sc.unlocated_predicted} predicted"
+        )
+        print(f"  casualty claims: {sc.claims_found}/{sc.claims_expected} found")
+        print(f"  forbidden sites (dateline, foreign, people's names): {len(sc.forbidden)}")
+        for name in ("precision", "recall", "attack_type", "infrastructure"):
+            value = getattr(sc, name)
+            print(
+                f"  {name:15} {value:.3f} / target {TARGETS[name]:.2f} = ratio {value / TARGETS[name]:.2f}"
+            )
+        if verbose:
+            for p in sc.problems + [f"forbidden: {f}" for f in sc.forbidden]:
+                print("   -", p)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main())
