@@ -515,6 +515,44 @@ def geocode(
             typer.echo(f"   note: {c.note}")
 
 
+# --- extract -----------------------------------------------------------------------------
+
+
+@app.command()
+@handled
+def extract(
+    article: Annotated[Path, typer.Argument(help="Wire copy: a text file (or pasted HTML).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Story GeoJSON to write (drafts).")],
+    story_id: Annotated[str | None, typer.Option("--story-id", help="Id of the new story.")] = None,
+    title: Annotated[
+        str | None, typer.Option(help="Story title (default: first sentence).")
+    ] = None,
+    districts: DistrictsOption = None,
+) -> None:
+    """Draft incidents from wire copy (status draft), with the cues behind each, for review."""
+    from geo.extract import extract_article, read_article
+    from geo.model import save_story
+
+    result = extract_article(
+        read_article(article), story_id=story_id, title=title, districts=districts
+    )
+    save_story(result.story, out)
+    story = result.story
+    for note in result.notes:
+        typer.echo(f"note: {note}", err=True)
+    if result.reason:
+        typer.echo(f"no drafts: {result.reason}", err=True)
+    typer.echo(
+        f"{out}: {len(story.incidents)} draft(s) ({len(story.located)} located, "
+        f"{len(story.unlocated)} unlocated), {len(story.claims)} casualty claim(s)"
+        + (f"; filed from {result.filed_from} (not a site)" if result.filed_from else "")
+    )
+    for inc in story.incidents:
+        where = f"{inc.place} ({inc.district or '?'})" if inc.located else "unlocated"
+        infra = ", ".join(i.value for i in inc.infrastructure) or "-"
+        typer.echo(f"  {inc.id}: {where} — {inc.attack_type.value} [{infra}]")
+
+
 def main() -> None:
     app()
 

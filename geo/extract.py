@@ -159,6 +159,33 @@ def not_english(text: str) -> str | None:
     return None
 
 
+MAX_FILE_BYTES = 20_000_000
+
+
+def read_article(path: Any) -> str:
+    """An article file as text (UTF-8, else Windows-1252 as old wire systems write it)."""
+    from pathlib import Path
+
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if p.is_dir():
+            raise SitmapError(f"ARTICLE: {p} is a folder; fix: give the article's text file")
+        if size > MAX_FILE_BYTES:
+            raise SitmapError(
+                f"ARTICLE: {p} is {size / 1e6:.0f} MB; fix: give one article (a text or HTML file)"
+            )
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise SitmapError(f"ARTICLE: {p}: no such file; fix: check the path") from None
+    except PermissionError:
+        raise SitmapError(f"ARTICLE: {p}: not readable; fix: check its permissions") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
 # --- sentences and dateline -----------------------------------------------------------------
 
 
