@@ -454,13 +454,13 @@ def geocode(
             raise typer.Exit(1)
         if not as_json:
             where = (
-                f"{found.district} district ({found.district_match})"
+                f"is in {found.district} district ({found.district_match})"
                 if found.district
-                else "outside every district"
+                else "is outside the district boundaries"
             )
             typer.echo(
                 f"{found.name} ({found.kind}, {found.country}) — {found.distance_km:g} km from "
-                f"{reverse[0]}, {reverse[1]}; the point is in {where}"
+                f"{reverse[0]}, {reverse[1]}; the point {where}"
                 + (f", {found.admin1}" if found.admin1 else "")
             )
             if found.note:

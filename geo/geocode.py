@@ -41,6 +41,7 @@ DEFAULT_USER_AGENT = "sitmap/0.1 (newsroom situation map; set SITMAP_USER_AGENT 
 DEFAULT_NOMINATIM = "https://nominatim.openstreetmap.org"
 USER_AGENT_ENV = "SITMAP_USER_AGENT"
 NOMINATIM_ENV = "SITMAP_NOMINATIM_URL"
+ONLINE_CACHE_ENV = "SITMAP_ONLINE_CACHE"  # default: <cache dir>/nominatim
 MIN_GOOD_SCORE = 85.0  # below this the offline answer is a guess: worth asking online
 
 # Nominatim's addresstype → our precision (geo.taxonomy.GeoPrecision values).
@@ -184,7 +185,9 @@ class NominatimProvider(Provider):
         )
         self._search = RateLimiter(self._nominatim.geocode, **limiter)
         self._reverse = RateLimiter(self._nominatim.reverse, **limiter)
-        self.cache_dir = Path(cache) if cache else cache_dir() / "nominatim"
+        self.cache_dir = Path(
+            cache or os.environ.get(ONLINE_CACHE_ENV) or cache_dir() / "nominatim"
+        )
         self.use_cache = use_cache
         self._gazetteer = gazetteer
 
