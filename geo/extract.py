@@ -139,13 +139,17 @@ _ENGLISH = _words(
 )
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
 def not_english(text: str) -> str | None:
     """A reason if the text is not English (other script, or no English function words)."""
     sample = text[:20000]
-    letters = [c for c in sample if c.isalpha()]
-    if len(letters) >= 20:
-        latin = sum(1 for c in letters if c.isascii())
-        if latin / len(letters) < 0.6:
+    letters = len(_LETTER.findall(sample))
+    if letters >= 20:
+        latin = len(_LATIN.findall(sample))
+        if latin / letters < 0.6:
             return (
                 "the text is not in English (mostly non-Latin script); "
                 "extraction reads English wire copy only — paste an English version"
@@ -481,11 +485,22 @@ class Cues:
     overview: bool
 
 
+# Every attack rule needs one of these words: a cheap first pass over each sentence.
+_ATTACK_WORDS = re.compile(
+    r"suicide|blew|grenade|abduct|kidnap|hijack|hostage|damag|torch|fire|ablaze|sabotag|destroy|"
+    r"uproot|derail|vandal|bomb|IED|explosi|landmine|blast|detonat|went off|storm|overr|raid|"
+    r"shot|gun|exchange|ambush|rocket|mortar|attack|assault",
+    re.IGNORECASE,
+)
+
+
 def attack_cues(sentence: str) -> Cues | None:
     """The attack type a sentence describes, with the words that show it; None if none.
 
     Only event language counts: 'stormed a prison', 'a bomb exploded', 'attempts to attack'.
     A definite back-reference ('the attacks', 'the Bannu bombing') is not a new event."""
+    if not _ATTACK_WORDS.search(sentence):
+        return None
     found: list[tuple[Rule, re.Match[str]]] = []
     for rule in ATTACK_RULES:
         for m in rule.pattern.finditer(sentence):
@@ -642,10 +657,17 @@ class Counts:
         self.cues.append(f"casualties: '{text.strip()}' → {name} {n}")
 
 
+_CASUALTY_WORDS = re.compile(
+    r"kill|wound|injur|dead|died|hurt|lives|martyr|shot|gunned|massacred|left \w+", re.IGNORECASE
+)
+
+
 def casualties(sentence: str) -> Counts:
     """Figures as the sentence gives them, by group; 'people' is a total, never summed
     with the groups it includes."""
     counts = Counts()
+    if not _CASUALTY_WORDS.search(sentence):
+        return counts
     taken: list[tuple[int, int]] = []
 
     def free(a: int, b: int) -> bool:
@@ -1281,8 +1303,8 @@ def extract_article(
     responsibility: list[tuple[ResponsibilityClaim, Sentence, int]] = []
     for idx, sent in enumerate(sentences):
         s = sent.text
-        who, agency = attribution(s)
         if RESPONSIBILITY.search(s) and not re.match(r"^(?:No|Nobody|No one)\b", s):
+            _, agency = attribution(s)
             actor = _actor(s)
             if actor:
                 responsibility.append(
@@ -1297,6 +1319,9 @@ def extract_article(
             continue
         cues = attack_cues(s)
         counts = casualties(s)
+        if cues is None and not counts.any():
+            continue
+        who, agency = attribution(s)
         if cues is None:
             if counts.any() and _is_killing_total(counts):
                 _add_claim(claims, counts, who, agency or default_agency, s)
