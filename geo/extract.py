@@ -1265,9 +1265,12 @@ def extract_article(
         )
     text, notes = clean_text(text)
     if not text:
-        return _empty(
-            story_id, title, country, "no readable text left after removing HTML tags", "", notes
+        why = (
+            "no readable text left after removing HTML tags; paste the article's text"
+            if notes
+            else "the text is empty (only invisible characters); paste the article's text"
         )
+        return _empty(story_id, title, country, why, "", notes)
     foreign = not_english(text)
     if foreign:
         return _empty(story_id, title, country, foreign, text, notes)

@@ -1,0 +1,367 @@
+"""Wire copy → draft incidents, as the desk uses it: the seed article, hand-written test
+articles with hand-made expectations (tests/articles/), bad input, and the CLI."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from geo.errors import SitmapError
+from geo.extract import Extraction, extract_article, split_sentences
+from geo.gazetteer import Gazetteer
+from geo.model import load_story, loads_story, save_story
+from tests.conftest import ROOT, SEED_ARTICLE
+
+SITMAP = shutil.which("sitmap") or ""
+ARTICLES = ROOT / "tests" / "articles"
+
+
+@pytest.fixture(scope="session")
+def gaz(districts_path) -> Gazetteer:
+    return Gazetteer.load(districts_path)
+
+
+@pytest.fixture(scope="session")
+def extract(gaz, layer):
+    def run(text: str, **kw) -> Extraction:
+        return extract_article(text, gazetteer=gaz, districts=layer, **kw)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return SEED_ARTICLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def seed(extract, seed_text) -> Extraction:
+    return extract(seed_text, story_id="seed-drafts")
+
+
+def by_place(result: Extraction) -> dict[str, object]:
+    return {d.place: d for d in result.drafts if d.located}
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    cmd = [SITMAP, *args] if SITMAP else [sys.executable, "-m", "geo.cli", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+# --- the seed article -------------------------------------------------------------------
+
+
+SEED_SITES = {
+    "Quetta": ("Quetta", "grenade", ["police"]),
+    "Mastung": ("Mastung", "armed_assault", ["prison"]),
+    "Nushki": ("Nushki", "armed_assault", ["paramilitary"]),
+    "Dalbandin": ("Chagai", "grenade", ["government_office"]),
+    "Pasni": ("Gwadar", "abduction", ["highway", "civilians"]),
+    "Gwadar": ("Gwadar", "abduction", ["highway", "civilians"]),
+}
+
+
+def test_seed_has_the_six_located_sites_with_districts_types_and_infrastructure(seed):
+    sites = by_place(seed)
+    assert set(sites) == set(SEED_SITES)
+    for place, (district, attack, infra) in SEED_SITES.items():
+        d = sites[place]
+        assert d.district == district, place
+        assert d.province == "Balochistan"
+        assert d.attack_type.value == attack, place
+        assert [i.value for i in d.infrastructure] == infra, place
+        assert d.geo_precision.value == "town"
+        assert d.status.value == "draft"
+
+
+def test_seed_mastung_reports_the_district_the_copy_names(seed):
+    mastung = by_place(seed)["Mastung"]
+    assert mastung.district_match == "named"
+    assert "Mastung district" in mastung.evidence[0].text
+    assert any("named as a district" in c for c in mastung.cues)
+    assert mastung.outcome and "30 inmates freed" in mastung.outcome
+
+
+def test_seed_outcomes(seed):
+    sites = by_place(seed)
+    assert "repelled" in sites["Nushki"].outcome
+    assert "fled" in sites["Dalbandin"].outcome
+
+
+def test_seed_rail_sabotage_and_security_posts_are_unlocated(seed):
+    unlocated = {
+        (d.attack_type.value, tuple(i.value for i in d.infrastructure))
+        for d in seed.drafts
+        if not d.located
+    }
+    assert unlocated == {("sabotage", ("rail",)), ("armed_assault", ("security_post",))}
+    for d in seed.drafts:
+        if not d.located:
+            assert d.lon is None and d.geo_precision.value == "unlocated"
+            assert any("unlocated" in c for c in d.cues)
+
+
+def test_seed_casualty_accounts_are_separate_attributed_claims(seed):
+    claims = seed.story.claims
+    assert len(claims) == 2
+    cm = next(c for c in claims if "chief minister" in (c.attributed_to or ""))
+    assert (cm.militants_killed, cm.security_killed, cm.civilians_killed) == (145, 17, 31)
+    assert cm.source == "Reuters"
+    mil = next(c for c in claims if "military" in (c.attributed_to or ""))
+    assert (mil.killed, mil.militants_killed, mil.qualifier) == (33, 92, "at least")
+    assert mil.source == "Associated Press"
+    # story totals are claims, never incidents
+    assert all(d.place not in (None, "Balochistan") or not d.located for d in seed.drafts)
+
+
+def test_seed_no_site_for_the_dateline_or_foreign_places(seed):
+    places = {d.place for d in seed.drafts}
+    assert not places & {"Islamabad", "India", "New Delhi", "Pakistan", "Balochistan"}
+    assert seed.filed_from == "Islamabad"
+    assert seed.filed_on is not None and seed.filed_on.isoformat() == "2026-02-01"
+
+
+def test_seed_drafts_carry_evidence_offsets_cues_attribution_and_actor(seed):
+    for d in seed.drafts:
+        ev = d.evidence[0]
+        assert seed.text[ev.start : ev.end] == ev.text
+        assert d.summary == ev.text
+        assert any(c.startswith("attack:") for c in d.cues)
+        assert d.actor == "BLA (claimed)"
+    quetta = by_place(seed)["Quetta"]
+    assert quetta.casualties[0].security_killed == 2
+    assert "Bakht Muhammad Kakar" in quetta.casualties[0].attributed_to
+    assert seed.story.responsibility[0].actor.startswith("Baloch Libration Army")
+
+
+def test_seed_drafts_validate_and_round_trip_as_a_story_file(seed, tmp_path):
+    path = tmp_path / "d.geojson"
+    save_story(seed.story, path)
+    story = load_story(path)
+    assert story.id == "seed-drafts"
+    assert len(story.located) == 6 and len(story.unlocated) == 2
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert sum(f["geometry"] is None for f in doc["features"]) == 2
+    assert all(f["properties"]["status"] == "draft" for f in doc["features"])
+
+
+def test_extraction_is_deterministic(extract, seed_text):
+    from geo.model import dumps_story
+
+    a = dumps_story(extract(seed_text, story_id="x").story)
+    b = dumps_story(extract(seed_text, story_id="x").story)
+    assert a == b
+
+
+# --- hand-written articles: evaluation targets ------------------------------------------
+
+
+def _eval_module():
+    spec = importlib.util.spec_from_file_location(
+        "eval_extract", ROOT / "benchmarks" / "eval_extract.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_evaluation_over_all_articles_meets_the_targets(gaz, layer):
+    ev = _eval_module()
+    total = ev.Score()
+    for name, article, exp in ev.cases():
+        result = extract_article(
+            article.read_text(encoding="utf-8"), gazetteer=gaz, districts=layer
+        )
+        total.add(ev.score(result, exp, name))
+    assert total.expected >= 25  # seed + at least five more articles
+    assert total.precision >= 0.9, total.problems
+    assert total.recall >= 0.9, total.problems
+    assert total.attack_type >= 0.85, total.problems
+    assert total.infrastructure >= 0.85, total.problems
+    assert total.forbidden == []
+
+
+def test_people_named_like_places_are_not_sites(extract):
+    text = (ARTICLES / "kp-bannu-lakki.txt").read_text(encoding="utf-8")
+    result = extract(text)
+    assert "Mohmand" not in {d.place for d in result.drafts}
+    lakki = next(d for d in result.drafts if d.district == "Lakki Marwat")
+    assert any('"Mohmand"' in c and "name" in c for c in lakki.cues)
+    assert result.filed_from == "Peshawar"
+    assert "Peshawar" not in {d.place for d in result.drafts}
+
+
+def test_dateline_city_is_a_site_when_the_body_reports_an_attack_there(extract):
+    result = extract((ARTICLES / "sindh-karachi-rail.txt").read_text(encoding="utf-8"))
+    assert result.filed_from == "Karachi"
+    assert by_place(result)["Karachi"].infrastructure[0].value == "airport"
+    # places named in sentences that report no attack are not sites
+    assert not {"Sukkur", "Quetta", "Beijing"} & {d.place for d in result.drafts}
+
+
+def test_unknown_town_before_a_named_district_is_pinned_at_district_precision(extract):
+    result = extract(
+        "QUETTA, March 3 (Reuters) - Insurgents blew up a gas pipeline near Zzyzxabad in "
+        "Dera Bugti district on Monday, officials said."
+    )
+    (d,) = result.drafts
+    assert (d.place, d.district, d.geo_precision.value) == ("Zzyzxabad", "Dera Bugti", "district")
+    assert d.attack_type.value == "sabotage" and d.infrastructure[0].value == "energy"
+    assert "not in the gazetteer" in " ".join(d.cues)
+
+
+def test_route_endpoints_and_demonyms_are_not_sites(extract):
+    result = extract(
+        "Gunmen opened fire on a bus travelling from Quetta to Karachi near Khuzdar, killing "
+        "four Punjabi labourers, police said."
+    )
+    assert [d.place for d in result.drafts] == ["Khuzdar"]
+    assert result.drafts[0].casualties[0].civilians_killed == 4
+
+
+# --- sentences ----------------------------------------------------------------------------
+
+
+def test_sentence_splitter_keeps_abbreviations_and_initials_and_exact_offsets():
+    text = "Islamabad, Feb. 1: A bomb went off in D.I. Khan. Mr. Khan said so.\nNext line here."
+    sents = split_sentences(text)
+    assert [s.text for s in sents] == [
+        "Islamabad, Feb. 1: A bomb went off in D.I. Khan.",
+        "Mr. Khan said so.",
+        "Next line here.",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in sents)
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t  ", "\u200b"])
+def test_empty_text_gives_no_drafts_and_a_reason(extract, text):
+    result = extract(text)
+    assert result.drafts == [] and "empty" in result.reason
+
+
+def test_one_megabyte_of_text_gives_a_reason_quickly(extract, seed_text):
+    big = (seed_text + "\n") * (1_000_000 // len(seed_text) + 1)
+    assert len(big) >= 1_000_000
+    t0 = time.perf_counter()
+    result = extract(big)
+    assert time.perf_counter() - t0 < 2
+    assert (
+        result.drafts == [] and "characters" in result.reason and "single article" in result.reason
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "کوئٹہ میں پولیس کی گاڑی پر دستی بم حملہ، دو اہلکار جاں بحق ہو گئے۔ " * 5,
+        "Les forces de sécurité ont tué des militants dans la province, selon le ministre. "
+        "Une bombe a explosé près d'un poste de police à Quetta dimanche, tuant deux policiers. "
+        "Des hommes armés ont attaqué une prison à Mastung et libéré des détenus.",
+    ],
+    ids=["urdu", "french"],
+)
+def test_non_english_text_gives_no_drafts_and_a_reason(extract, text):
+    result = extract(text)
+    assert result.drafts == [] and "English" in result.reason
+
+
+def test_text_with_no_attacks_gives_a_reason(extract):
+    result = extract((ARTICLES / "no-attack-floods.txt").read_text(encoding="utf-8"))
+    assert result.drafts == [] and "no sentence describes an attack" in result.reason
+    assert result.story.claims == []
+
+
+def test_html_from_a_web_page_is_stripped_and_gives_the_same_drafts(extract, seed_text, seed):
+    paras = "".join(f"<p>{line}</p>\n" for line in seed_text.splitlines())
+    page = (
+        "<!doctype html><html><head><title>Attacks</title><style>p{color:red}</style>"
+        "<script>var s = 'A bomb exploded at a police station in Sibi';</script></head>"
+        f"<body><nav><a href='/'>Home</a></nav><article>{paras}</article>"
+        "<footer>&copy; 2026 News &amp; Co</footer></body></html>"
+    )
+    result = extract(page, story_id="seed-drafts")
+    assert "HTML tags stripped" in " ".join(result.notes)
+    assert "<" not in result.text and "Sibi" not in result.text
+    assert [(d.place, d.attack_type) for d in result.drafts] == [
+        (d.place, d.attack_type) for d in seed.drafts
+    ]
+    for d in result.drafts:
+        ev = d.evidence[0]
+        assert result.text[ev.start : ev.end] == ev.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\x00\x01\x02 bomb \ufffd\ufffd exploded in",
+        "<<<>>> <p <div>> </ bomb",
+        "killed " * 5000,
+        "A" * 150_000,
+        "Quetta " * 3000 + "bomb exploded.",
+        "In Quetta district district district, 12,,,000 killing at least at least people.",
+    ],
+    ids=["control", "broken-html", "repeated-word", "one-long-word", "repeated-place", "odd"],
+)
+def test_garbage_never_crashes(extract, text):
+    result = extract(text)
+    assert isinstance(result, Extraction)
+    assert result.drafts or result.reason
+    loads_story(json.dumps(__import__("geo.model", fromlist=["x"]).story_to_geojson(result.story)))
+
+
+def test_bad_story_id_is_a_user_error(extract):
+    with pytest.raises(SitmapError, match="story id"):
+        extract("A bomb exploded in Quetta.", story_id="has spaces")
+
+
+# --- CLI ----------------------------------------------------------------------------------
+
+
+def test_cli_extract_writes_drafts_that_validate_and_build(tmp_path):
+    out = tmp_path / "d.geojson"
+    proc = run_cli("extract", str(SEED_ARTICLE), "--out", str(out), "--story-id", "seed-x")
+    assert proc.returncode == 0, proc.stderr
+    assert "8 draft(s) (6 located, 2 unlocated), 2 casualty claim(s)" in proc.stdout
+    assert "filed from Islamabad" in proc.stdout
+    story = load_story(out)
+    assert story.id == "seed-x" and all(i.status.value == "draft" for i in story.incidents)
+    html = tmp_path / "d.html"
+    proc = run_cli("build", str(out), "--out", str(html))
+    assert proc.returncode == 0, proc.stderr
+    page = html.read_text(encoding="utf-8")
+    assert "Dalbandin" in page and "Pasni" in page
+
+
+def test_cli_extract_reads_html_and_reports_no_drafts(tmp_path):
+    src = tmp_path / "page.html"
+    src.write_text("<html><body><p>The weather was fine in Lahore.</p></body></html>", "utf-8")
+    out = tmp_path / "d.geojson"
+    proc = run_cli("extract", str(src), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "no drafts:" in proc.stderr and "HTML tags stripped" in proc.stderr
+    assert load_story(out).incidents == []
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["missing.txt"], "no such file"),
+        ([str(SEED_ARTICLE), "--story-id", "bad id"], "story id"),
+    ],
+)
+def test_cli_extract_bad_input_is_one_line_exit_2(tmp_path, args, needle):
+    proc = run_cli("extract", *args, "--out", str(tmp_path / "d.geojson"))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and needle in lines[0]
