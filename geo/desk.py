@@ -1,0 +1,723 @@
+"""The desk app's logic, kept out of ``streamlit_app.py`` so it can be tested without a UI.
+
+Everything here works on plain models: filter a story, turn form values into a validated
+incident (errors keyed by field, so the app shows each message next to its field), place or
+un-place a point, parse an upload listing every bad incident, add extraction drafts. The app
+only draws widgets and calls these functions; the CLI and the app share ``geo.store`` and
+``geo.publish``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from geo.errors import SitmapError, one_line
+from geo.model import (
+    CasualtyClaim,
+    Incident,
+    Source,
+    Story,
+    StoryError,
+    describe,
+    incident_from_feature,
+    story_to_geojson,
+)
+from geo.store import ConflictError, Store, StoryDiff, resolve_path
+from geo.taxonomy import (
+    ATTACK_TYPES,
+    INFRASTRUCTURE,
+    PRECISIONS,
+    AttackType,
+    GeoPrecision,
+    Infrastructure,
+    Status,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "data" / "stories" / "balochistan-2026-02-01.geojson"
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_ERRORS_SHOWN = 50
+PAGE_SIZE = 50
+
+FIELD_LABELS = {
+    "place": "Place",
+    "attack_type": "Attack type",
+    "infrastructure": "Infrastructure hit",
+    "date": "Date",
+    "date_end": "End date",
+    "date_precision": "Date precision",
+    "summary": "Summary",
+    "outcome": "Outcome",
+    "actor": "Actor",
+    "sources": "Sources",
+    "status": "Status",
+    "geo_precision": "Location precision",
+    "lon": "Longitude",
+    "lat": "Latitude",
+    "district": "District",
+    "province": "Province",
+    "notes": "Notes",
+    "id": "Incident id",
+}
+
+
+def attack_label(key: str) -> str:
+    return ATTACK_TYPES[AttackType(key)].label
+
+
+def infra_label(key: str) -> str:
+    return INFRASTRUCTURE[Infrastructure(key)].label
+
+
+def precision_label(key: str) -> str:
+    return PRECISIONS[GeoPrecision(key)].label
+
+
+# --- the store ------------------------------------------------------------------------------
+
+
+def open_store(path: str | Path | None = None, seed: Path | None = SEED) -> Store:
+    """Open (or create) the store; a brand-new store gets the seed story, once."""
+    target = resolve_path(path)
+    fresh = not target.exists() or target.stat().st_size == 0
+    store = Store(target)
+    if fresh and seed is not None and not store.list():
+        from geo.model import load_story
+
+        with suppress(StoryError, ConflictError):  # another session seeded it just now
+            store.import_story(load_story(seed), editor="sitmap (seed)")
+    return store
+
+
+# --- filters --------------------------------------------------------------------------------
+
+
+@dataclass
+class Filters:
+    attack_types: list[str] = field(default_factory=list)
+    infrastructure: list[str] = field(default_factory=list)
+    districts: list[str] = field(default_factory=list)
+    precisions: list[str] = field(default_factory=list)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    text: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(
+            self.attack_types
+            or self.infrastructure
+            or self.districts
+            or self.precisions
+            or self.date_from
+            or self.date_to
+            or self.text.strip()
+        )
+
+
+NO_DISTRICT = "(no district)"
+
+
+def filter_options(story: Story) -> dict[str, list[str]]:
+    """The values present in this story, in vocabulary order (what a filter can pick)."""
+    attacks = {i.attack_type for i in story.incidents}
+    infra = {k for i in story.incidents for k in i.infrastructure}
+    precs = {i.geo_precision for i in story.incidents}
+    districts = sorted({i.district for i in story.incidents if i.district})
+    if any(not i.district for i in story.incidents):
+        districts.append(NO_DISTRICT)
+    return {
+        "attack_types": [k.value for k in AttackType if k in attacks],
+        "infrastructure": [k.value for k in Infrastructure if k in infra],
+        "districts": districts,
+        "precisions": [k.value for k in GeoPrecision if k in precs],
+    }
+
+
+def date_bounds(story: Story) -> tuple[dt.date, dt.date] | None:
+    days = [d for i in story.incidents for d in (i.date, i.date_end) if d]
+    return (min(days), max(days)) if days else None
+
+
+def matches(inc: Incident, f: Filters) -> bool:
+    if f.attack_types and inc.attack_type.value not in f.attack_types:
+        return False
+    if f.infrastructure and not any(k.value in f.infrastructure for k in inc.infrastructure):
+        return False
+    if f.districts and (inc.district or NO_DISTRICT) not in f.districts:
+        return False
+    if f.precisions and inc.geo_precision.value not in f.precisions:
+        return False
+    if f.date_from or f.date_to:
+        if inc.date is None:
+            return False
+        start, end = inc.date, inc.date_end or inc.date
+        if f.date_from and end < f.date_from:
+            return False
+        if f.date_to and start > f.date_to:
+            return False
+    text = f.text.strip().lower()
+    if text:
+        hay = " ".join(
+            x or "" for x in (inc.id, inc.place, inc.district, inc.summary, inc.outcome, inc.actor)
+        ).lower()
+        if text not in hay:
+            return False
+    return True
+
+
+def filtered(story: Story, f: Filters) -> Story:
+    """The story with only the matching incidents (claims and metadata kept)."""
+    if not f.active:
+        return story
+    keep = [i for i in story.incidents if matches(i, f)]
+    return story.model_copy(update={"incidents": keep})
+
+
+def incident_rows(incidents: Sequence[Incident]) -> list[dict[str, Any]]:
+    """Table rows as an editor reads them (labels, not codes)."""
+    return [
+        {
+            "id": i.id,
+            "place": i.place or "",
+            "district": i.district or "",
+            "date": i.date.isoformat() if i.date else "",
+            "attack": attack_label(i.attack_type),
+            "infrastructure": ", ".join(infra_label(k) for k in i.infrastructure),
+            "precision": precision_label(i.geo_precision),
+            "status": i.status.value,
+            "summary": i.summary,
+        }
+        for i in incidents
+    ]
+
+
+def page_of(items: Sequence[Any], page: int, size: int = PAGE_SIZE) -> tuple[list[Any], int, int]:
+    """One page (1-based, clamped) of items, the page used and the page count."""
+    pages = max(1, -(-len(items) // size))
+    page = min(max(1, int(page)), pages)
+    start = (page - 1) * size
+    return list(items[start : start + size]), page, pages
+
+
+# --- incident forms -------------------------------------------------------------------------
+
+
+def _field_of(err: dict[str, Any]) -> str:
+    loc = [str(p) for p in err["loc"]]
+    if loc:
+        return loc[0]
+    msg = err["msg"]
+    for name in ("geo_precision", "date_end", "lon"):
+        if name in msg:
+            return name
+    return "_"
+
+
+def field_errors(error: ValidationError) -> dict[str, str]:
+    """pydantic's errors as {field: one-line message}; model-wide ones under their field."""
+    out: dict[str, str] = {}
+    for err in error.errors(include_url=False):
+        name = _field_of(err)
+        msg = err["msg"].removeprefix("Value error, ")
+        if name == "lon" and "lat" in msg and "neither" in msg:
+            msg = "give both longitude and latitude, or neither"
+        out.setdefault(name, msg)
+    return out
+
+
+def parse_sources(text: str) -> tuple[list[dict[str, Any]], str | None]:
+    """One source per line: ``Name`` or ``Name | https://link``."""
+    out = []
+    for n, line in enumerate((text or "").splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        name, _, url = (p.strip() for p in line.partition("|"))
+        if not name:
+            return [], f"line {n}: give the source's name before '|'"
+        if url and not url.lower().startswith(("http://", "https://")):
+            return [], f"line {n}: a link must start with http:// or https:// (got {url[:40]!r})"
+        out.append({"name": name, "url": url or None})
+    return out, None
+
+
+def format_sources(sources: Iterable[Source]) -> str:
+    return "\n".join(f"{s.name} | {s.url}" if s.url else s.name for s in sources)
+
+
+def incident_values(inc: Incident) -> dict[str, Any]:
+    """The form's starting values for an incident."""
+    return {
+        "id": inc.id,
+        "place": inc.place or "",
+        "attack_type": inc.attack_type.value,
+        "infrastructure": [k.value for k in inc.infrastructure],
+        "date": inc.date,
+        "date_end": inc.date_end,
+        "date_precision": inc.date_precision.value,
+        "summary": inc.summary,
+        "outcome": inc.outcome or "",
+        "actor": inc.actor or "",
+        "sources": format_sources(inc.sources),
+        "status": inc.status.value,
+        "geo_precision": inc.geo_precision.value,
+        "lon": inc.lon,
+        "lat": inc.lat,
+        "district": inc.district or "",
+        "province": inc.province or "",
+        "notes": inc.notes or "",
+    }
+
+
+def build_incident(
+    values: dict[str, Any], base: Incident | None = None
+) -> tuple[Incident | None, dict[str, str]]:
+    """Form values (as in :func:`incident_values`) → a validated Incident, or field errors.
+
+    Fields the form does not show (casualties, evidence, cues, district_match) are kept
+    from ``base``; a changed point drops a stale ``district_match`` unless given.
+    """
+    errors: dict[str, str] = {}
+    sources, problem = parse_sources(values.get("sources", ""))
+    if problem:
+        errors["sources"] = problem
+    data: dict[str, Any] = base.model_dump() if base else {}
+    for key in ("place", "outcome", "actor", "district", "province", "notes"):
+        text = (values.get(key) or "").strip()
+        data[key] = text or None
+    data["summary"] = (values.get("summary") or "").strip()
+    for key in (
+        "id",
+        "attack_type",
+        "infrastructure",
+        "date",
+        "date_end",
+        "date_precision",
+        "status",
+        "geo_precision",
+        "lon",
+        "lat",
+    ):
+        if key in values:
+            data[key] = values[key]
+    data["sources"] = sources
+    if base and (data.get("lon"), data.get("lat")) != (base.lon, base.lat):
+        data["district_match"] = values.get("district_match", "manual" if data["lon"] else None)
+    if errors:
+        try:
+            Incident.model_validate({**data, "sources": []})
+        except ValidationError as e:
+            errors = {**field_errors(e), **errors}
+        return None, errors
+    try:
+        return Incident.model_validate(data), {}
+    except ValidationError as e:
+        return None, field_errors(e)
+
+
+def replace_incident(story: Story, old_id: str, inc: Incident) -> tuple[Story | None, str | None]:
+    if inc.id != old_id and any(i.id == inc.id for i in story.incidents):
+        return None, f"incident id '{inc.id}' is already used; choose another"
+    incidents = [inc if i.id == old_id else i for i in story.incidents]
+    return story.model_copy(update={"incidents": incidents}), None
+
+
+def add_incident(story: Story, inc: Incident) -> tuple[Story | None, str | None]:
+    if any(i.id == inc.id for i in story.incidents):
+        return None, f"incident id '{inc.id}' is already used; choose another"
+    return story.model_copy(update={"incidents": [*story.incidents, inc]}), None
+
+
+def delete_incident(story: Story, incident_id: str) -> Story:
+    return story.model_copy(
+        update={"incidents": [i for i in story.incidents if i.id != incident_id]}
+    )
+
+
+def slug(text: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9]+", "-", text.strip().lower()).strip("-")
+    return s[:60] or "incident"
+
+
+def new_incident_id(story: Story, hint: str = "incident") -> str:
+    taken = {i.id for i in story.incidents}
+    base = slug(hint)
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def blank_incident(story: Story) -> Incident:
+    return Incident(
+        id=new_incident_id(story, "new-incident"),
+        geo_precision=GeoPrecision.unlocated,
+        attack_type=AttackType.other,
+        summary="New incident: describe what happened.",
+        status=Status.draft,
+        date=story.period.start if story.period else None,
+    )
+
+
+# --- locating -------------------------------------------------------------------------------
+
+
+def point_updates(
+    lon: float, lat: float, layer: Any | None, precision: str = "town"
+) -> dict[str, Any]:
+    """Form updates for a point dropped on the map: district by point-in-polygon."""
+    updates: dict[str, Any] = {
+        "lon": round(float(lon), 5),
+        "lat": round(float(lat), 5),
+        "geo_precision": precision if precision != "unlocated" else "town",
+        "district_match": "manual",
+    }
+    if layer is not None:
+        found = layer.locate(lon, lat)
+        updates["district"] = found.district or ""
+        updates["province"] = found.province or ""
+        updates["district_match"] = found.match if found.district else "manual"
+    return updates
+
+
+def candidate_updates(cand: Any) -> dict[str, Any]:
+    """Form updates for a chosen geocoding candidate (place, point, district, precision)."""
+    return {
+        "place": cand.name,
+        "lon": round(cand.lon, 5),
+        "lat": round(cand.lat, 5),
+        "district": cand.district or "",
+        "province": cand.admin1 or "",
+        "geo_precision": cand.precision if cand.precision in set(GeoPrecision) else "town",
+        "district_match": cand.district_match
+        if cand.district_match in ("inside", "nearest", "named")
+        else None,
+    }
+
+
+UNLOCATED_UPDATES: dict[str, Any] = {
+    "lon": None,
+    "lat": None,
+    "geo_precision": "unlocated",
+    "district_match": None,
+}
+
+
+def geocode(query: str, limit: int = 5) -> tuple[list[Any], str | None]:
+    """Ranked candidates from the offline gazetteer, or a message saying why there are none."""
+    query = (query or "").strip()
+    if not query:
+        return [], "type a place name to look up"
+    try:
+        from geo.gazetteer import Gazetteer
+
+        found = Gazetteer.default().search(query, country="PK", limit=limit)
+    except SitmapError as e:
+        return [], one_line(e)
+    if not found:
+        return [], f"no place called '{query}' in the gazetteer; drop a point on the map instead"
+    return found, None
+
+
+def candidate_label(cand: Any) -> str:
+    district = f"{cand.district} district" if cand.district else "district unknown"
+    return (
+        f"{cand.name} ({cand.kind}) — {district}, {cand.admin1 or '?'} · "
+        f"precision: {cand.precision} · score {cand.score:.0f}"
+    )
+
+
+# --- story metadata and claims --------------------------------------------------------------
+
+
+def story_meta_values(story: Story) -> dict[str, Any]:
+    return {
+        "title": story.title,
+        "summary": story.summary,
+        "region": story.region or "",
+        "period_start": story.period.start if story.period else None,
+        "period_end": story.period.end if story.period else None,
+        "sources": format_sources(story.sources),
+    }
+
+
+def update_story_meta(story: Story, values: dict[str, Any]) -> tuple[Story | None, dict[str, str]]:
+    sources, problem = parse_sources(values.get("sources", ""))
+    errors: dict[str, str] = {"sources": problem} if problem else {}
+    start, end = values.get("period_start"), values.get("period_end")
+    if bool(start) != bool(end):
+        errors["period"] = "give both the start and the end of the period, or neither"
+    data = story.model_dump()
+    data.update(
+        title=(values.get("title") or "").strip(),
+        summary=(values.get("summary") or "").strip(),
+        region=(values.get("region") or "").strip() or None,
+        period={"start": start, "end": end} if start and end else None,
+        sources=sources,
+    )
+    try:
+        new = Story.model_validate(data)
+    except ValidationError as e:
+        for k, v in field_errors(e).items():
+            errors.setdefault(k, v)
+        return None, errors
+    return (None, errors) if errors else (new, {})
+
+
+CLAIM_COLUMNS = [
+    "source",
+    "attributed_to",
+    "qualifier",
+    *CasualtyClaim.COUNT_FIELDS,
+    "period",
+    "note",
+]
+
+
+def claim_rows(story: Story) -> list[dict[str, Any]]:
+    return [{c: getattr(claim, c) for c in CLAIM_COLUMNS} for claim in story.claims]
+
+
+def claims_from_rows(
+    rows: Iterable[dict[str, Any]],
+) -> tuple[list[CasualtyClaim] | None, list[str]]:
+    """Edited claim rows → claims; every bad row reported as 'claim N: field: problem'."""
+    claims: list[CasualtyClaim] = []
+    errors: list[str] = []
+    for n, row in enumerate(rows, 1):
+        data = {}
+        for c in CLAIM_COLUMNS:
+            v = row.get(c)
+            if (
+                v is None
+                or (isinstance(v, float) and v != v)
+                or (isinstance(v, str) and not v.strip())
+            ):
+                continue
+            if c in CasualtyClaim.COUNT_FIELDS:
+                try:
+                    v = int(v)
+                except (TypeError, ValueError):
+                    errors.append(f"claim {n}: {c}: {v!r} is not a whole number")
+                    continue
+            data[c] = v
+        if not data:
+            continue  # an empty row the editor added and left blank
+        try:
+            claims.append(CasualtyClaim.model_validate(data))
+        except ValidationError as e:
+            errors.append(describe(e, f"claim {n}"))
+    return (None, errors) if errors else (claims, [])
+
+
+def claim_text(claim: CasualtyClaim) -> tuple[str, list[str]]:
+    """('Chief Minister of Balochistan, via Reuters', ['145 militants killed', …])."""
+    by = f"{claim.attributed_to}, via {claim.source}" if claim.attributed_to else claim.source
+    q = f"{claim.qualifier} " if claim.qualifier else ""
+    names = {
+        "killed": "killed",
+        "militants_killed": "militants killed",
+        "security_killed": "security personnel killed",
+        "civilians_killed": "civilians killed",
+        "injured": "injured",
+    }
+    figs = [
+        f"{q}{getattr(claim, k)} {label}"
+        for k, label in names.items()
+        if getattr(claim, k) is not None
+    ]
+    return by, figs
+
+
+# --- new stories, uploads, drafts -----------------------------------------------------------
+
+
+def new_story(story_id: str, title: str) -> tuple[Story | None, dict[str, str]]:
+    try:
+        return Story(id=story_id.strip(), title=title.strip()), {}
+    except ValidationError as e:
+        errs = field_errors(e)
+        if "id" in errs:
+            errs["id"] = (
+                "use letters, digits, '-', '_', '.' or ':' (no spaces), starting with a "
+                "letter or digit"
+            )
+        return None, errs
+
+
+def parse_upload(name: str, data: bytes) -> tuple[Story | None, list[str]]:
+    """An uploaded story file → Story, or every problem found (one line per bad incident)."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        return None, [
+            f"{name}: the file is {len(data) / 1e6:.1f} MB; the limit is "
+            f"{MAX_UPLOAD_BYTES // 1_000_000} MB — split the story or remove unused properties"
+        ]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, [f"{name}: not UTF-8 text; save the file as UTF-8 GeoJSON"]
+    if not text.strip():
+        return None, [f"{name}: the file is empty"]
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        return None, [
+            f"{name}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}); "
+            "upload a story GeoJSON file"
+        ]
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        return None, [f"{name}: not a GeoJSON FeatureCollection; upload a story GeoJSON file"]
+    errors: list[str] = []
+    features = doc.get("features", [])
+    if not isinstance(features, list):
+        return None, [f"{name}: features must be a list"]
+    seen: dict[str, int] = {}
+    for n, feat in enumerate(features):
+        try:
+            inc = incident_from_feature(feat, n)
+        except StoryError as e:
+            errors.append(one_line(e))
+            continue
+        if inc.id in seen:
+            errors.append(
+                f"incident '{inc.id}': id is used twice (features #{seen[inc.id] + 1} and #{n + 1})"
+            )
+        seen.setdefault(inc.id, n)
+    if not isinstance(doc.get("story"), dict):
+        errors.insert(0, f'{name}: the "story" member (id, title, …) is missing')
+    if errors:
+        return None, errors
+    from geo.model import story_from_geojson
+
+    try:
+        return story_from_geojson(doc), []
+    except StoryError as e:
+        return None, [one_line(e)]
+
+
+def add_drafts(story: Story, drafts: Story) -> tuple[Story, list[str]]:
+    """Append extracted draft incidents (ids made unique, status forced to draft) and
+    the drafts' casualty claims that the story does not already hold."""
+    taken = {i.id for i in story.incidents}
+    added: list[Incident] = []
+    for inc in drafts.incidents:
+        iid = inc.id
+        if iid in taken:
+            iid = new_incident_id(
+                story.model_copy(update={"incidents": [*story.incidents, *added]}), iid
+            )
+        taken.add(iid)
+        added.append(inc.model_copy(update={"id": iid, "status": Status.draft}))
+    claims = list(story.claims)
+    for c in drafts.claims:
+        if c not in claims:
+            claims.append(c)
+    new = Story.model_validate(
+        {**story.model_dump(), "incidents": [*story.incidents, *added], "claims": claims}
+    )
+    return new, [i.id for i in added]
+
+
+def extract_drafts(text: str, story_id: str) -> tuple[Story | None, str | None]:
+    """Run the extractor (geo.extract) on pasted copy: draft story, or why there is none."""
+    try:
+        from geo.extract import extract_article
+    except ImportError:
+        return None, "article extraction is not installed in this build"
+    try:
+        result = extract_article(text, story_id=story_id)
+    except SitmapError as e:
+        return None, one_line(e)
+    if not result.story.incidents and not result.story.claims:
+        return None, result.reason or "no attacks found in this text"
+    return result.story, result.reason
+
+
+# --- saving ---------------------------------------------------------------------------------
+
+
+def unsaved(base: Story | None, working: Story) -> StoryDiff:
+    from geo.store import diff_stories
+
+    return diff_stories(base, working) if base is not None else StoryDiff(("new story",))
+
+
+def conflict_summary(err: ConflictError) -> list[str]:
+    """Lines for the conflict panel: who saved when, then what they changed."""
+    who = err.saved_by or "another editor"
+    when = err.saved_at or "just now"
+    if err.current_revision is None:
+        return [
+            f"This story was deleted from the store after you loaded it (revision {err.base_revision})."
+        ]
+    lines = [
+        f"{who} saved revision {err.current_revision} at {when}; you started from revision "
+        f"{err.base_revision}."
+    ]
+    d = err.changes
+    lead = (
+        "They changed" if err.compared_to == "base" else "The stored version differs from yours in"
+    )
+    if d.story_fields:
+        lines.append(f"{lead} the story: {', '.join(d.story_fields)}.")
+    for c in d.incidents[:20]:
+        if c.kind == "changed":
+            lines.append(f"{lead} incident '{c.id}': {', '.join(c.fields)}.")
+        else:
+            lines.append(f"Incident '{c.id}' {c.kind}.")
+    if len(d.incidents) > 20:
+        lines.append(f"…and {len(d.incidents) - 20} more incident changes.")
+    if d.empty:
+        lines.append("Their save made no visible changes.")
+    return lines
+
+
+# --- the map --------------------------------------------------------------------------------
+
+# A Leaflet init hook, added after Leaflet and before the page script, so a click on the map
+# (not on a marker) tells the desk app where it was. Desk-only: the export is untouched.
+_CLICK_HOOK = (
+    "L.Map.addInitHook(function(){var m=this;m.on('click',function(e){"
+    "if(window.parent&&window.parent!==window){window.parent.postMessage("
+    "{type:'sitmap:click',lat:e.latlng.lat,lon:e.latlng.lng},'*');}});});"
+)
+
+
+@lru_cache(maxsize=16)
+def _map_html(story_json: str, districts_key: int, height: int) -> str:
+    from geo.embed import render_html
+    from geo.model import loads_story
+
+    story = loads_story(story_json)
+    html = render_html(story, _LAYERS.get(districts_key), height=height)
+    m = re.search(r'<script nonce="([^"]+)">', html)
+    if m:
+        marker = f'<script nonce="{m.group(1)}">'
+        last = html.rfind(marker)
+        if last > html.find(marker):  # Leaflet's script, then the page script: hook between
+            html = html[:last] + f"{marker}{_CLICK_HOOK}</script>\n" + html[last:]
+    return html
+
+
+_LAYERS: dict[int, Any] = {}
+
+
+def map_html(story: Story, layer: Any | None, height: int = 440) -> str:
+    """The embed page for this (filtered) story, as the app shows it. Memoised per content,
+    so reruns that do not change the story do not reload the map."""
+    key = id(layer)
+    _LAYERS[key] = layer
+    return _map_html(json.dumps(story_to_geojson(story), sort_keys=True), key, height)

@@ -1,0 +1,750 @@
+"""sitmap desk: browse, correct and publish situation maps (``streamlit run streamlit_app.py``).
+
+A thin UI: every decision (filters, validation, locating, imports, saves, exports) is made by
+``geo.desk``, ``geo.store`` and ``geo.publish``; this file only lays out widgets. The map is
+the export's own page (``geo.embed.render_html``) in a sandboxed iframe, wrapped in a small
+bidirectional component: a marker click selects that incident here, and in "pick" mode a
+click on the map drops the selected incident's point.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from typing import Any
+
+import streamlit as st
+
+from geo import desk, publish
+from geo.errors import SitmapError, one_line
+from geo.model import Story
+from geo.store import ConflictError, Store
+from geo.taxonomy import AttackType, DatePrecision, GeoPrecision, Infrastructure, Status
+
+st.set_page_config(page_title="sitmap desk", page_icon="🗺️", layout="wide")
+
+MAP_JS = """
+export default function (component) {
+  const { data, setTriggerValue, parentElement } = component;
+  let host = parentElement.querySelector('div.sm-host');
+  if (!host) {
+    host = document.createElement('div');
+    host.className = 'sm-host';
+    parentElement.appendChild(host);
+  }
+  let frame = host.querySelector('iframe.sitmap-frame');
+  if (!frame) {
+    frame = document.createElement('iframe');
+    frame.className = 'sitmap-frame';
+    frame.setAttribute('sandbox', 'allow-scripts allow-popups allow-popups-to-escape-sandbox');
+    frame.style.cssText = 'width:100%;border:1px solid #d9d6cf;border-radius:4px;display:block;background:#fff';
+    host.appendChild(frame);
+  }
+  frame.setAttribute('title', data.title);
+  frame.style.height = data.height + 'px';
+  frame.dataset.pick = data.pick ? '1' : '';
+  const highlight = () => {
+    if (data.selected && frame.contentWindow) {
+      frame.contentWindow.postMessage({ type: 'sitmap:highlight', id: data.selected }, '*');
+    }
+  };
+  if (frame.dataset.key !== data.key) {
+    frame.dataset.key = data.key;
+    frame.onload = highlight;
+    frame.srcdoc = data.html;
+  } else if (frame.dataset.selected !== (data.selected || '')) {
+    highlight();
+  }
+  frame.dataset.selected = data.selected || '';
+  host.classList.toggle('sm-picking', !!data.pick);
+  if (frame._onMessage) window.removeEventListener('message', frame._onMessage);
+  frame._onMessage = (e) => {
+    if (e.source !== frame.contentWindow || !e.data) return;
+    if (e.data.type === 'sitmap:select' && typeof e.data.id === 'string') {
+      frame.dataset.selected = e.data.id;
+      setTriggerValue('select', e.data.id);
+    } else if (e.data.type === 'sitmap:click' && frame.dataset.pick) {
+      const lat = Number(e.data.lat), lon = Number(e.data.lon);
+      if (isFinite(lat) && isFinite(lon)) setTriggerValue('click', { lat: lat, lon: lon });
+    }
+  };
+  window.addEventListener('message', frame._onMessage);
+  return () => { if (frame._onMessage) window.removeEventListener('message', frame._onMessage); };
+}
+"""
+MAP_CSS = ".sm-picking iframe { outline: 3px solid #b3261e; outline-offset: -3px; }"
+sitmap_map = st.components.v2.component("sitmap_map", js=MAP_JS, css=MAP_CSS)
+
+ss = st.session_state
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def md(text: Any) -> str:
+    """Escape markdown so copy is shown as text (no links, no formatting, no HTML)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])", r"\\\1", str(text or ""))
+
+
+@st.cache_resource(show_spinner="Loading district boundaries…")
+def districts_layer() -> Any:
+    from geo import districts
+
+    try:
+        return districts.load(download=False, progress=False)
+    except SitmapError:
+        return None
+
+
+def store() -> Store:
+    return desk.open_store(os.environ.get("SITMAP_STORE") or None)
+
+
+def flash(kind: str, text: str) -> None:
+    ss.setdefault("flash", []).append((kind, text))
+
+
+def editor_name() -> str:
+    return (ss.get("editor") or "").strip() or "desk editor"
+
+
+def load_story(story_id: str) -> None:
+    """Load the stored version (discarding any working copy of that story)."""
+    loaded = store().load(story_id)
+    ss.docs[story_id] = {"base": loaded.story, "rev": loaded.revision, "work": loaded.story}
+    ss.story_id = story_id
+    ss.gen = ss.get("gen", 0) + 1
+    ss.pop("conflict", None)
+    ss.pop("inc_errors", None)
+    ss.pop("meta_errors", None)
+    ss.pop("cands", None)
+    ss.pop("exports", None)
+
+
+def doc() -> dict[str, Any]:
+    return ss.docs[ss.story_id]
+
+
+def set_work(story: Story) -> None:
+    doc()["work"] = story
+
+
+def select(incident_id: str | None) -> None:
+    ss.inc_select = incident_id
+    ss.pop("inc_errors", None)
+    ss.pop("cands", None)
+
+
+def prefix() -> str:
+    return f"e{ss.gen}:{ss.get('inc_select')}:"
+
+
+# --- callbacks -------------------------------------------------------------------------------
+
+
+def on_pick_story() -> None:
+    sid = ss.story_pick
+    if sid in ss.docs:
+        ss.story_id = sid
+        ss.gen += 1
+    else:
+        load_story(sid)
+
+
+def on_apply_incident() -> None:
+    work = doc()["work"]
+    old_id = ss.inc_select
+    base = next((i for i in work.incidents if i.id == old_id), None)
+    if base is None:
+        return
+    p = prefix()
+    values = {k: ss.get(p + k) for k in desk.incident_values(base)}
+    values["district_match"] = ss.get(p + "district_match", base.district_match)
+    inc, errors = desk.build_incident(values, base)
+    if inc is None:
+        ss.inc_errors = errors
+        return
+    new, problem = desk.replace_incident(work, old_id, inc)
+    if new is None:
+        ss.inc_errors = {"id": problem}
+        return
+    set_work(new)
+    ss.pop("inc_errors", None)
+    if inc.id != old_id:
+        ss.inc_select = inc.id
+    flash("success", f"Incident “{inc.place or inc.id}” updated — not saved yet.")
+
+
+def on_add_incident() -> None:
+    work = doc()["work"]
+    inc = desk.blank_incident(work)
+    new, _ = desk.add_incident(work, inc)
+    set_work(new)
+    select(inc.id)
+    flash("info", "New incident added as a draft: fill in its fields, then apply and save.")
+
+
+def on_delete_incident() -> None:
+    iid = ss.inc_select
+    set_work(desk.delete_incident(doc()["work"], iid))
+    select(None)
+    flash("info", f"Incident '{iid}' deleted — not saved yet.")
+
+
+def set_fields(updates: dict[str, Any]) -> None:
+    p = prefix()
+    for k, v in updates.items():
+        ss[p + k] = v
+
+
+def on_lookup() -> None:
+    ss.cands, ss.cands_msg = desk.geocode(ss.get(prefix() + "query", ""))
+
+
+def on_use_candidate() -> None:
+    cands = ss.get("cands") or []
+    idx = ss.get(prefix() + "cand")
+    if idx is None or idx >= len(cands):
+        return
+    set_fields(desk.candidate_updates(cands[idx]))
+    ss.pop("cands", None)
+    flash("info", "Location filled in from the gazetteer: check it, then apply.")
+
+
+def on_unlocate() -> None:
+    set_fields(desk.UNLOCATED_UPDATES)
+
+
+def on_save(base_revision: int | None = None) -> None:
+    d = doc()
+    base = d["rev"] if base_revision is None else base_revision
+    try:
+        rev = store().save(d["work"], base, editor=editor_name())
+    except ConflictError as err:
+        ss.conflict = err
+        return
+    except SitmapError as err:
+        flash("error", one_line(err))
+        return
+    d.update(base=d["work"], rev=rev)
+    ss.pop("conflict", None)
+    ss.pop("exports", None)
+    flash("success", f"Saved as revision {rev}.")
+
+
+def on_reload() -> None:
+    load_story(ss.story_id)
+    flash("info", "Reloaded the stored version; your unsaved changes were discarded.")
+
+
+def on_apply_meta() -> None:
+    work = doc()["work"]
+    p = f"m{ss.gen}:{work.id}:"
+    values = {k: ss.get(p + k) for k in desk.story_meta_values(work)}
+    new, errors = desk.update_story_meta(work, values)
+    rows = ss.get(p + "claims_rows")
+    claims, claim_errors = desk.claims_from_rows(rows if rows is not None else [])
+    if claim_errors:
+        errors["claims"] = "; ".join(claim_errors)
+    if errors or new is None:
+        ss.meta_errors = errors
+        return
+    set_work(new.model_copy(update={"claims": claims}))
+    ss.pop("meta_errors", None)
+    flash("success", "Story details updated — not saved yet.")
+
+
+def on_new_story() -> None:
+    story, errors = desk.new_story(ss.get("new_id", ""), ss.get("new_title", ""))
+    if story is None:
+        ss.new_errors = errors
+        return
+    try:
+        store().save(story, None, editor=editor_name())
+    except ConflictError:
+        ss.new_errors = {"id": f"a story with id '{story.id}' already exists; choose another"}
+        return
+    ss.pop("new_errors", None)
+    load_story(story.id)
+    flash("success", f"Created “{story.title}”.")
+
+
+def on_import() -> None:
+    up = ss.get("upload")
+    ss.pop("import_errors", None)
+    if up is None:
+        ss.import_errors = ["choose a story GeoJSON file first"]
+        return
+    story, errors = desk.parse_upload(up.name, up.getvalue())
+    if story is None:
+        ss.import_errors = errors
+        return
+    try:
+        report = store().import_story(
+            story, replace=bool(ss.get("import_replace")), editor=editor_name()
+        )
+    except SitmapError as err:
+        ss.import_errors = [one_line(err)]
+        return
+    load_story(report.story_id)
+    verb = "Replaced" if report.replaced else "Imported"
+    flash("success", f"{verb} “{story.title}” ({report.incidents} incidents).")
+
+
+def on_extract() -> None:
+    text = ss.get("article", "")
+    work = doc()["work"]
+    drafts, reason = desk.extract_drafts(text, work.id)
+    if drafts is None:
+        ss.extract_msg = ("warning", reason or "no draft incidents found")
+        return
+    new, added = desk.add_drafts(work, drafts)
+    set_work(new)
+    note = f" ({reason})" if reason else ""
+    ss.extract_msg = (
+        "success",
+        f"Added {len(added)} draft incident(s) for review{note}. Drafts are never verified "
+        "automatically: check each one, then save.",
+    )
+    if added:
+        select(added[0])
+
+
+# --- page --------------------------------------------------------------------------------------
+
+ss.setdefault("docs", {})
+ss.setdefault("gen", 0)
+ss.setdefault("editor", os.environ.get("SITMAP_EDITOR", ""))
+
+try:
+    with st.spinner("Opening the story store…"):
+        infos = store().list()
+except SitmapError as err:
+    st.error(one_line(err))
+    st.stop()
+
+with st.sidebar:
+    st.markdown("## sitmap desk")
+    st.text_input("Your name (recorded with each save)", key="editor", placeholder="desk editor")
+    st.markdown("#### Stories")
+    if not infos:
+        st.info("No stories yet: create one or import a story file below.")
+    else:
+        ids = [s.id for s in infos]
+        if ss.get("story_id") not in ids:
+            load_story(ids[0])
+        ss.story_pick = ss.story_id
+        by_id = {s.id: s for s in infos}
+        st.radio(
+            "Story",
+            ids,
+            key="story_pick",
+            on_change=on_pick_story,
+            label_visibility="collapsed",
+            format_func=lambda i: (
+                f"**{md(by_id[i].title)}**  \n{md(by_id[i].period or 'no dates')} · "
+                f"{by_id[i].incident_count} incidents · rev {by_id[i].revision}, edited "
+                f"{by_id[i].saved_at[:10]} by {md(by_id[i].saved_by or '?')}"
+            ),
+        )
+    with st.expander("New story"):
+        errs = ss.get("new_errors", {})
+        st.text_input("Story id", key="new_id", placeholder="karachi-2026-03-05")
+        if errs.get("id"):
+            st.error(errs["id"])
+        st.text_input("Title", key="new_title")
+        if errs.get("title"):
+            st.error(errs["title"])
+        st.button("Create story", on_click=on_new_story)
+    with st.expander("Import a story file"):
+        st.file_uploader(
+            "Story GeoJSON", type=["geojson", "json"], key="upload", help="Up to 20 MB."
+        )
+        st.checkbox("Replace the stored story with the same id", key="import_replace")
+        st.button("Import", on_click=on_import)
+        if ss.get("import_errors"):
+            errs = ss.import_errors
+            shown = errs[: desk.MAX_ERRORS_SHOWN]
+            more = f"\n\n…and {len(errs) - len(shown)} more." if len(errs) > len(shown) else ""
+            st.error(
+                f"Nothing was imported ({len(errs)} problem{'s' if len(errs) > 1 else ''}):\n\n"
+                + "\n".join(f"- {md(e)}" for e in shown)
+                + more
+            )
+    if infos:
+        with st.expander("Paste wire copy → draft incidents"):
+            st.text_area("Article text", key="article", height=180)
+            st.button("Extract drafts", on_click=on_extract)
+            if ss.get("extract_msg"):
+                kind, text = ss.extract_msg
+                getattr(st, kind)(md(text))
+
+if not infos:
+    st.title("sitmap desk")
+    st.write("Create a story or import a story file from the sidebar to begin.")
+    st.stop()
+
+for kind, text in ss.pop("flash", []):
+    getattr(st, kind)(md(text))
+
+d = doc()
+work: Story = d["work"]
+layer = districts_layer()
+info = {s.id: s for s in infos}[ss.story_id]
+
+# header and save bar
+head, bar = st.columns([3, 2], vertical_alignment="bottom")
+with head:
+    st.title(md(work.title))
+    st.caption(
+        f"{md(work.region or work.country)} · {md(info.period or 'no dates')} · "
+        f"{len(work.incidents)} incidents ({len(work.located)} located) · "
+        f"revision {d['rev']}, last saved {info.saved_at[:16].replace('T', ' ')} UTC"
+        f" by {md(info.saved_by or 'unknown')}"
+    )
+with bar:
+    changes = desk.unsaved(d["base"], work)
+    if changes.empty:
+        st.caption("All changes saved.")
+    else:
+        st.warning(f"Unsaved changes — {md(changes.summary(3))}")
+    st.button(
+        "Save to store",
+        type="primary",
+        on_click=on_save,
+        disabled=changes.empty,
+        key="save",
+    )
+
+if ss.get("conflict") is not None:
+    err: ConflictError = ss.conflict
+    with st.container(border=True):
+        st.error("**Not saved: someone else saved this story after you opened it.**")
+        st.markdown("\n".join(f"- {md(line)}" for line in desk.conflict_summary(err)))
+        c1, c2, _ = st.columns([2, 2, 3])
+        c1.button("Reload their version (discard mine)", on_click=on_reload, key="reload")
+        if err.current_revision is not None:
+            c2.button(
+                f"Keep mine (save over revision {err.current_revision})",
+                on_click=on_save,
+                args=(err.current_revision,),
+                key="keep_mine",
+            )
+
+# filters
+opts = desk.filter_options(work)
+fk = f"f:{work.id}:"
+st.markdown("#### Map and incidents")
+c = st.columns([2, 2, 2, 2, 3])
+flt = desk.Filters(
+    attack_types=c[0].multiselect(
+        "Attack type", opts["attack_types"], key=fk + "attack", format_func=desk.attack_label
+    ),
+    infrastructure=c[1].multiselect(
+        "Infrastructure", opts["infrastructure"], key=fk + "infra", format_func=desk.infra_label
+    ),
+    districts=c[2].multiselect("District", opts["districts"], key=fk + "district"),
+    precisions=c[3].multiselect(
+        "Precision", opts["precisions"], key=fk + "prec", format_func=desk.precision_label
+    ),
+)
+bounds = desk.date_bounds(work)
+if bounds:
+    dates = c[4].date_input(
+        "Dates", value=bounds, min_value=None, max_value=None, key=fk + "dates", format="YYYY-MM-DD"
+    )
+    if isinstance(dates, tuple | list) and len(dates) == 2 and tuple(dates) != bounds:
+        flt.date_from, flt.date_to = dates
+shown = desk.filtered(work, flt)
+
+left, right = st.columns([3, 2])
+with left:
+    pick_mode = ss.get("pick", False) and ss.get("inc_select") is not None
+    try:
+        with st.spinner("Drawing the map…"):
+            html = desk.map_html(shown, layer, height=480)
+        result = sitmap_map(
+            key="map",
+            data={
+                "html": html,
+                "key": hashlib.sha1(html.encode("utf-8")).hexdigest(),
+                "height": 860,
+                "title": f"Map: {work.title}",
+                "pick": bool(pick_mode),
+                "selected": ss.get("inc_select"),
+            },
+            on_select_change=lambda: None,
+            on_click_change=lambda: None,
+        )
+    except SitmapError as err:
+        result = None
+        st.error(f"The map could not be drawn: {one_line(err)}")
+    if result is not None:
+        clicked_id = getattr(result, "select", None)
+        if clicked_id and any(i.id == clicked_id for i in work.incidents):
+            select(clicked_id)
+        click = getattr(result, "click", None)
+        if click and pick_mode:
+            prec = ss.get(prefix() + "geo_precision") or "town"
+            set_fields(desk.point_updates(click["lon"], click["lat"], layer, prec))
+            flash_point = f"Point set to {click['lat']:.4f}, {click['lon']:.4f}: apply to keep it."
+            st.info(flash_point)
+    st.caption(
+        f"Showing {len(shown.located)} of {len(work.located)} located incidents"
+        + (" (filtered)" if flt.active or shown is not work else "")
+        + ". Click a marker to edit that incident."
+    )
+
+with right:
+    st.markdown("##### Casualty claims")
+    if not work.claims:
+        st.caption("No casualty claims recorded.")
+    for claim in work.claims:
+        by, figs = desk.claim_text(claim)
+        with st.container(border=True):
+            st.markdown(f"**{md(by)}**")
+            st.markdown("  \n".join(md(f) for f in figs) or "—")
+            if claim.period:
+                st.caption(md(claim.period))
+    st.caption("Figures are kept per source and never added together.")
+    st.markdown(f"##### Not located ({len(shown.unlocated)})")
+    for inc in shown.unlocated[:15]:
+        cols = st.columns([5, 1])
+        cols[0].markdown(
+            f"**{md(inc.place or inc.id)}** — {md(desk.attack_label(inc.attack_type))}  \n"
+            f"{md(inc.summary[:140])}"
+        )
+        cols[1].button("Edit", key=f"unloc:{inc.id}", on_click=select, args=(inc.id,))
+    if len(shown.unlocated) > 15:
+        st.caption(f"…and {len(shown.unlocated) - 15} more: filter precision “Not located”.")
+
+# table
+rows = desk.incident_rows(shown.incidents)
+tk = f"t:{work.id}:"
+page_rows, page, pages = desk.page_of(rows, ss.get(tk + "page", 1))
+tcol, pcol = st.columns([6, 1], vertical_alignment="bottom")
+tcol.markdown(f"##### Incidents ({len(rows)} shown of {len(work.incidents)})")
+if pages > 1:
+    pcol.number_input(f"Page (of {pages})", 1, pages, key=tk + "page")
+table = st.dataframe(
+    page_rows,
+    hide_index=True,
+    width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
+    key=f"{tk}table:{page}:{ss.gen}",
+    column_config={"summary": st.column_config.TextColumn("summary", width="large")},
+)
+picked = getattr(getattr(table, "selection", None), "rows", None)
+if picked:
+    row_id = page_rows[picked[0]]["id"]
+    if ss.get("_last_table_pick") != (page, row_id):
+        ss._last_table_pick = (page, row_id)
+        select(row_id)
+
+# incident editor
+st.markdown("#### Edit incident")
+ids = [i.id for i in work.incidents]
+places = {i.id: i.place for i in work.incidents}
+if ss.get("inc_select") not in ids:
+    ss.inc_select = None
+ec = st.columns([4, 1, 1], vertical_alignment="bottom")
+ec[0].selectbox(
+    "Incident",
+    ids,
+    key="inc_select",
+    index=None,
+    placeholder="Choose an incident (or click a marker / a table row)",
+    format_func=lambda i: f"{places[i] or '(no place)'} — {i}",
+)
+ec[1].button("Add incident", on_click=on_add_incident)
+current = next((i for i in work.incidents if i.id == ss.get("inc_select")), None)
+if current is not None:
+    ec[2].button("Delete incident", on_click=on_delete_incident)
+
+if current is not None:
+    p = prefix()
+    vals = desk.incident_values(current)
+    for k, v in vals.items():
+        ss.setdefault(p + k, v)
+    errors = ss.get("inc_errors", {})
+
+    def field_error(name: str, where: Any = st) -> None:
+        if errors.get(name):
+            where.error(md(f"{desk.FIELD_LABELS.get(name, name)}: {errors[name]}"))
+
+    if errors.get("_"):
+        st.error(md(errors["_"]))
+    with st.container(border=True):
+        a, b = st.columns(2)
+        with a:
+            st.text_input("Place", key=p + "place")
+            field_error("place")
+            st.selectbox(
+                "Attack type",
+                [k.value for k in AttackType],
+                key=p + "attack_type",
+                format_func=desk.attack_label,
+            )
+            field_error("attack_type")
+            st.multiselect(
+                "Infrastructure hit",
+                [k.value for k in Infrastructure],
+                key=p + "infrastructure",
+                format_func=desk.infra_label,
+            )
+            field_error("infrastructure")
+            d1, d2, d3 = st.columns(3)
+            d1.date_input("Date", key=p + "date", format="YYYY-MM-DD")
+            d2.date_input("End date", key=p + "date_end", format="YYYY-MM-DD")
+            d3.selectbox(
+                "Date precision", [k.value for k in DatePrecision], key=p + "date_precision"
+            )
+            field_error("date")
+            field_error("date_end")
+            st.text_area("Summary", key=p + "summary", height=100)
+            field_error("summary")
+            st.text_input("Outcome", key=p + "outcome")
+            field_error("outcome")
+            st.text_input("Actor", key=p + "actor")
+            st.text_area(
+                "Sources (one per line: Name | https://link)", key=p + "sources", height=80
+            )
+            field_error("sources")
+            st.radio(
+                "Status",
+                [k.value for k in Status],
+                key=p + "status",
+                horizontal=True,
+                help="Drafts from extraction stay drafts until an editor verifies them.",
+            )
+            field_error("status")
+            st.text_input("Incident id", key=p + "id")
+            field_error("id")
+        with b:
+            st.markdown("**Location**")
+            st.selectbox(
+                "Location precision",
+                [k.value for k in GeoPrecision],
+                key=p + "geo_precision",
+                format_func=desk.precision_label,
+            )
+            field_error("geo_precision")
+            l1, l2 = st.columns(2)
+            l1.number_input("Latitude", key=p + "lat", value=None, format="%.5f", step=0.01)
+            l2.number_input("Longitude", key=p + "lon", value=None, format="%.5f", step=0.01)
+            field_error("lat")
+            field_error("lon")
+            l3, l4 = st.columns(2)
+            l3.text_input("District", key=p + "district")
+            l4.text_input("Province", key=p + "province")
+            field_error("district")
+            st.toggle(
+                "Drop the point by clicking the map",
+                key="pick",
+                help="Click anywhere on the map above; the district is looked up for you.",
+            )
+            st.button("Mark as not located", on_click=on_unlocate)
+            st.markdown("**Re-geocode**")
+            ss.setdefault(p + "query", current.place or "")
+            q1, q2 = st.columns([3, 1], vertical_alignment="bottom")
+            q1.text_input("Place name to look up", key=p + "query")
+            q2.button("Look up", on_click=on_lookup)
+            if ss.get("cands"):
+                st.radio(
+                    "Candidates (best first)",
+                    range(len(ss.cands)),
+                    key=p + "cand",
+                    format_func=lambda n: desk.candidate_label(ss.cands[n]),
+                )
+                st.button("Use this place", on_click=on_use_candidate)
+            elif ss.get("cands_msg"):
+                st.caption(md(ss.cands_msg))
+            st.text_area("Notes", key=p + "notes", height=68)
+            if current.evidence:
+                with st.expander("Evidence from the copy"):
+                    for ev in current.evidence:
+                        st.caption(f"“{md(ev.text)}” (chars {ev.start}–{ev.end})")
+            if current.cues:
+                st.caption("Extraction cues: " + md(", ".join(current.cues)))
+        st.button("Apply changes", type="primary", on_click=on_apply_incident, key="apply")
+
+# story details and claims
+with st.expander("Story details and casualty claims"):
+    mp = f"m{ss.gen}:{work.id}:"
+    mvals = desk.story_meta_values(work)
+    for k, v in mvals.items():
+        ss.setdefault(mp + k, v)
+    merr = ss.get("meta_errors", {})
+    st.text_input("Title", key=mp + "title")
+    if merr.get("title"):
+        st.error(md(f"Title: {merr['title']}"))
+    st.text_area("Summary", key=mp + "summary")
+    if merr.get("summary"):
+        st.error(md(f"Summary: {merr['summary']}"))
+    m1, m2, m3 = st.columns(3)
+    m1.text_input("Region", key=mp + "region")
+    m2.date_input("Period start", key=mp + "period_start", format="YYYY-MM-DD")
+    m3.date_input("Period end", key=mp + "period_end", format="YYYY-MM-DD")
+    if merr.get("period"):
+        st.error(md(f"Period: {merr['period']}"))
+    st.text_area("Sources (one per line: Name | https://link)", key=mp + "sources")
+    if merr.get("sources"):
+        st.error(md(f"Sources: {merr['sources']}"))
+    st.markdown("**Casualty claims** — one row per source; figures are never summed.")
+    edited = st.data_editor(
+        desk.claim_rows(work) or [dict.fromkeys(desk.CLAIM_COLUMNS)],
+        num_rows="dynamic",
+        key=mp + "claims",
+        width="stretch",
+        column_config={
+            k: st.column_config.NumberColumn(k, min_value=0, step=1)
+            for k in desk.CasualtyClaim.COUNT_FIELDS
+        },
+    )
+    ss[mp + "claims_rows"] = list(edited) if isinstance(edited, list) else edited
+    if merr.get("claims"):
+        st.error(md(f"Claims: {merr['claims']}"))
+    st.button("Apply story details", on_click=on_apply_meta)
+
+# publish
+with st.expander("Publish"):
+    st.caption(
+        f"Downloads are made from the saved revision {d['rev']} — the same files as "
+        f"`sitmap export {work.id} --format …`."
+        + ("" if changes.empty else " Save first to include your unsaved changes.")
+    )
+    ekey = (work.id, d["rev"])
+    if ss.get("exports", {}).get("key") != ekey:
+        if st.button("Prepare downloads", key="prepare"):
+            saved = store().load(work.id).story
+            files = {}
+            try:
+                with st.spinner("Rendering the embed, CSV, GeoJSON and PNG…"):
+                    for fmt in ("html", "geojson", "csv", "png"):
+                        files[fmt] = publish.render(saved, fmt, districts=layer)
+            except (SitmapError, OSError) as err:
+                st.error(f"Could not render {fmt}: {one_line(err)}")
+            ss.exports = {"key": ekey, "files": files}
+            st.rerun()
+    else:
+        files = ss.exports["files"]
+        cols = st.columns(4)
+        labels = {"html": "Embed HTML", "geojson": "GeoJSON", "csv": "CSV", "png": "PNG"}
+        for col, (fmt, label) in zip(cols, labels.items(), strict=True):
+            if fmt in files:
+                f = files[fmt]
+                col.download_button(
+                    label, f.data, file_name=f.filename, mime=f.mime, key=f"dl:{fmt}"
+                )
+    url = st.text_input(
+        "Where the embed HTML will be published (URL)",
+        value=f"https://example.com/graphics/{work.id}.html",
+        key=f"url:{work.id}",
+    )
+    try:
+        st.code(publish.iframe_snippet(url, work.title), language="html")
+        st.caption("Copy the snippet with the button at its top right.")
+    except SitmapError as err:
+        st.error(one_line(err))

@@ -1,0 +1,206 @@
+"""The desk app's logic through streamlit's AppTest: a real script run on a real store."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.store import Store
+from tests.conftest import ROOT
+
+APP = str(ROOT / "streamlit_app.py")
+SEED_ID = "balochistan-2026-02-01"
+
+
+def plain(text: str) -> str:
+    """Markdown as the reader sees it (the app escapes copy with backslashes)."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+@pytest.fixture()
+def store_path(tmp_path, monkeypatch):
+    path = tmp_path / "desk.gpkg"
+    monkeypatch.setenv("SITMAP_STORE", str(path))
+    monkeypatch.setenv("SITMAP_EDITOR", "tester")
+    return path
+
+
+@pytest.fixture()
+def app(store_path) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def button(at: AppTest, label: str):
+    found = [b for b in at.button if b.label == label]
+    assert found, f"no button {label!r}; have {[b.label for b in at.button]}"
+    return found[0]
+
+
+def errors(at: AppTest) -> list[str]:
+    return [plain(e.value) for e in at.error]
+
+
+def table(at: AppTest):
+    return at.dataframe[0].value
+
+
+def field(at: AppTest, name: str):
+    key = f"e{at.session_state['gen']}:{at.session_state['inc_select']}:{name}"
+    for kind in (at.text_input, at.text_area, at.number_input, at.selectbox, at.radio):
+        for w in kind:
+            if w.key == key:
+                return w
+    raise AssertionError(f"no field {key}")
+
+
+def test_first_run_seeds_the_store_and_lists_the_story(app, store_path):
+    assert [s.id for s in Store(store_path).list()] == [SEED_ID]
+    story_list = app.radio[0]
+    assert story_list.options[0].startswith("**Coordinated attacks across Balochistan**")
+    assert "8 incidents" in plain(story_list.options[0]) and "rev 1" in story_list.options[0]
+    assert plain(app.title[0].value) == "Coordinated attacks across Balochistan"
+    assert len(table(app)) == 8
+    claims = [plain(m.value) for m in app.markdown]
+    assert "**Chief Minister of Balochistan, via Reuters**" in claims
+    assert "**Pakistan's military, via Associated Press**" in claims
+    assert any(m.startswith("##### Not located (2)") for m in claims)
+    assert not errors(app)
+
+
+def test_filters_change_the_table(app, seed_story):
+    grenades = [i.id for i in seed_story.incidents if i.attack_type == "grenade"]
+    app.multiselect[0].set_value(["grenade"]).run()
+    assert list(table(app)["id"]) == grenades
+    caption = [plain(c.value) for c in app.caption if c.value.startswith("Showing")]
+    assert caption == [
+        f"Showing {len(grenades)} of 6 located incidents (filtered). Click a marker to edit "
+        "that incident."
+    ]
+    app.multiselect[0].set_value([]).run()
+    app.multiselect[2].set_value(["Gwadar"]).run()  # district
+    assert set(table(app)["place"]) == {"Pasni", "Gwadar"}
+    app.multiselect[2].set_value([]).run()
+    app.multiselect[3].set_value(["unlocated"]).run()  # precision
+    assert set(table(app)["id"]) == {"rail-tracks-damaged", "security-posts-other-districts"}
+
+
+def test_edit_validate_and_save(app, store_path):
+    app.selectbox(key="inc_select").set_value("quetta-police-vehicle").run()
+    field(app, "place").set_value("Quetta city")
+    field(app, "summary").set_value("   ")
+    field(app, "lat").set_value(95.0)
+    button(app, "Apply changes").click().run()
+    problems = errors(app)
+    assert any(p.startswith("Summary: ") for p in problems)
+    assert any(p.startswith("Latitude: latitude 95.0 is outside -90..90") for p in problems)
+    assert app.button(key="save").disabled  # nothing was applied, nothing to save
+    assert Store(store_path).load(SEED_ID).story.incidents[0].place == "Quetta"
+
+    field(app, "summary").set_value("Militants threw a grenade at a police vehicle.")
+    field(app, "lat").set_value(30.18414)
+    button(app, "Apply changes").click().run()
+    assert not errors(app)
+    assert any("Unsaved changes" in plain(w.value) for w in app.warning)
+    app.button(key="save").click().run()
+    assert any("Saved as revision 2" in plain(s.value) for s in app.success)
+    loaded = Store(store_path).load(SEED_ID)
+    assert loaded.revision == 2 and loaded.saved_by == "tester"
+    assert loaded.story.incidents[0].place == "Quetta city"
+    assert loaded.story.incidents[0].summary == "Militants threw a grenade at a police vehicle."
+
+
+def test_stale_revision_gives_a_conflict_then_keep_mine_or_reload(app, store_path):
+    other = Store(store_path).load(SEED_ID)
+    other.story.incidents[1].outcome = "inmates recaptured"
+    Store(store_path).save(other.story, other.revision, editor="amina")
+
+    app.selectbox(key="inc_select").set_value("quetta-police-vehicle").run()
+    field(app, "place").set_value("Quetta cantonment")
+    button(app, "Apply changes").click().run()
+    app.button(key="save").click().run()
+    assert "Not saved: someone else saved this story after you opened it." in errors(app)[0]
+    panel = "\n".join(plain(m.value) for m in app.markdown)
+    assert "amina saved revision 2" in panel and "you started from revision 1" in panel
+    assert "They changed incident 'mastung-prison': outcome." in panel
+    stored = Store(store_path).load(SEED_ID)
+    assert stored.revision == 2 and stored.story.incidents[0].place == "Quetta"  # not mine
+
+    app.button(key="keep_mine").click().run()
+    assert not errors(app)
+    stored = Store(store_path).load(SEED_ID)
+    assert stored.revision == 3 and stored.story.incidents[0].place == "Quetta cantonment"
+
+    again = Store(store_path).load(SEED_ID)
+    again.story.title = "Changed elsewhere"
+    Store(store_path).save(again.story, again.revision, editor="amina")
+    field(app, "place").set_value("Quetta")
+    button(app, "Apply changes").click().run()
+    app.button(key="save").click().run()
+    assert errors(app) and "They changed the story: title." in "\n".join(
+        plain(m.value) for m in app.markdown
+    )
+    app.button(key="reload").click().run()
+    assert plain(app.title[0].value) == "Changed elsewhere"
+    assert Store(store_path).load(SEED_ID).story.incidents[0].place == "Quetta cantonment"
+
+
+def test_bad_import_lists_every_problem_and_changes_nothing(app, store_path, seed_doc):
+    before = Store(store_path).list()
+    app.file_uploader[0].set_value(("notes.geojson", b"this is not json", "application/json"))
+    button(app, "Import").click().run()
+    assert "notes.geojson: not valid JSON (line 1, column 1: Expecting value)" in errors(app)[0]
+
+    seed_doc["story"]["id"] = "another-story"
+    seed_doc["features"][0]["properties"]["attack_type"] = "ambush"
+    seed_doc["features"][4]["geometry"] = {"type": "Point", "coordinates": [500, 30]}
+    data = json.dumps(seed_doc).encode()
+    app.file_uploader[0].set_value(("two-bad.geojson", data, "application/geo+json"))
+    button(app, "Import").click().run()
+    report = errors(app)[0]
+    assert report.startswith("Nothing was imported (2 problems)")
+    assert "incident 'quetta-police-vehicle': attack_type" in report
+    assert "incident 'pasni-highway-buses': lon: longitude 500.0 is outside -180..180" in report
+    assert Store(store_path).list() == before
+
+
+def test_import_and_new_story(app, store_path, seed_doc):
+    seed_doc["story"]["id"] = "copy-of-seed"
+    seed_doc["story"]["title"] = "A copy <script>alert(1)</script>"
+    app.file_uploader[0].set_value(("copy.geojson", json.dumps(seed_doc).encode(), "text/plain"))
+    button(app, "Import").click().run()
+    assert not errors(app)
+    assert {s.id for s in Store(store_path).list()} == {SEED_ID, "copy-of-seed"}
+    assert plain(app.title[0].value) == "A copy <script>alert(1)</script>"  # shown as text
+
+    app.text_input(key="new_id").set_value("bad id with spaces")
+    app.text_input(key="new_title").set_value("Karachi")
+    button(app, "Create story").click().run()
+    assert any("use letters, digits" in e for e in errors(app))
+    app.text_input(key="new_id").set_value("karachi-2026-03-05")
+    button(app, "Create story").click().run()
+    assert plain(app.title[0].value) == "Karachi"
+    assert Store(store_path).load("karachi-2026-03-05").revision == 1
+
+
+def test_add_and_delete_incidents_and_edit_claims(app, store_path):
+    button(app, "Add incident").click().run()
+    assert app.session_state["inc_select"] == "new-incident"
+    button(app, "Delete incident").click().run()
+    assert app.session_state["inc_select"] is None
+    gen = app.session_state["gen"]
+    prefix = f"m{gen}:{SEED_ID}:"
+    app.text_input(key=prefix + "title").set_value("")
+    button(app, "Apply story details").click().run()
+    assert any(e.startswith("Title: ") for e in errors(app))
+    app.text_input(key=prefix + "title").set_value("Balochistan attacks")
+    button(app, "Apply story details").click().run()
+    app.button(key="save").click().run()
+    saved = Store(store_path).load(SEED_ID).story
+    assert saved.title == "Balochistan attacks"
+    assert [c.source for c in saved.claims] == ["Reuters", "Associated Press"]
+    assert saved.claims[0].militants_killed == 145
