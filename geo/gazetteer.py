@@ -49,9 +49,9 @@ EXACT_FLOOR = 91.0  # exact matches score 94+ (95+ unless a kind was asked), fuz
 
 # Match flags of an index key, best first, and the score an exact match on each earns.
 PRIMARY, ALIAS, DISTRICT_NAME, ALTERNATE = 0, 1, 2, 3
-FLAG_SCORE = np.array([100.0, 98.0, 100.0, 95.0])
+FLAG_SCORES = (100.0, 98.0, 100.0, 95.0)
 KINDS = ("town", "city", "district")
-KIND_RANK = np.array([0, 0, 1])  # at equal score a town is more precise than a district
+KIND_RANKS = (0, 0, 1)  # at equal score a town is more precise than a district
 PRECISION = {"town": "town", "city": "town", "district": "district"}
 MATCHES = (None, "inside", "nearest", "named")
 GENERIC_SUFFIXES = {"city", "town", "village", "district", "distt", "dist", "tehsil"}
@@ -97,6 +97,20 @@ class Candidate(BaseModel):
         return ", ".join(parts)
 
 
+_FIELDS = frozenset(Candidate.model_fields)
+
+
+def _trusted(**values: Any) -> Candidate:
+    """A Candidate from the index's own (already valid) values, without re-validation:
+    pydantic's model_construct minus its per-call overhead, which dominated warm lookups."""
+    obj = Candidate.__new__(Candidate)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(_FIELDS))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", {"_provider_raw": None})
+    return obj
+
+
 # --- normalisation and input checks -------------------------------------------------------
 
 _DROP = re.compile(r"[.'’ʼ‘`´]+")
@@ -129,8 +143,7 @@ def normalize(name: str) -> str:
     return name
 
 
-def check_query(query: Any, field: str = "NAME") -> str:
-    """The query, trimmed, or a GeocodeError naming the problem and the fix."""
+def _check_text(query: Any, field: str = "NAME") -> str:
     if not isinstance(query, str):
         raise GeocodeError(f"{field}: expected text, got {type(query).__name__}")
     text = " ".join(query.replace("\t", " ").replace("\r", " ").replace("\n", " ").split())
@@ -141,6 +154,8 @@ def check_query(query: Any, field: str = "NAME") -> str:
             f"{field}: {len(text):,} characters is too long for a place name (max {MAX_QUERY}); "
             "fix: give just the place name, e.g. 'Dalbandin'"
         )
+    if text.isascii() and text.isprintable():
+        return text  # the common case: nothing below can apply
     for ch in text:
         cat = unicodedata.category(ch)
         if cat in ("Cc", "Cf", "Cs", "Co", "Cn") and ch not in "\u200c\u200d":
@@ -153,11 +168,19 @@ def check_query(query: Any, field: str = "NAME") -> str:
                 f"{field}: contains the symbol {ch!r} (U+{ord(ch):04X}), which is not part of a "
                 "place name; fix: remove it"
             )
-    if not normalize(text):
-        raise GeocodeError(
-            f"{field}: {text!r} has no letters or digits; fix: give a place name such as 'Quetta'"
-        )
     return text
+
+
+def check_query(query: Any, field: str = "NAME") -> str:
+    """The query, trimmed, or a GeocodeError naming the problem and the fix."""
+    text = _check_text(query, field)
+    if not normalize(text):
+        raise GeocodeError(_no_letters(text, field))
+    return text
+
+
+def _no_letters(text: str, field: str = "NAME") -> str:
+    return f"{field}: {text!r} has no letters or digits; fix: give a place name such as 'Quetta'"
 
 
 # --- index build ---------------------------------------------------------------------------
@@ -496,6 +519,11 @@ class Gazetteer:
         for i, name in enumerate(self.country_names):
             self._cc_index.setdefault(normalize(name).upper(), i)
         self._layer = None
+        self._rows: dict[int, dict[str, Any]] = {}
+        # Python lists of the columns the ranking reads per hit (cheaper than NumPy scalars).
+        self.cc_list: list[int] = self.cc.tolist()
+        self.kind_list: list[int] = self.kind.tolist()
+        self.pop_list: list[int] = self.pop.tolist()
         self.nbytes = int(sum(a.nbytes for a in arrays.values()))
 
     # --- construction ---------------------------------------------------------------------
@@ -558,14 +586,17 @@ class Gazetteer:
             )
         return i
 
-    def _probe(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+    def _probe(self, key: str) -> list[tuple[int, float]]:
+        """(entry, score) for every entry with this exact normalised spelling."""
         h = _hash1(key)
-        lo = int(np.searchsorted(self.k_hash, h, "left"))
-        hi = lo
-        n = self.k_hash.shape[0]
-        while hi < n and self.k_hash[hi] == h:
-            hi += 1
-        return self.k_ent[lo:hi], self.k_flag[lo:hi]
+        lo = int(self.k_hash.searchsorted(h, "left"))
+        hi = int(self.k_hash.searchsorted(h, "right"))
+        if lo == hi:
+            return []
+        return [
+            (e, FLAG_SCORES[f])
+            for e, f in zip(self.k_ent[lo:hi].tolist(), self.k_flag[lo:hi].tolist(), strict=True)
+        ]
 
     def exact(self, name: str, country: str | None = "PK") -> list[Candidate]:
         """Exact (normalised) name, alternate-name, alias or district matches; restricted to
@@ -575,17 +606,15 @@ class Gazetteer:
         key = normalize(name)
         if not key:
             return []
-        ents, flags = self._probe(key)
-        if not ents.size:
+        hits = self._probe(key)
+        if not hits:
             return []
         try:
             ci = self.country_index(country)
         except GeocodeError:
             return []
-        if ci is not None:
-            keep = self.cc[ents] == ci
-            ents, flags = ents[keep], flags[keep]
-        return self._ranked(ents, FLAG_SCORE[flags], ci, name.strip(), None, limit=50)
+        hits = self._scope(hits, ci, None)
+        return self._ranked(hits, ci, name.strip(), None, limit=50)
 
     def search(
         self,
@@ -603,64 +632,66 @@ class Gazetteer:
         north) keeps only places inside it. "Name, hint" (e.g. "Hyderabad, Sindh") ranks
         places whose district, province or country matches the hint first. Fuzzy
         (misspelling-tolerant) matching runs only when no exact name fits in scope."""
-        text = check_query(query)
+        text = _check_text(query)
         if not 1 <= int(limit) <= 100:
             raise GeocodeError(f"limit: {limit} is out of range; fix: give 1..100")
         box = _check_bbox(bbox)
         ci = self.country_index(country)
-        head, *rest = [p.strip() for p in text.split(",")]
-        if not normalize(head):
-            raise GeocodeError(f"NAME: {text!r} has no place name before the comma")
-        hints = [h for h in (normalize(p) for p in rest) if h]
+        if "," in text:
+            head, *rest = [p.strip() for p in text.split(",")]
+            hints = [h for h in (normalize(p) for p in rest) if h]
+        else:
+            head, hints = text, []
         key = normalize(head)
-        ents, flags = self._probe(key)
+        if not key:
+            if normalize(text):
+                raise GeocodeError(f"NAME: {text!r} has no place name before the comma")
+            raise GeocodeError(_no_letters(text))
+        hits = self._probe(key)
         want_district = False
-        words = key.split()
-        if len(words) > 1 and words[-1] in GENERIC_SUFFIXES:
-            # "Mastung district", "Quetta city": the bare name, and say what kind was asked.
-            bare_ents, bare_flags = self._probe(" ".join(words[:-1]))
-            if bare_ents.size:
-                want_district = words[-1] in ("district", "distt", "dist")
-                ents = np.concatenate([ents, bare_ents])
-                flags = np.concatenate([flags, bare_flags])
-                key = " ".join(words[:-1])
-        scores = FLAG_SCORE[flags]
-        ents, scores = self._scope(ents, scores, ci if strict else None, box)
-        in_scope = ents.size and (ci is None or bool((self.cc[ents] == ci).any()))
+        if " " in key:
+            words = key.split()
+            if words[-1] in GENERIC_SUFFIXES:
+                # "Mastung district", "Quetta city": the bare name, and say what kind was asked.
+                bare = self._probe(" ".join(words[:-1]))
+                if bare:
+                    want_district = words[-1] in ("district", "distt", "dist")
+                    hits += bare
+                    key = " ".join(words[:-1])
+        scope_ci = ci if strict else None
+        hits = self._scope(hits, scope_ci, box)
+        in_scope = bool(hits) and (ci is None or any(self.cc_list[e] == ci for e, _ in hits))
         if fuzzy and not in_scope:
-            f_ents, f_scores = self._fuzzy(key, ci, FUZZY_CUTOFF, limit * 4)
-            f_ents, f_scores = self._scope(
-                f_ents, f_scores * FUZZY_WEIGHT, ci if strict else None, box
-            )
-            ents = np.concatenate([ents, f_ents]).astype(np.int64)
-            scores = np.concatenate([scores, f_scores])
-        if want_district and ents.size:
-            scores = scores - np.where(self.kind[ents] == 2, 0.0, 1.0)
-        return self._ranked(ents, scores, ci, head, hints, limit)
+            hits += self._scope(self._fuzzy(key, ci, FUZZY_CUTOFF, limit * 4), scope_ci, box)
+        if want_district:
+            hits = [(e, s if self.kind_list[e] == 2 else s - 1.0) for e, s in hits]
+        return self._ranked(hits, ci, head, hints, limit)
 
     def suggest(self, query: str, country: str | None = "PK", limit: int = 5) -> list[Candidate]:
         """Closest names for a "no match" message (looser than search's fuzzy cutoff)."""
         text = check_query(query)
         ci = self.country_index(country)
-        ents, scores = self._fuzzy(normalize(text.split(",")[0]), ci, SUGGEST_CUTOFF, limit * 4)
-        if not ents.size and ci is not None:
-            ents, scores = self._fuzzy(
-                normalize(text.split(",")[0]), None, SUGGEST_CUTOFF, limit * 4
-            )
-        return self._ranked(ents, scores * FUZZY_WEIGHT, ci, text, None, limit)
+        key = normalize(text.split(",")[0])
+        hits = self._fuzzy(key, ci, SUGGEST_CUTOFF, limit * 4)
+        if not hits and ci is not None:
+            hits = self._fuzzy(key, None, SUGGEST_CUTOFF, limit * 4)
+        return self._ranked(hits, ci, text, None, limit)
 
     def _scope(
-        self, ents: np.ndarray, scores: np.ndarray, ci: int | None, box: tuple | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        if ents.size and ci is not None:
-            keep = self.cc[ents] == ci
-            ents, scores = ents[keep], scores[keep]
-        if ents.size and box is not None:
-            w, s, e, n = box
-            x, y = self.lon[ents], self.lat[ents]
-            keep = (y >= s) & (y <= n) & ((x >= w) & (x <= e) if w <= e else (x >= w) | (x <= e))
-            ents, scores = ents[keep], scores[keep]
-        return ents, scores
+        self, hits: list[tuple[int, float]], ci: int | None, box: tuple | None
+    ) -> list[tuple[int, float]]:
+        if hits and ci is not None:
+            hits = [(e, s) for e, s in hits if self.cc_list[e] == ci]
+        if hits and box is not None:
+            w, so, ea, n = box
+
+            def inside(e: int) -> bool:
+                x, y = float(self.lon[e]), float(self.lat[e])
+                in_x = w <= x <= ea if w <= ea else (x >= w or x <= ea)
+                return so <= y <= n and in_x
+
+            hits = [(e, s) for e, s in hits if inside(e)]
+        return hits
 
     def _fuzzy_choices(self, ci: int | None) -> tuple[list[str], int]:
         if ci is None:
@@ -682,35 +713,35 @@ class Gazetteer:
             self._fuzzy_keys[ci] = keys
         return keys, lo
 
-    def _fuzzy(self, key: str, ci: int | None, cutoff: float, limit: int):
+    def _fuzzy(
+        self, key: str, ci: int | None, cutoff: float, limit: int
+    ) -> list[tuple[int, float]]:
+        """(entry, weighted score) for spellings within ``cutoff`` (rapidfuzz ratio)."""
         from rapidfuzz import fuzz, process
 
         choices, offset = self._fuzzy_choices(ci)
         if not choices or len(key) < 3:
-            return np.zeros(0, np.int64), np.zeros(0)
-        hits = process.extract(
+            return []
+        found = process.extract(
             key, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=max(limit, 20)
         )
-        if not hits:
-            return np.zeros(0, np.int64), np.zeros(0)
-        rows = np.array([offset + h[2] for h in hits], dtype=np.int64)
-        return self.f_ent[rows].astype(np.int64), np.array([h[1] for h in hits], dtype=float)
+        return [(int(self.f_ent[offset + i]), score * FUZZY_WEIGHT) for _, score, i in found]
 
     def _ranked(
         self,
-        ents: np.ndarray,
-        scores: np.ndarray,
+        hits: list[tuple[int, float]],
         ci: int | None,
         matched: str,
         hints: list[str] | None,
         limit: int,
     ) -> list[Candidate]:
-        if not len(ents):
+        if not hits:
             return []
         best: dict[int, float] = {}
-        for e, s in zip(ents.tolist(), np.asarray(scores).tolist(), strict=True):
+        for e, s in hits:
             if s > best.get(e, -1.0):
                 best[e] = s
+        cc, kind, pop = self.cc_list, self.kind_list, self.pop_list
 
         def rank(e: int) -> tuple:
             hint_miss = 0
@@ -719,14 +750,14 @@ class Gazetteer:
             return (
                 hint_miss,
                 0 if best[e] > EXACT_FLOOR else 1,  # a real name abroad beats a guess at home
-                0 if ci is None or self.cc[e] == ci else 1,
+                0 if ci is None or cc[e] == ci else 1,
                 -best[e],
-                int(KIND_RANK[self.kind[e]]),
-                -int(self.pop[e]),
+                KIND_RANKS[kind[e]],
+                -pop[e],
                 e,
             )
 
-        order = sorted(best, key=rank)[:limit]
+        order = sorted(best, key=rank)[:limit] if len(best) > 1 else list(best)
         return [self.candidate(e, best[e], matched) for e in order]
 
     def _context(self, e: int) -> set[str]:
@@ -739,10 +770,20 @@ class Gazetteer:
         return ctx
 
     def candidate(self, e: int, score: float = 100.0, matched: str = "") -> Candidate:
+        """The Candidate for index entry ``e`` (its fixed fields are built once, then reused)."""
+        base = self._rows.get(e)
+        if base is None:
+            base = self._rows[e] = self._row(e)
+        values = dict(base)
+        values["score"] = round(float(score), 1)
+        values["matched"] = matched
+        return _trusted(**values)
+
+    def _row(self, e: int) -> dict[str, Any]:
         kind = KINDS[self.kind[e]]
         d = int(self.dist[e])
         ci = int(self.cc[e])
-        return Candidate.model_construct(
+        return dict(
             name=self.names[e],
             lat=round(float(self.lat[e]), 5),
             lon=round(float(self.lon[e]), 5),
@@ -754,8 +795,8 @@ class Gazetteer:
             district=self.district_names[d] if d >= 0 else None,
             district_match=MATCHES[self.dmatch[e]] if d >= 0 else None,
             precision=PRECISION[kind],
-            score=round(float(score), 1),
-            matched=matched,
+            score=100.0,
+            matched="",
             population=int(self.pop[e]) or None,
             geonameid=int(self.gid[e]) or None,
             source="gazetteer",
@@ -770,19 +811,28 @@ class Gazetteer:
         (point-in-polygon) when the boundary layer covers the point."""
         lat, lon = _check_lat_lon(lat, lon)
         ci = self.country_index(country)
-        towns = self.kind != 2
-        if ci is not None:
-            towns &= self.cc == ci
-        idx = np.flatnonzero(towns)
-        if not idx.size:
-            return None
         from geo.districts import haversine_km
 
-        km = haversine_km(lon, lat, self.lon[idx], self.lat[idx])
-        k = int(np.argmin(km))
-        e = int(idx[k])
+        order, lat_sorted = self._towns_by_lat()
+        window, e, best_km = 0.25, -1, math.inf
+        while True:  # widen a latitude band until the nearest place is surely inside it
+            lo, hi = np.searchsorted(lat_sorted, [lat - window, lat + window])
+            near = order[lo:hi]
+            if ci is not None:
+                near = near[self.cc[near] == ci]
+            if near.size:
+                km = haversine_km(lon, lat, self.lon[near], self.lat[near])
+                k = int(np.argmin(km))
+                e, best_km = int(near[k]), float(km[k])
+                if best_km <= window * 110.5:  # a degree of latitude is ≥ 110.5 km
+                    break
+            if window >= 180:
+                break
+            window *= 4
+        if e < 0:
+            return None
         cand = self.candidate(e, 100.0, "")
-        cand.distance_km = round(float(km[k]), 2)
+        cand.distance_km = round(best_km, 2)
         cand.matched = f"{lat:.5f}, {lon:.5f}"
         layer = self.layer()
         if layer is not None:
@@ -800,6 +850,13 @@ class Gazetteer:
             elif self.cc[e] == self._cc_index.get(self.layer_country, -1):
                 cand.district = cand.district_match = None
         return cand
+
+    def _towns_by_lat(self) -> tuple[np.ndarray, np.ndarray]:
+        if not hasattr(self, "_by_lat"):
+            towns = np.flatnonzero(self.kind != 2)
+            order = towns[np.argsort(self.lat[towns], kind="stable")]
+            self._by_lat = order, self.lat[order]
+        return self._by_lat
 
     def layer(self):
         """The boundary layer the index was built with (loaded on first use), or None."""
