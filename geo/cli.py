@@ -335,8 +335,9 @@ def export(
         layer = dmod.load(districts)
     result = publish.render(loaded.story, key, districts=layer)
     if out is None and key != "png":
-        sys.stdout.write(result.text)
         sys.stdout.flush()
+        sys.stdout.buffer.write(result.data)  # bytes as the file would hold them (CSV: CRLF)
+        sys.stdout.buffer.flush()
         return
     path = publish.write(result, out or Path(result.filename))
     typer.echo(f"ok: wrote {path} ({len(result.data):,} bytes)")

@@ -99,3 +99,35 @@ def test_export_unknown_story_format_or_store(gpkg, tmp_path):
     nostore = run("export", SEED_ID, "--store", str(tmp_path / "none.gpkg"))
     assert nostore.exit_code == 2 and "no store at" in nostore.output
     assert not (tmp_path / "none.gpkg").exists()
+
+
+def test_export_geojson_round_trips_the_stored_story(gpkg, tmp_path, seed_story):
+    from geo.model import load_story, story_to_geojson
+
+    out = tmp_path / "out.geojson"
+    result = run("export", SEED_ID, "--format", "geojson", "--out", str(out), "--store", str(gpkg))
+    assert result.exit_code == 0 and result.output.startswith(f"ok: wrote {out}")
+    assert story_to_geojson(load_story(out)) == story_to_geojson(seed_story)
+    stdout = run("export", SEED_ID, "--store", str(gpkg))
+    assert json.loads(stdout.output)["story"]["id"] == SEED_ID
+
+
+def test_export_csv_and_html_are_the_publish_renderers(gpkg, tmp_path, seed_story):
+    from geo.exports import to_csv
+
+    csv_out = run("export", SEED_ID, "-f", "csv", "--store", str(gpkg))
+    assert csv_out.exit_code == 0 and csv_out.stdout_bytes == to_csv(seed_story).encode()
+    html = tmp_path / "map.html"
+    result = run("export", SEED_ID, "-f", "html", "-o", str(html), "--store", str(gpkg))
+    assert result.exit_code == 0, result.output
+    page = html.read_text(encoding="utf-8")
+    assert page.lstrip().lower().startswith("<!doctype html")
+    assert "Coordinated attacks across Balochistan" in page and "geoBoundaries" in page
+
+
+def test_export_png_writes_an_image(gpkg, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("export", SEED_ID, "--format", "png", "--store", str(gpkg))
+    assert result.exit_code == 0, result.output
+    png = tmp_path / f"{SEED_ID}.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
