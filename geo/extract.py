@@ -314,7 +314,7 @@ def _add(out: list[Sentence], text: str, start: int, end: int) -> None:
 # --- attack, infrastructure and outcome cues ------------------------------------------------
 
 _DEFINITE = re.compile(
-    r"(?:\bthe|\bthis|\bthat|\bthese|\bthose|\bsuch|’s|'s)\s+(?:[A-Z][\w-]*\s+)?$"
+    r"(?:\b[Tt]he|\b[Tt]his|\b[Tt]hat|\b[Tt]hese|\b[Tt]hose|\b[Ss]uch|’s|'s)\s+(?:[\w-]+\s+)?$"
 )
 
 
@@ -344,11 +344,16 @@ ATTACK_RULES: tuple[Rule, ...] = (
         "abduction",
         r"\b(?:abduct(?:ed|ing|s)?|kidnap(?:ped|ping|s)?|hijack(?:ed|ing)?)\b",
     ),
-    _r("abduction", "hostages", r"\b(?:took|taken|holding|held) [\w ]{0,30}hostages?\b"),
+    _r("abduction", "hostages", r"\b(?:took|taken|taking|holding|held) [\w ]{0,30}hostages?\b"),
     _r(
         "sabotage",
         "damage to infrastructure",
-        r"\b(?:blew up|blown up|damag(?:ed|ing)|torch(?:ed|ing)|set (?:fire to|on fire|ablaze)|sabotag\w*|destroy(?:ed|ing)|uproot(?:ed|ing)|derail(?:ed|ing)|vandali[sz]ed)\b",
+        r"\b(?:blew up|blown up|damag(?:ed|ing)|sabotag\w*|destroy(?:ed|ing)|uproot(?:ed|ing)|derail(?:ed|ing)|vandali[sz]ed)\b",
+    ),
+    _r(
+        "sabotage",
+        "arson",
+        r"\b(?:torch(?:ed|ing)|set (?:fire to|on fire|ablaze)|burn(?:ed|t) down)\b",
     ),
     _r(
         "bombing",
@@ -365,6 +370,11 @@ ATTACK_RULES: tuple[Rule, ...] = (
         "armed_assault",
         "gunfire",
         r"\b(?:opened fire|open fire|fired (?:on|at|upon)|firing (?:on|at)|shot dead|shot and killed|gunned down|gun attack|gunfight|exchange of fire|ambush(?:ed|ing)?)\b",
+    ),
+    _r(
+        "armed_assault",
+        "gunmen killed",
+        r"\b(?:gunmen|assailants|militants|attackers)\b[^.;]{0,40}?\b(?:killed|shot|wounded|injured)\b",
     ),
     _r("armed_assault", "rockets/mortars", r"\b(?:rockets?|mortars?|rocket-propelled)\b"),
     _r(
@@ -427,9 +437,14 @@ INFRA_RULES: tuple[Rule, ...] = (
         r"\b(?:(?:mobile|cell(?:ular)?|phone|telecom(?:munication)?s?|communication) (?:phone )?(?:towers?|masts?)|telecom|fibre[- ]optic)\b",
     ),
     _r(
+        "other",
+        "military vehicle/convoy",
+        r"\b(?:army|military|troop) (?:vehicles?|convoys?|trucks?|patrols?)\b",
+    ),
+    _r(
         "civilians",
         "civilians",
-        r"\b(?:civilians?|passengers?|worshipp?ers|labou?rers|workers?|shoppers|markets?|bazaars?|students|schools?|children|travell?ers|houses?|homes?|elders?|shrines?|mosques?|churches|church|wedding|funeral|journalists?|relatives)\b",
+        r"\b(?:civilians?|passengers?|worshipp?ers|labou?rers|workers?|shoppers|markets?|bazaars?|students|schools?|children|travell?ers|houses?|homes?|elders?|shrines?|mosques?|churches|church|wedding|funeral|journalists?|relatives|traders?|shopkeepers?|businessm[ae]n)\b",
     ),
 )
 # Infrastructure the rules above would also catch from a word that is not a target
@@ -506,7 +521,7 @@ def attack_cues(sentence: str) -> Cues | None:
         for m in rule.pattern.finditer(sentence):
             if rule.noun and _DEFINITE.search(sentence[max(0, m.start() - 40) : m.start()]):
                 continue
-            if rule.value == "sabotage" and not SABOTAGE_OBJECT.search(sentence):
+            if rule.label == "damage to infrastructure" and not SABOTAGE_OBJECT.search(sentence):
                 continue
             found.append((rule, m))
             break
