@@ -22,6 +22,7 @@ import json
 import math
 import os
 import re
+import sys
 import threading
 import unicodedata
 from collections.abc import Iterable
@@ -143,10 +144,17 @@ def normalize(name: str) -> str:
     return name
 
 
+# Pasted copy carries these (soft hyphens, zero-width spaces, direction marks, BOMs):
+# invisible, never part of a name, dropped silently. Tabs and newlines become spaces.
+_INVISIBLE = {c: None for c in (0xAD, 0x200B, 0x200E, 0x200F, 0xFEFF, *range(0x202A, 0x202F))}
+_INVISIBLE.update({c: None for c in range(0x2066, 0x206A)})
+_INVISIBLE.update({ord("\t"): " ", ord("\n"): " ", ord("\r"): " "})
+
+
 def _check_text(query: Any, field: str = "NAME") -> str:
     if not isinstance(query, str):
         raise GeocodeError(f"{field}: expected text, got {type(query).__name__}")
-    text = " ".join(query.replace("\t", " ").replace("\r", " ").replace("\n", " ").split())
+    text = " ".join(query.translate(_INVISIBLE).split())
     if not text:
         raise GeocodeError(f"{field}: the place name is empty; fix: give a name such as 'Quetta'")
     if len(text) > MAX_QUERY:
@@ -565,6 +573,8 @@ class Gazetteer:
                 pass  # unreadable or stale: rebuild below
         if layer is None and dpath is not None:
             layer = _load_layer(dpath)
+        if sys.stderr is not None and sys.stderr.isatty():
+            sys.stderr.write(f"building the gazetteer index once (about 15 s) in {folder} …\n")
         arrays = build_index(layer, min_population)
         _save(path, arrays, meta)
         return cls(arrays, meta, path if path.is_file() else None)

