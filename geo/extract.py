@@ -1689,10 +1689,7 @@ def _incidents(drafts: list[_Draft], filed_on: dt.date | None) -> list[Incident]
         if filed_on:
             notes.append(f"Copy filed {filed_on.isoformat()}; the attack date is not set.")
         source = f"{d.who}, via {d.agency}" if d.who else (d.agency or "pasted copy")
-        evidence = [
-            Evidence(text=d.sentence.text[:5000], start=d.sentence.start, end=d.sentence.end)
-        ]
-        evidence += [Evidence(text=e.text[:5000], start=e.start, end=e.end) for e in d.extra]
+        evidence = [_evidence(d.sentence)] + [_evidence(e) for e in d.extra]
         out.append(
             Incident(
                 id=uid,
@@ -1717,6 +1714,12 @@ def _incidents(drafts: list[_Draft], filed_on: dt.date | None) -> list[Incident]
             )
         )
     return out
+
+
+def _evidence(s: Sentence) -> Evidence:
+    """The sentence and its offsets; a runaway sentence is cut, and its end with it."""
+    text = s.text[:5000].rstrip()
+    return Evidence(text=text, start=s.start, end=s.start + len(text))
 
 
 def _story_id(title: str | None, text: str) -> str:

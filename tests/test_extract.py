@@ -309,13 +309,25 @@ def test_html_from_a_web_page_is_stripped_and_gives_the_same_drafts(extract, see
         "A" * 150_000,
         "Quetta " * 3000 + "bomb exploded.",
         "In Quetta district district district, 12,,,000 killing at least at least people.",
+        "A bomb exploded at a police station in Quetta " + "and more " * 1500,
     ],
-    ids=["control", "broken-html", "repeated-word", "one-long-word", "repeated-place", "odd"],
+    ids=[
+        "control",
+        "broken-html",
+        "repeated-word",
+        "one-long-word",
+        "repeated-place",
+        "odd",
+        "runaway-sentence",
+    ],
 )
 def test_garbage_never_crashes(extract, text):
     result = extract(text)
     assert isinstance(result, Extraction)
     assert result.drafts or result.reason
+    for d in result.drafts:
+        for ev in d.evidence:
+            assert result.text[ev.start : ev.end] == ev.text
     loads_story(json.dumps(__import__("geo.model", fromlist=["x"]).story_to_geojson(result.story)))
 
 
