@@ -233,6 +233,15 @@ def on_save(base_revision: int | None = None) -> None:
     flash("success", f"Saved as revision {rev}.")
 
 
+def on_merge() -> None:
+    err: ConflictError = ss.conflict
+    merged, overlaps = desk.merge(doc()["base"], doc()["work"], err.theirs)
+    if overlaps:
+        return
+    set_work(merged)
+    on_save(err.current_revision)
+
+
 def on_reload() -> None:
     load_story(ss.story_id)
     flash("info", "Reloaded the stored version; your unsaved changes were discarded.")
@@ -422,10 +431,25 @@ if ss.get("conflict") is not None:
     with st.container(border=True):
         st.error("**Not saved: someone else saved this story after you opened it.**")
         st.markdown("\n".join(f"- {md(line)}" for line in desk.conflict_summary(err)))
-        c1, c2, _ = st.columns([2, 2, 3])
-        c1.button("Reload their version (discard mine)", on_click=on_reload, key="reload")
+        overlaps: list[str] = []
+        if err.theirs is not None:
+            _, overlaps = desk.merge(d["base"], d["work"], err.theirs)
+            if overlaps:
+                st.warning(
+                    "You both changed: " + md(", ".join(overlaps)) + ". Choose whose version "
+                    "to keep."
+                )
+        c1, c2, c3 = st.columns(3)
+        if err.theirs is not None and not overlaps:
+            c1.button(
+                "Merge: keep their changes and mine",
+                on_click=on_merge,
+                key="merge",
+                type="primary",
+            )
+        c2.button("Reload their version (discard mine)", on_click=on_reload, key="reload")
         if err.current_revision is not None:
-            c2.button(
+            c3.button(
                 f"Keep mine (save over revision {err.current_revision})",
                 on_click=on_save,
                 args=(err.current_revision,),

@@ -685,6 +685,52 @@ def conflict_summary(err: ConflictError) -> list[str]:
     return lines
 
 
+def merge(base: Story, mine: Story, theirs: Story) -> tuple[Story, list[str]]:
+    """Three-way merge: their saved changes plus mine, per story field and per incident.
+
+    Returns the merged story and the overlaps (the same field or incident changed on both
+    sides, or edited on one side and deleted on the other). With overlaps the app offers
+    only "keep mine" or "reload": it never picks a winner silently.
+    """
+    overlaps: list[str] = []
+    b, m, t = (s.model_dump(exclude={"incidents"}) for s in (base, mine, theirs))
+    meta = dict(t)
+    for k in m:
+        if m[k] != b.get(k):
+            if t.get(k) != b.get(k) and t.get(k) != m[k]:
+                overlaps.append(f"story {k}")
+            meta[k] = m[k]
+    bi = {i.id: i for i in base.incidents}
+    mi = {i.id: i for i in mine.incidents}
+    ti = {i.id: i for i in theirs.incidents}
+    out: list[Incident] = []
+    for iid, tinc in ti.items():
+        if iid in mi:
+            minc, binc = mi[iid], bi.get(iid)
+            if binc is not None and minc != binc:
+                if tinc != binc and tinc != minc:
+                    overlaps.append(f"incident '{iid}'")
+                out.append(minc)
+            else:
+                out.append(tinc)
+        elif iid in bi:  # I deleted it
+            if tinc != bi[iid]:
+                overlaps.append(f"incident '{iid}' (you deleted it, they edited it)")
+                out.append(tinc)
+        else:
+            out.append(tinc)  # they added it
+    for iid, minc in mi.items():
+        if iid in ti:
+            continue
+        if iid not in bi:
+            out.append(minc)  # I added it
+        elif minc != bi[iid]:
+            overlaps.append(f"incident '{iid}' (they deleted it, you edited it)")
+            out.append(minc)
+    merged = Story.model_validate({**meta, "incidents": [i.model_dump() for i in out]})
+    return merged, overlaps
+
+
 # --- the map --------------------------------------------------------------------------------
 
 # A Leaflet init hook, added after Leaflet and before the page script, so a click on the map

@@ -130,10 +130,11 @@ def test_stale_revision_gives_a_conflict_then_keep_mine_or_reload(app, store_pat
     stored = Store(store_path).load(SEED_ID)
     assert stored.revision == 2 and stored.story.incidents[0].place == "Quetta"  # not mine
 
-    app.button(key="keep_mine").click().run()
+    app.button(key="merge").click().run()  # different incidents: both edits survive
     assert not errors(app)
     stored = Store(store_path).load(SEED_ID)
     assert stored.revision == 3 and stored.story.incidents[0].place == "Quetta cantonment"
+    assert stored.story.incidents[1].outcome == "inmates recaptured"
 
     again = Store(store_path).load(SEED_ID)
     again.story.title = "Changed elsewhere"
@@ -204,3 +205,19 @@ def test_add_and_delete_incidents_and_edit_claims(app, store_path):
     assert saved.title == "Balochistan attacks"
     assert [c.source for c in saved.claims] == ["Reuters", "Associated Press"]
     assert saved.claims[0].militants_killed == 145
+
+
+def test_overlapping_edits_offer_no_merge_only_an_explicit_choice(app, store_path):
+    other = Store(store_path).load(SEED_ID)
+    other.story.incidents[0].place = "Quetta (theirs)"
+    Store(store_path).save(other.story, other.revision, editor="amina")
+    app.selectbox(key="inc_select").set_value("quetta-police-vehicle").run()
+    field(app, "place").set_value("Quetta (mine)")
+    button(app, "Apply changes").click().run()
+    app.button(key="save").click().run()
+    assert any(
+        "You both changed: incident 'quetta-police-vehicle'" in plain(w.value) for w in app.warning
+    )
+    assert [b.key for b in app.button if b.key == "merge"] == []
+    app.button(key="keep_mine").click().run()
+    assert Store(store_path).load(SEED_ID).story.incidents[0].place == "Quetta (mine)"
