@@ -221,3 +221,53 @@ def test_overlapping_edits_offer_no_merge_only_an_explicit_choice(app, store_pat
     assert [b.key for b in app.button if b.key == "merge"] == []
     app.button(key="keep_mine").click().run()
     assert Store(store_path).load(SEED_ID).story.incidents[0].place == "Quetta (mine)"
+
+
+def test_pasted_article_adds_drafts_for_review_never_verified(app, store_path):
+    from tests.conftest import SEED_ARTICLE
+
+    app.text_input(key="new_id").set_value("from-copy")
+    app.text_input(key="new_title").set_value("From the wire")
+    button(app, "Create story").click().run()
+    app.text_area(key="article").set_value(SEED_ARTICLE.read_text(encoding="utf-8"))
+    button(app, "Extract drafts").click().run()
+    assert any("draft incident(s) for review" in plain(s.value) for s in app.success)
+    rows = table(app)
+    assert len(rows) >= 6 and set(rows["status"]) == {"draft"}
+    assert {"Mastung", "Nushki", "Pasni"} <= set(rows["place"])
+    assert Store(store_path).load("from-copy").story.incidents == []  # not saved until Save
+    app.button(key="save").click().run()
+    saved = Store(store_path).load("from-copy").story
+    assert saved.incidents and all(i.status == "draft" for i in saved.incidents)
+
+    app.text_area(key="article").set_value("")
+    button(app, "Extract drafts").click().run()
+    assert app.warning and not app.exception
+
+
+def test_oversized_upload_is_refused_with_a_clear_message(app, store_path):
+    before = Store(store_path).list()
+    app.file_uploader[0].set_value(("huge.geojson", b" " * (50 * 1024 * 1024), "text/plain"))
+    button(app, "Import").click().run()
+    assert "huge.geojson: the file is 52.4 MB; the limit is 20 MB" in errors(app)[0]
+    assert Store(store_path).list() == before
+
+
+def test_ten_thousand_incidents_stay_usable(store_path, seed_story):
+    from geo.model import Story
+
+    incidents = [
+        seed_story.incidents[k % 8].model_copy(update={"id": f"i{k}"}) for k in range(10_000)
+    ]
+    big = Story.model_validate(
+        {**seed_story.model_dump(exclude={"incidents"}), "id": "big", "incidents": incidents}
+    )
+    Store(store_path).save(big, None)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.radio[0].set_value("big").run()
+    assert not at.exception
+    assert len(table(at)) == 50  # one page, not 10,000 rows
+    pager = at.number_input[0]
+    assert pager.label == "Page (of 200)"
+    pager.set_value(200).run()
+    assert list(table(at)["id"])[-1] == "i9999"
