@@ -203,11 +203,11 @@ def on_lookup() -> None:
 
 
 def on_use_candidate() -> None:
-    cands = ss.get("cands") or []
-    idx = ss.get(prefix() + "cand")
-    if idx is None or idx >= len(cands):
+    cands = {desk.candidate_label(c): c for c in ss.get("cands") or []}
+    chosen = cands.get(ss.get(prefix() + "cand"))
+    if chosen is None:
         return
-    set_fields(desk.candidate_updates(cands[idx]))
+    set_fields(desk.candidate_updates(chosen))
     ss.pop("cands", None)
     flash("info", "Location filled in from the gazetteer: check it, then apply.")
 
@@ -678,9 +678,8 @@ if current is not None:
             if ss.get("cands"):
                 st.radio(
                     "Candidates (best first)",
-                    range(len(ss.cands)),
+                    [desk.candidate_label(c) for c in ss.cands],
                     key=p + "cand",
-                    format_func=lambda n: desk.candidate_label(ss.cands[n]),
                 )
                 st.button("Use this place", on_click=on_use_candidate)
             elif ss.get("cands_msg"):

@@ -271,3 +271,26 @@ def test_ten_thousand_incidents_stay_usable(store_path, seed_story):
     assert pager.label == "Page (of 200)"
     pager.set_value(200).run()
     assert list(table(at)["id"])[-1] == "i9999"
+
+
+def test_regeocode_from_ranked_candidates_then_mark_unlocated(app, store_path):
+    app.selectbox(key="inc_select").set_value("pasni-highway-buses").run()
+    field(app, "query").set_value("Turbat")
+    button(app, "Look up").click().run()
+    [cands] = [r for r in app.radio if r.label == "Candidates (best first)"]
+    assert cands.options[0].startswith("Turbat (town) — Kech district, Balochistan")
+    assert "precision: town" in cands.options[0]
+    button(app, "Use this place").click().run()
+    assert (field(app, "place").value, field(app, "district").value) == ("Turbat", "Kech")
+    button(app, "Apply changes").click().run()
+    app.button(key="save").click().run()
+    moved = {i.id: i for i in Store(store_path).load(SEED_ID).story.incidents}
+    assert moved["pasni-highway-buses"].district == "Kech"
+    assert moved["pasni-highway-buses"].lat == pytest.approx(26.0, abs=0.1)
+
+    button(app, "Mark as not located").click().run()
+    button(app, "Apply changes").click().run()
+    app.button(key="save").click().run()
+    gone = {i.id: i for i in Store(store_path).load(SEED_ID).story.incidents}
+    assert not gone["pasni-highway-buses"].located
+    assert gone["pasni-highway-buses"].geo_precision == "unlocated"
