@@ -235,9 +235,13 @@ def _encoded_layers(districts: Districts) -> dict[str, Any]:
         "provinces": [None if p is None or p != p else str(p) for p in simple["province"]],
         "rings": [encode_geometry(g) for g in simple.geometry.values],
         "outlines": [_encode_lines(g) for g in outlines],
+        # Small units (the capital territory, AJK) would only collide with their neighbours.
         "labels": [
             [str(name), round(p.y, 2), round(p.x, 2)]
-            for name, p in zip(provinces["province"], points, strict=True)
+            for name, p, area in zip(
+                provinces["province"], points, shapely.area(provinces.geometry.values), strict=True
+            )
+            if area > 2.0
         ],
         "bounds": [[round(b[1], 3), round(b[0], 3)], [round(b[3], 3), round(b[2], 3)]],
     }

@@ -91,7 +91,7 @@
 
   var state = {
     mode: 'attack',
-    attackOff: {}, infraOff: {},
+    attackOff: {}, infraOff: {}, infraMask: 0,
     lo: M.days ? M.days[0] : null, hi: M.days ? M.days[1] : null
   };
   function hollowOf(it) {
@@ -103,10 +103,7 @@
     return LG.attack[it.type].color;
   }
   function visible(it) {
-    if (state.attackOff[it.type]) return false;
-    for (var k = 0; k < LG.infra.length; k++) {
-      if ((it.infra & (1 << k)) && state.infraOff[k]) return false;
-    }
+    if (state.attackOff[it.type] || (it.infra & state.infraMask)) return false;
     if (it.d0 !== null && state.lo !== null) {
       if (it.d1 < state.lo || it.d0 > state.hi) return false;
     }
@@ -349,7 +346,11 @@
         on[k] = 0;
         if (x < -8 || y < -8 || x > w + 8 || y > h + 8 || !visible(it)) continue;
         on[k] = 1;
-        var key = colorOf(it) + '|' + shapeOf(it) + '|' + (hollowOf(it) ? 1 : 0);
+        if (it.km !== state.mode) {
+          it.km = state.mode;
+          it.k = colorOf(it) + '|' + shapeOf(it) + '|' + (hollowOf(it) ? 1 : 0);
+        }
+        var key = it.k;
         (groups[key] || (groups[key] = [])).push(x, y);
       }
       var drawn = 0;
@@ -444,6 +445,8 @@
     b.addEventListener('click', function () {
       var off = group === 'attack' ? state.attackOff : state.infraOff;
       off[k] = !off[k];
+      state.infraMask = 0;
+      for (var j in state.infraOff) if (state.infraOff[j]) state.infraMask |= 1 << Number(j);
       apply();
       var again = legendEl.querySelector('[data-group="' + group + '"][data-key="' + entry.key + '"]');
       if (again) again.focus();
