@@ -139,7 +139,8 @@ def build(
     """Build the story's map: self-contained HTML embed (default), GeoJSON, CSV or PNG."""
     from geo import districts as dmod
     from geo import mapview
-    from geo.model import atomic_write_text, load_story
+    from geo.atomicfile import atomic_write_text
+    from geo.model import load_story
 
     key = (fmt or BUILD_SUFFIXES.get(out.suffix.lower(), "html")).strip().lower()
     if key not in ("html", "geojson", "csv", "png"):

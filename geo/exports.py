@@ -21,6 +21,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from geo.atomicfile import atomic_write_bytes
 from geo.errors import SitmapError
 from geo.model import CasualtyClaim, Incident, Story, dumps_story
 from geo.taxonomy import ATTACK_TYPES, INFRASTRUCTURE, PRECISIONS, DatePrecision
@@ -211,11 +212,7 @@ def to_png(
             pool.submit(
                 _screenshot, page_path, shot, width, height, scale, offline, timeout_s
             ).result()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, part = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-        os.close(fd)
-        shutil.copyfile(shot, part)
-        os.replace(part, out)
+        atomic_write_bytes(out, shot.read_bytes())
     return out
 
 

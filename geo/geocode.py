@@ -225,7 +225,7 @@ class NominatimProvider(Provider):
         else:
             places = [result.raw]
         if self.use_cache:
-            from geo.model import atomic_write_text
+            from geo.atomicfile import atomic_write_text
 
             with contextlib.suppress(OSError):  # a read-only cache only costs requests
                 atomic_write_text(path, json.dumps(places, ensure_ascii=False))

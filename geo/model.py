@@ -12,13 +12,13 @@ import datetime as dt
 import json
 import math
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from geo.atomicfile import atomic_write_text
 from geo.errors import SitmapError
 from geo.taxonomy import AttackType, DatePrecision, GeoPrecision, Infrastructure, Status
 
@@ -339,22 +339,6 @@ def load_story(path: str | os.PathLike[str]) -> Story:
     except IsADirectoryError:
         raise StoryError(f"{p}: is a folder, not a story file") from None
     return loads_story(data, name=str(p))
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write beside the target, fsync, then rename over it: readers never see half a file."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_story(story: Story, path: str | os.PathLike[str]) -> None:

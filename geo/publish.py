@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from geo.atomicfile import atomic_write_bytes
 from geo.errors import SitmapError
 from geo.model import Story
 
@@ -86,15 +87,4 @@ def write(published: Published, out: str | os.PathLike[str]) -> Path:
     target = Path(out)
     if target.is_dir():
         target = target / published.filename
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(published.data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write_bytes(target, published.data)

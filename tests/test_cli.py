@@ -119,3 +119,34 @@ def test_every_command_has_help():
         proc = run(*path, "--help")
         assert proc.returncode == 0, path
         assert "Usage" in proc.stdout, path
+
+
+def test_published_files_are_readable_by_the_web_server_and_keep_their_mode(tmp_path):
+    """mkstemp makes 0600 files; an embed the web server cannot read is a broken publish."""
+    out = tmp_path / "map.html"
+    env = {**os.environ}
+    proc = subprocess.run(
+        [
+            "sh",
+            "-c",
+            'umask 022 && exec "$@"',
+            "sh",
+            SITMAP or "sitmap",
+            "build",
+            str(SEED_STORY),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert out.stat().st_mode & 0o777 == 0o644
+    assert not list(tmp_path.glob(".*.tmp")), "no temp file left behind"
+
+    out.chmod(0o640)  # an editor's own choice survives a rebuild
+    proc = run("build", str(SEED_STORY), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert out.stat().st_mode & 0o777 == 0o640
