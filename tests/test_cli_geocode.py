@@ -4,33 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 
 import pytest
 
 from tests import nominatim_fake
-
-SITMAP = shutil.which("sitmap") or ""
+from tests.test_cli import assert_clean_error
+from tests.test_cli import run as run_sitmap
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    cmd = (
-        [SITMAP, "geocode", *args]
-        if SITMAP
-        else [sys.executable, "-m", "geo.cli", "geocode", *args]
-    )
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
-
-
-def assert_clean_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
-    assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr + proc.stdout
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, proc.stderr
-    for needle in needles:
-        assert needle in lines[0]
+    return run_sitmap("geocode", *args, env=env)
 
 
 def test_dalbandin_json_is_a_chagai_town():
