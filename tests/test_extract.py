@@ -217,6 +217,24 @@ def test_unknown_town_before_a_named_district_is_pinned_at_district_precision(ex
     assert "not in the gazetteer" in " ".join(d.cues)
 
 
+def test_places_geonames_lacks_are_pinned_at_town_precision(extract):
+    """Sui and Mir Ali come from the hand-entered table: a town marker, its district, and a
+    cue saying the point is approximate; "Karachi's Lyari" is a site in Lyari, not Karachi."""
+    result = extract(
+        "QUETTA, March 3 (Reuters) - Insurgents blew up a gas pipeline near Sui in Dera Bugti "
+        "district on Monday, officials said.\nMilitants attacked a security post in Mir Ali, "
+        "North Waziristan, killing two soldiers.\nIn Karachi's Lyari neighbourhood, gunmen "
+        "kidnapped a trader."
+    )
+    got = {d.place: d for d in result.drafts}
+    assert set(got) == {"Sui", "Mir Ali", "Lyari"}
+    for place, district in [("Sui", "Dera Bugti"), ("Mir Ali", "North Waziristan"),
+                            ("Lyari", "Karachi")]:  # fmt: skip
+        d = got[place]
+        assert (d.district, d.geo_precision.value) == (district, "town"), place
+        assert any("entered by hand" in c for c in d.cues), place
+
+
 def test_route_endpoints_and_demonyms_are_not_sites(extract):
     result = extract(
         "Gunmen opened fire on a bus travelling from Quetta to Karachi near Khuzdar, killing "

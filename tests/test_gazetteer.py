@@ -293,3 +293,21 @@ def test_every_curated_fact_resolves(gaz, layer):
         for spelling in alias.spellings:
             found = gaz.search(spelling)
             assert any(c.kind == "district" and c.name == alias.district for c in found), spelling
+
+
+def test_places_geonames_lacks_resolve_to_their_hand_entered_district(gaz):
+    """Commonly reported places missing from GeoNames (geo.aliases.TOWN_POINTS): found by
+    name, town precision, the district the table names, and flagged as approximate."""
+    from geo import aliases
+
+    for tp in aliases.TOWN_POINTS:
+        for spelling in (tp.name, *tp.spellings):
+            found = [c for c in gaz.exact(spelling, country=tp.country) if c.name == tp.name]
+            assert found, spelling
+            c = found[0]
+            assert (c.kind, c.precision, c.district) == ("town", "town", tp.district), spelling
+            assert c.geonameid is None and "entered by hand" in (c.note or ""), spelling
+    for name, district in [("Sui", "Dera Bugti"), ("Mir Ali", "North Waziristan"),
+                           ("Tirah", "Khyber"), ("Lyari", "Karachi")]:  # fmt: skip
+        top = gaz.search(name)[0]
+        assert (top.name, top.district) == (name, district)
