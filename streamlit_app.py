@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from typing import Any
 
 import streamlit as st
@@ -82,9 +81,10 @@ ss = st.session_state
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def md(text: Any) -> str:
-    """Escape markdown so copy is shown as text (no links, no formatting, no HTML)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])", r"\\\1", str(text or ""))
+#: Every piece of user copy (and every message that may quote it) goes through this before
+#: any Streamlit call that renders markdown: see ``geo.desk.md``.
+md = desk.md
+SOURCES_LABEL = md("Sources (one per line: Name | https://link)")
 
 
 @st.cache_resource(show_spinner="Loading district boundaries…")
@@ -330,7 +330,7 @@ try:
     with st.spinner("Opening the story store…"):
         infos = store().list()
 except SitmapError as err:
-    st.error(one_line(err))
+    st.error(md(one_line(err)))
     st.stop()
 
 with st.sidebar:
@@ -361,10 +361,10 @@ with st.sidebar:
         errs = ss.get("new_errors", {})
         st.text_input("Story id", key="new_id", placeholder="karachi-2026-03-05")
         if errs.get("id"):
-            st.error(errs["id"])
+            st.error(md(errs["id"]))
         st.text_input("Title", key="new_title")
         if errs.get("title"):
-            st.error(errs["title"])
+            st.error(md(errs["title"]))
         st.button("Create story", on_click=on_new_story)
     with st.expander("Import a story file"):
         st.file_uploader(
@@ -503,7 +503,7 @@ with left:
         )
     except SitmapError as err:
         result = None
-        st.error(f"The map could not be drawn: {one_line(err)}")
+        st.error(md(f"The map could not be drawn: {one_line(err)}"))
     if result is not None:
         clicked_id = getattr(result, "select", None)
         if clicked_id and any(i.id == clicked_id for i in work.incidents):
@@ -632,9 +632,7 @@ if current is not None:
             st.text_input("Outcome", key=p + "outcome")
             field_error("outcome")
             st.text_input("Actor", key=p + "actor")
-            st.text_area(
-                "Sources (one per line: Name | https://link)", key=p + "sources", height=80
-            )
+            st.text_area(SOURCES_LABEL, key=p + "sources", height=80)
             field_error("sources")
             st.radio(
                 "Status",
@@ -712,7 +710,7 @@ with st.expander("Story details and casualty claims"):
     m3.date_input("Period end", key=mp + "period_end", format="YYYY-MM-DD")
     if merr.get("period"):
         st.error(md(f"Period: {merr['period']}"))
-    st.text_area("Sources (one per line: Name | https://link)", key=mp + "sources")
+    st.text_area(SOURCES_LABEL, key=mp + "sources")
     if merr.get("sources"):
         st.error(md(f"Sources: {merr['sources']}"))
     st.markdown("**Casualty claims** — one row per source; figures are never summed.")
@@ -748,7 +746,7 @@ with st.expander("Publish"):
                     for fmt in ("html", "geojson", "csv", "png"):
                         files[fmt] = publish.render(saved, fmt, districts=layer)
             except (SitmapError, OSError) as err:
-                st.error(f"Could not render {fmt}: {one_line(err)}")
+                st.error(md(f"Could not render {fmt}: {one_line(err)}"))
             ss.exports = {"key": ekey, "files": files}
             st.rerun()
     else:
@@ -766,8 +764,9 @@ with st.expander("Publish"):
         value=f"https://example.com/graphics/{work.id}.html",
         key=f"url:{work.id}",
     )
-    try:
-        st.code(publish.iframe_snippet(url, work.title), language="html")
+    snippet, problem = desk.embed_snippet(url, work.title)
+    if snippet is None:
+        st.error(md(problem))
+    else:
+        st.code(snippet, language="html")
         st.caption("Copy the snippet with the button at its top right.")
-    except SitmapError as err:
-        st.error(one_line(err))

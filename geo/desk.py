@@ -71,6 +71,23 @@ FIELD_LABELS = {
 }
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+#: U+2060 WORD JOINER: invisible, but it splits what Streamlit's markdown turns into links,
+#: icons or emoji *after* parsing (so backslash escapes do not stop it): bare URLs
+#: (``https://…``, ``www.…``), e-mail addresses, ``:material/icon:`` and ``:shortcode:``.
+_WJ = "\u2060"
+_MD_AFTER_PARSE = re.compile(r"(?<=:)(?=\S)|(?i:(?<=www))(?=\\\.)|(?=@)")
+
+
+def md(text: Any) -> str:
+    """User copy for Streamlit markdown (st.markdown, st.title, st.caption, st.error, radio
+    labels …) so it reads exactly as typed: no links, images, HTML, LaTeX, icons or
+    formatting. Every markdown punctuation character is backslash-escaped; bare URLs,
+    e-mail addresses and ``:name:`` sequences get an invisible word joiner."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", str(text or ""))
+    return _MD_AFTER_PARSE.sub(_WJ, escaped)
+
+
 def attack_label(key: str) -> str:
     return ATTACK_TYPES[AttackType(key)].label
 
@@ -438,6 +455,20 @@ def candidate_label(cand: Any) -> str:
         f"{cand.name} ({cand.kind}) — {district}, {cand.admin1 or '?'} · "
         f"precision: {cand.precision} · score {cand.score:.0f}"
     )
+
+
+def embed_snippet(url: str, title: str) -> tuple[str | None, str | None]:
+    """The iframe snippet for the page where the embed will be published, or why not: only
+    an http(s) address may become the iframe's ``src`` (never ``javascript:`` or ``data:``)."""
+    from geo.publish import iframe_snippet
+
+    url = (url or "").strip()
+    if not url.lower().startswith(("http://", "https://")) or len(url) < 9:
+        return None, f"the address must start with http:// or https:// (got {url[:60]!r})"
+    try:
+        return iframe_snippet(url, title), None
+    except SitmapError as e:
+        return None, one_line(e)
 
 
 # --- story metadata and claims --------------------------------------------------------------

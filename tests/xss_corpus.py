@@ -32,6 +32,18 @@ TEXT_PAYLOADS: tuple[str, ...] = (
     "');alert(16);//",
 )
 
+#: What Streamlit's markdown (st.markdown, st.title, radio labels, …) would turn into links,
+#: images, LaTeX or styled text if user copy reached it unescaped. Numbered like the others.
+MARKDOWN_PAYLOADS: tuple[str, ...] = (
+    "[md-link](javascript:alert(30))",
+    "![md-img](x onerror=alert(31))",
+    "<javascript:alert(32)>",
+    "[ref][r] [r]: javascript:alert(33)",
+    "$\\href{javascript:alert(34)}{tex}$",
+    ":red[directive] :material/warning: **bold**",
+    "[offsite](https://evil.example/md)",
+)
+
 URL_PAYLOADS: tuple[str, ...] = (
     "javascript:alert(20)",
     "JaVaScRiPt:alert(21)",
@@ -65,8 +77,8 @@ TEXT_KEYS = {
 MAX_LEN = {"qualifier": 50, "district": 200, "province": 200, "region": 200, "period": 200}
 
 
-def all_payloads() -> str:
-    return " ".join(TEXT_PAYLOADS)
+def all_payloads(payloads: tuple[str, ...] = TEXT_PAYLOADS) -> str:
+    return " ".join(payloads)
 
 
 def _fill(node: Any, pick, counter: list[int]) -> Any:
@@ -92,7 +104,9 @@ def _fill(node: Any, pick, counter: list[int]) -> Any:
     return node
 
 
-def poison_story(story: Any, round_: int | None = None) -> Any:
+def poison_story(
+    story: Any, round_: int | None = None, payloads: tuple[str, ...] = TEXT_PAYLOADS
+) -> Any:
     """A copy of ``story`` with a payload in every text field and a hostile URL on every
     source. ``round_=None`` puts all payloads (cut to each field's limit) in every field;
     ``round_=k`` gives field j the single payload (j + k) mod N."""
@@ -101,9 +115,9 @@ def poison_story(story: Any, round_: int | None = None) -> Any:
     def pick(counter: list[int], key: str) -> str:
         counter[0] += 1
         if round_ is None:
-            text = all_payloads()
+            text = all_payloads(payloads)
         else:
-            text = TEXT_PAYLOADS[(counter[0] + round_) % len(TEXT_PAYLOADS)]
+            text = payloads[(counter[0] + round_) % len(payloads)]
         return text[: MAX_LEN.get(key, 500)].strip()
 
     doc = story.model_dump(mode="json")
