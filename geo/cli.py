@@ -536,13 +536,26 @@ def extract(
         str | None, typer.Option(help="Story title (default: first sentence).")
     ] = None,
     districts: DistrictsOption = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="Publication date YYYY-MM-DD: the year for a dateline without one, and the "
+            "day 'on Saturday' counts back from when the copy has no dateline date.",
+        ),
+    ] = None,
 ) -> None:
     """Draft incidents from wire copy (status draft), with the cues behind each, for review."""
-    from geo.extract import extract_article, read_article
+    from geo.extract import extract_article, read_article, reference_date
     from geo.model import save_story
 
+    published = reference_date(date)  # a bad date stops before the article is read
     result = extract_article(
-        read_article(article), story_id=story_id, title=title, districts=districts
+        read_article(article),
+        story_id=story_id,
+        title=title,
+        districts=districts,
+        published=published,
     )
     save_story(result.story, out)
     story = result.story
@@ -555,10 +568,17 @@ def extract(
         f"{len(story.unlocated)} unlocated), {len(story.claims)} casualty claim(s)"
         + (f"; filed from {result.filed_from} (not a site)" if result.filed_from else "")
     )
+    blank = [c for i in story.incidents for c in i.cues if c.startswith("date: not set")]
+    if blank:
+        typer.echo(f"note: {len(blank)} draft(s) without a date: {blank[0][16:]}", err=True)
     for inc in story.incidents:
         where = f"{inc.place} ({inc.district or '?'})" if inc.located else "unlocated"
         infra = ", ".join(i.value for i in inc.infrastructure) or "-"
-        typer.echo(f"  {inc.id}: {where} — {inc.attack_type.value} [{infra}]")
+        when = "no date"
+        if inc.date:
+            when = inc.date.isoformat() + (f"..{inc.date_end.isoformat()}" if inc.date_end else "")
+            when += f" ({inc.date_precision.value})"
+        typer.echo(f"  {inc.id}: {where} — {inc.attack_type.value} [{infra}] {when}")
 
 
 def main() -> None:

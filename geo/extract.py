@@ -30,6 +30,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from geo.dates import (
+    MONTH_RE,
+    Anchor,
+    When,
+    after_previous,
+    anchor,
+    header_date,
+    parse_month_day,
+    sentence_date,
+    span_days,
+    undated,
+)
 from geo.errors import SitmapError
 from geo.model import (
     ID_PATTERN,
@@ -205,23 +217,14 @@ _ABBREV = _words(
     "sgt st no govt gov sen rep prof inc ltd co jr sr vs etc dept est approx fig ref"
 )
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+(?=[\"'“‘(]?[A-Z0-9])")
-_MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
-_MONTH_RE = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
-    r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-)
 _DATELINE = re.compile(
     r"(?P<place>[A-Z][A-Za-z'’.]+(?:[ -][A-Z][A-Za-z'’.]+){0,3})"
     r"(?:,\s*(?P<region>[A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+)?))?"
-    rf"(?:,?\s*(?P<date>{_MONTH_RE}\s*\d{{1,2}}))?"
+    rf"(?:,?\s*(?P<date>{MONTH_RE}\s*\d{{1,2}}(?:,?\s*(?:19|20)\d\d)?|"
+    rf"\d{{1,2}}\s+{MONTH_RE}(?:,?\s*(?:19|20)\d\d)?))?"
     r"\s*(?:\((?P<agency>[A-Za-z .&/]{2,30})\))?"
     r"\s*(?P<sep>:|—|–|--|-)\s+"
 )
-_DATE_LINE = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b")
-_YEAR = re.compile(r"\b(20\d\d)\b")
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,8 @@ class Dateline:
     agency: str | None
     month: int | None
     day: int | None
+    year: int | None = None
+    date_text: str | None = None  # the date as written, e.g. 'Feb. 1'
 
 
 def find_dateline(text: str) -> Dateline | None:
@@ -243,33 +248,42 @@ def find_dateline(text: str) -> Dateline | None:
         line_end = len(text) if end < 0 else end
         m = _DATELINE.match(text, pos, line_end)
         if m and (m["date"] or m["agency"] or m["place"].replace(" ", "").isupper()):
-            month = day = None
+            month = day = year = None
             if m["date"]:
-                mm = re.match(r"([A-Za-z]+)\.?\s*(\d{1,2})", m["date"])
-                if mm:
-                    month, day = _MONTHS.get(mm[1][:3].lower()), int(mm[2])
+                found = parse_month_day(m["date"])
+                if found:
+                    month, day, year = found
             place = m["place"]
             if place.isupper():
                 place = place.title()
-            return Dateline(place, m.start(), m.end(), m["agency"], month, day)
+            return Dateline(place, m.start(), m.end(), m["agency"], month, day, year, m["date"])
         if end < 0:
             break
         pos = end + 1
     return None
 
 
+def filing_anchor(text: str, dateline: Dateline | None, published: dt.date | None) -> Anchor:
+    """The day the copy was filed (see geo.dates.anchor): the dateline's month and day, the
+    year from the dateline, from a date line above it (the seed's '02/01/2026'), or from
+    the reference date; never from the clock."""
+    head_end = dateline.start if dateline else text.find("\n")
+    lines = text[: head_end if head_end >= 0 else len(text)].split("\n")
+    if not dateline:
+        lines = lines[:1]
+    header = None
+    for line in lines[-2:]:
+        hdate, hyear = header_date(line, dateline.month if dateline else None,
+                                   dateline.day if dateline else None)  # fmt: skip
+        if hyear:
+            header = (hdate, hyear, line.strip())
+    dl = (dateline.month, dateline.day, dateline.year) if dateline and dateline.month else None
+    return anchor(dl, dateline.date_text if dl else None, header, published)
+
+
 def filed_date(text: str, dateline: Dateline | None) -> dt.date | None:
-    """The filing date when the copy pins it down (dateline month/day + a year in the header)."""
-    head = text[:400]
-    if dateline and dateline.month and dateline.day:
-        m = _DATE_LINE.search(head)
-        years = [int(m[3])] if m else [int(y) for y in _YEAR.findall(head)[:1]]
-        for year in years:
-            try:
-                return dt.date(year, dateline.month, dateline.day)
-            except ValueError:
-                return None
-    return None
+    """The filing date when the copy pins it down (dateline + a year in it or above it)."""
+    return filing_anchor(text, dateline, None).date
 
 
 def split_sentences(text: str, skip: Iterable[tuple[int, int]] = ()) -> list[Sentence]:
@@ -1253,13 +1267,17 @@ def extract_article(
     country: str = "PAK",
     districts: Any = None,
     gazetteer: Any = None,
+    published: dt.date | str | None = None,
 ) -> Extraction:
     """Read one article and propose draft incidents (status 'draft') plus casualty claims.
 
     ``districts`` is a :class:`geo.districts.Districts` layer or a path to one (default: the
     configured layer; without one, districts come from the gazetteer). ``gazetteer`` defaults
-    to :meth:`geo.gazetteer.Gazetteer.default`. Bad input never raises: the result has no
-    drafts and a ``reason``. Only a malformed ``story_id``/``country`` raises SitmapError.
+    to :meth:`geo.gazetteer.Gazetteer.default`. ``published`` is the reference date (the
+    publication date, ``YYYY-MM-DD``): it gives the year when the dateline has none, and is
+    the day relative words count from when the copy has no dateline date; dates are never
+    taken from today's clock. Bad input never raises: the result has no drafts and a
+    ``reason``. Only a malformed ``story_id``/``country``/``published`` raises SitmapError.
     """
     if story_id is not None and not re.fullmatch(ID_PATTERN, story_id):
         raise SitmapError(
@@ -1268,6 +1286,7 @@ def extract_article(
         )
     if not re.fullmatch(r"[A-Z]{3}", country or ""):
         raise SitmapError(f"country: '{country}' is not an ISO3 code; fix: e.g. PAK")
+    published = reference_date(published)
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     if not text.strip():
@@ -1308,7 +1327,8 @@ def extract_article(
 
     dateline = find_dateline(text)
     skip = [(dateline.start, dateline.end)] if dateline else []
-    filed_on = filed_date(text, dateline)
+    filed = filing_anchor(text, dateline, published)
+    filed_on = filed.date
     sentences = split_sentences(text, skip)
     default_agency = None
     if dateline and dateline.agency:
@@ -1396,15 +1416,26 @@ def extract_article(
             drafts.append(d)
 
     _assign_actors(drafts, responsibility)
-    incidents = _incidents(drafts, filed_on)
+    whens = _dates(drafts, sentences, filed)
+    incidents = _incidents(drafts, whens)
     sid = story_id or _story_id(title, text)
     story_title = title or _title(sentences, dateline)
     summary = _summary(dateline, filed_on, len(incidents))
+    dated = [i for i in incidents if i.date]
+    period = (
+        {
+            "start": min(i.date for i in dated),
+            "end": max(i.date_end or i.date for i in dated),
+        }
+        if dated
+        else None
+    )
     story = Story(
         id=sid,
         title=story_title,
         summary=summary,
         country=country,
+        period=period,
         claims=[c for c, _ in claims],
         responsibility=[r for r, _, _ in responsibility],
         sources=[Source(name=n) for n in _sources(drafts, claims, default_agency)],
@@ -1659,10 +1690,64 @@ def _assign_actors(
                 d.actor = label
 
 
-def _incidents(drafts: list[_Draft], filed_on: dt.date | None) -> list[Incident]:
+def reference_date(value: Any) -> dt.date | None:
+    """The caller's reference (publication) date as a date; a bad one is a user error."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise SitmapError(
+            f"date: '{str(value)[:40]}' is not a date; fix: give the publication date as "
+            "YYYY-MM-DD, e.g. 2026-02-01"
+        ) from None
+
+
+def _dates(drafts: list[_Draft], sentences: list[Sentence], filed: Anchor) -> list[When]:
+    """Each draft's date: its own words first ('on Saturday', 'overnight', 'Jan. 31'), then
+    'hours later' after the attack before it, else the span of the copy's dated events."""
+    span = None
+    for s in sentences:  # 'over a 40-hour period': the whole copy's window
+        span = span_days(s.text)
+        if span:
+            break
+    own: list[When | None] = []
+    last: tuple[int, When] | None = None  # (sentence index, date) of the last dated attack
+    for d in drafts:
+        when = None
+        for sent in (d.sentence, *d.extra):
+            when = sentence_date(sent.text, filed)
+            if when is not None:
+                break
+        if when is None:
+            prev = last[1] if last and last[0] < d.index else None
+            when = after_previous(d.sentence.text, prev, filed)
+        if when is None and filed.date is not None:
+            found = span_days(d.sentence.text)
+            if found:
+                back, words = found
+                start = filed.date - dt.timedelta(days=back)
+                when = undated(filed, start, words)
+                when = When(when.start, when.end, when.precision, when.cue, own=True)
+        own.append(when)
+        if when is not None and when.start is not None:
+            last = (d.index, when)
+    starts = [w.start for w in own if w is not None and w.start is not None]
+    if span and filed.date is not None:
+        starts.append(filed.date - dt.timedelta(days=span[0]))
+    first = min(starts) if starts else None
+    fallback = undated(filed, first, span[1] if span else None)
+    return [w if w is not None else fallback for w in own]
+
+
+def _incidents(drafts: list[_Draft], whens: list[When]) -> list[Incident]:
     out: list[Incident] = []
     seen: set[str] = set()
-    for d in drafts:
+    for d, when in zip(drafts, whens, strict=True):
         base = d.site.place if d.site else "unlocated"
         iid = f"{_slug(base)}-{d.attack.attack_type.value.replace('_', '-')}"
         uid, k = iid, 2
@@ -1702,8 +1787,11 @@ def _incidents(drafts: list[_Draft], filed_on: dt.date | None) -> list[Incident]
             cues.append(f"attributed to: {d.who}")
         if d.actor:
             cues.append(f"actor: {d.actor} (from a responsibility claim in the copy)")
-        if filed_on:
-            notes.append(f"Copy filed {filed_on.isoformat()}; the attack date is not set.")
+        cues.append(when.cue)
+        if when.start is None:
+            notes.append("No date: " + when.cue.split(" — ", 1)[-1] + ".")
+        elif not when.own:
+            notes.append("The copy does not say when this attack happened; the date is a range.")
         source = f"{d.who}, via {d.agency}" if d.who else (d.agency or "pasted copy")
         evidence = [_evidence(d.sentence)] + [_evidence(e) for e in d.extra]
         out.append(
@@ -1716,6 +1804,9 @@ def _incidents(drafts: list[_Draft], filed_on: dt.date | None) -> list[Incident]
                 province=d.site.province if d.site else d.province,
                 district_match=d.site.district_match if d.site else None,  # type: ignore[arg-type]
                 geo_precision=d.site.precision if d.site else GeoPrecision.unlocated,
+                date=when.start,
+                date_end=when.date_end,
+                date_precision=when.precision,
                 attack_type=d.attack.attack_type,
                 infrastructure=d.infra,
                 summary=d.sentence.text[:5000],
