@@ -12,6 +12,13 @@ Figures:
   exact expected set.
 - unlocated drafts, forbidden sites (dateline, foreign, names of people) and casualty claims
   are counted too.
+- dates, over matched drafts whose expectation has a date: "exact" when date, date_end and
+  date_precision all equal the expected ones; "consistent" when the draft's window
+  [date, date_end] contains the expected one (an honest but wider range); "blank" when the
+  draft has no date. Each article's "published" (the publication date an editor would give
+  with ``--date``) is passed as the reference date; the seed article carries its own year.
+  The seed's expected dates are the hand-made seed story's (31 Jan – 1 Feb 2026), which knew
+  more than the copy says ("over a 40-hour period" up to Sunday 1 Feb reaches back to 30 Jan).
 
 First measurement of the held-out articles, before any rule change they prompted (commit
 "Held-out evaluation articles"): located-site precision 1.00 (8/8), recall 0.73 (8/11),
@@ -25,6 +32,7 @@ Run: python benchmarks/eval_extract.py [--verbose]
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import sys
@@ -55,6 +63,10 @@ class Score:
     forbidden: list[str] = field(default_factory=list)
     claims_expected: int = 0
     claims_found: int = 0
+    dates_expected: int = 0
+    dates_exact: int = 0
+    dates_consistent: int = 0
+    dates_blank: int = 0
     problems: list[str] = field(default_factory=list)
 
     def add(self, other: Score) -> None:
@@ -69,6 +81,10 @@ class Score:
             "unlocated_matched",
             "claims_expected",
             "claims_found",
+            "dates_expected",
+            "dates_exact",
+            "dates_consistent",
+            "dates_blank",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.forbidden += other.forbidden
@@ -90,6 +106,14 @@ class Score:
     def infrastructure(self) -> float:
         return self.infra_ok / self.matched if self.matched else 1.0
 
+    @property
+    def date_exact(self) -> float:
+        return self.dates_exact / self.dates_expected if self.dates_expected else 1.0
+
+    @property
+    def date_consistent(self) -> float:
+        return self.dates_consistent / self.dates_expected if self.dates_expected else 1.0
+
 
 def cases() -> list[tuple[str, Path, dict]]:
     out = []
@@ -99,6 +123,32 @@ def cases() -> list[tuple[str, Path, dict]]:
         article = ROOT / exp["article"] if "article" in exp else ARTICLES / f"{name}.txt"
         out.append((name, article, exp))
     return out
+
+
+def score_date(sc: Score, draft, want: dict, what: str) -> None:
+    """Compare a matched draft's date with the expected one (if the expectation has one)."""
+    if "date" not in want:
+        return
+    sc.dates_expected += 1
+    w0 = dt.date.fromisoformat(want["date"])
+    w1 = dt.date.fromisoformat(want.get("date_end") or want["date"])
+    if draft.date is None:
+        sc.dates_blank += 1
+        sc.problems.append(f"{what}: no date (expected {w0}..{w1})")
+        return
+    d0, d1 = draft.date, draft.date_end or draft.date
+    exact = (
+        (d0, draft.date_end, draft.date_precision.value)
+        == (w0, dt.date.fromisoformat(want["date_end"]) if want.get("date_end") else None,
+            want.get("date_precision", "day"))
+    )  # fmt: skip
+    sc.dates_exact += exact
+    sc.dates_consistent += d0 <= w0 and w1 <= d1
+    if not exact:
+        sc.problems.append(
+            f"{what}: date {d0}..{d1} ({draft.date_precision.value}) != {w0}..{w1} "
+            f"({want.get('date_precision', 'day')})"
+        )
 
 
 def names_of(draft) -> set[str]:
@@ -125,6 +175,7 @@ def score(extraction, exp: dict, label: str = "") -> Score:
             continue
         free.remove(hit)
         sc.matched += 1
+        score_date(sc, hit, site, f"{label}: {site['place']}")
         if hit.attack_type.value == site["attack_type"]:
             sc.type_ok += 1
         else:
@@ -157,6 +208,7 @@ def score(extraction, exp: dict, label: str = "") -> Score:
         if hit is not None:
             pool.remove(hit)
             sc.unlocated_matched += 1
+            score_date(sc, hit, u, f"{label}: unlocated {u['attack_type']}")
         else:
             sc.problems.append(f"{label}: missed unlocated {u}")
     for d in pool:
@@ -188,7 +240,9 @@ def evaluate(verbose: bool = False) -> dict[str, Score]:
     groups = {"all": Score(), "seed+dev": Score(), "held-out": Score()}
     for name, article, exp in cases():
         result = extract_article(
-            article.read_text(encoding="utf-8"), story_id=_norm(name)[:60].replace(" ", "-")
+            article.read_text(encoding="utf-8"),
+            story_id=_norm(name)[:60].replace(" ", "-"),
+            published=exp.get("published"),
         )
         sc = score(result, exp, name)
         groups["all"].add(sc)
@@ -198,7 +252,9 @@ def evaluate(verbose: bool = False) -> dict[str, Score]:
                 f"{name:40} sites {sc.matched}/{sc.expected} (predicted {sc.predicted}), "
                 f"type {sc.type_ok}/{sc.matched}, infra {sc.infra_ok}/{sc.matched}, "
                 f"unlocated {sc.unlocated_matched}/{sc.unlocated_expected} "
-                f"(predicted {sc.unlocated_predicted}), claims {sc.claims_found}/{sc.claims_expected}"
+                f"(predicted {sc.unlocated_predicted}), claims {sc.claims_found}/{sc.claims_expected}, "
+                f"dates {sc.dates_exact}/{sc.dates_expected} exact, "
+                f"{sc.dates_consistent}/{sc.dates_expected} consistent"
             )
     return groups
 
@@ -224,6 +280,11 @@ def main() -> int:
         )
         print(f"  casualty claims: {sc.claims_found}/{sc.claims_expected} found")
         print(f"  forbidden sites (dateline, foreign, people's names): {len(sc.forbidden)}")
+        print(
+            f"  dates: exact {sc.date_exact:.3f} ({sc.dates_exact}/{sc.dates_expected}), "
+            f"consistent {sc.date_consistent:.3f} ({sc.dates_consistent}/{sc.dates_expected}), "
+            f"blank {sc.dates_blank}"
+        )
         for name in ("precision", "recall", "attack_type", "infrastructure"):
             value = getattr(sc, name)
             print(

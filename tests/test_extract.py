@@ -140,6 +140,31 @@ def test_seed_drafts_carry_evidence_offsets_cues_attribution_and_actor(seed):
     assert seed.story.responsibility[0].actor.startswith("Baloch Libration Army")
 
 
+def test_seed_attacks_are_dated_before_the_report_not_on_its_day(seed):
+    """Reported on Sunday 1 Feb 2026; the copy says the militants were killed 'over a
+    40-hour period following' the attacks, so the attacks did not all happen on 1 Feb:
+    every draft is a range ending on 1 Feb that reaches back over those 40 hours (it holds
+    31 Jan, the day the hand-made seed story gives), with the words behind it in its cues."""
+    import datetime as dt
+
+    feb1 = dt.date(2026, 2, 1)
+    hand_made = {
+        i.place: i
+        for i in load_story(ROOT / "data/stories/balochistan-2026-02-01.geojson").incidents
+    }
+    for d in seed.drafts:
+        assert d.date_precision.value == "range", d.place
+        assert d.date_end == feb1 and d.date < dt.date(2026, 1, 31) + dt.timedelta(days=1)
+        assert d.date >= feb1 - dt.timedelta(days=2)  # 40 hours reach two calendar days back
+        cue = next(c for c in d.cues if c.startswith("date:"))
+        assert "40-hour" in cue and "02/01/2026" in cue and "'Feb. 1'" in cue
+        ref = hand_made.get(d.place)
+        if ref is not None:
+            assert d.date <= ref.date and (ref.date_end or ref.date) <= d.date_end, d.place
+    assert seed.story.period.start == min(d.date for d in seed.drafts)
+    assert seed.story.period.end == feb1
+
+
 def test_seed_drafts_validate_and_round_trip_as_a_story_file(seed, tmp_path):
     path = tmp_path / "d.geojson"
     save_story(seed.story, path)
@@ -177,7 +202,10 @@ def test_evaluation_over_all_articles_meets_the_targets(gaz, layer):
     total = ev.Score()
     for name, article, exp in ev.cases():
         result = extract_article(
-            article.read_text(encoding="utf-8"), gazetteer=gaz, districts=layer
+            article.read_text(encoding="utf-8"),
+            gazetteer=gaz,
+            districts=layer,
+            published=exp.get("published"),
         )
         total.add(ev.score(result, exp, name))
     assert total.expected >= 25  # seed + at least five more articles
@@ -186,6 +214,10 @@ def test_evaluation_over_all_articles_meets_the_targets(gaz, layer):
     assert total.attack_type >= 0.85, total.problems
     assert total.infrastructure >= 0.85, total.problems
     assert total.forbidden == []
+    # dates: every draft's window holds the expected date; most are exactly the expected one
+    assert total.dates_expected >= 30 and total.dates_blank == 0
+    assert total.date_consistent >= 0.95, total.problems
+    assert total.date_exact >= 0.75, total.problems
 
 
 def test_people_named_like_places_are_not_sites(extract):
@@ -242,6 +274,104 @@ def test_route_endpoints_and_demonyms_are_not_sites(extract):
     )
     assert [d.place for d in result.drafts] == ["Khuzdar"]
     assert result.drafts[0].casualties[0].civilians_killed == 4
+
+
+# --- dates ------------------------------------------------------------------------------
+
+
+def _dates(result: Extraction) -> dict[str, tuple[str | None, str | None, str]]:
+    return {
+        d.place: (
+            d.date and d.date.isoformat(),
+            d.date_end and d.date_end.isoformat(),
+            d.date_precision.value,
+        )
+        for d in result.drafts
+    }
+
+
+def _date_cue(result: Extraction, place: str) -> str:
+    d = next(d for d in result.drafts if d.place == place)
+    return next(c for c in d.cues if c.startswith("date:"))
+
+
+WIRE = (
+    "ISLAMABAD, Feb. 1, 2026 (Reuters) - Militants stormed a prison in Mastung on Saturday, "
+    "police said on Sunday.\n"
+    "A bomb exploded near a police station in Quetta late Friday, officials said.\n"
+    "Gunmen attacked a checkpoint in Nushki overnight.\n"
+    "A grenade was thrown at a government office in Dalbandin on Jan. 29.\n"
+    "Hours later, gunmen opened fire on a bus in Turbat.\n"
+    "Separately, militants blew up a gas pipeline near Sui, police said Sunday.\n"
+)
+
+
+def test_weekdays_and_day_words_are_counted_back_from_the_dateline(extract):
+    result = extract(WIRE)
+    got = _dates(result)
+    assert result.filed_on.isoformat() == "2026-02-01"  # a Sunday
+    assert got["Mastung"] == ("2026-01-31", None, "day")  # 'on Saturday', not the day it was said
+    assert got["Quetta"] == ("2026-01-30", None, "day")  # 'late Friday'
+    assert got["Nushki"] == ("2026-01-31", "2026-02-01", "range")  # 'overnight'
+    assert got["Dalbandin"] == ("2026-01-29", None, "day")  # 'on Jan. 29'
+    # 'hours later' than 29 Jan: that day or the next
+    assert got["Turbat"] == ("2026-01-29", "2026-01-30", "range")
+    # 'police said Sunday' dates the statement: the attack's own day is not stated
+    sui = got["Sui"]
+    assert sui[2] == "range" and sui[1] == "2026-02-01" and sui[0] <= "2026-01-29"
+    assert "'Saturday'" in _date_cue(result, "Mastung")
+    assert "Sun 2026-02-01" in _date_cue(result, "Mastung")
+    assert "not stated" in _date_cue(result, "Sui")
+    assert (result.story.period.start.isoformat(), result.story.period.end.isoformat()) == (
+        "2026-01-29",
+        "2026-02-01",
+    )
+
+
+def test_a_dateline_without_a_year_takes_it_from_the_reference_date_never_the_clock(extract):
+    text = "PESHAWAR, Oct. 9 (AP) - Gunmen abducted six officials in Landi Kotal on Wednesday."
+    blank = extract(text)
+    (d,) = blank.drafts
+    assert d.date is None and blank.filed_on is None
+    cue = _date_cue(blank, "Landi Kotal")
+    assert "not set" in cue and "no year" in cue and "--date" in cue
+    assert "--date" in (d.notes or "")
+    dated = extract(text, published="2025-10-10")
+    assert _dates(dated)["Landi Kotal"] == ("2025-10-08", None, "day")
+    assert "reference date 2025-10-10" in _date_cue(dated, "Landi Kotal")
+    # a dateline just before New Year, published just after it: the previous year
+    late = extract(
+        "KARACHI, Dec. 31 (AFP) - A bomb exploded in Hyderabad on Wednesday.",
+        published="2026-01-01",
+    )
+    assert late.filed_on.isoformat() == "2025-12-31"
+    assert _dates(late)["Hyderabad"] == ("2025-12-31", None, "day")
+
+
+def test_copy_without_a_dateline_date_counts_from_the_reference_date_or_stays_blank(extract):
+    text = (
+        "PESHAWAR, Pakistan (AP) — A suicide bomber struck a mosque in Peshawar on Monday.\n"
+        "Gunmen killed two traffic wardens in Charsadda."
+    )
+    blank = extract(text)
+    assert all(d.date is None for d in blank.drafts)
+    assert "no dateline date" in _date_cue(blank, "Charsadda")
+    dated = extract(text, published="2023-01-31")
+    got = _dates(dated)
+    assert got["Peshawar"] == ("2023-01-30", None, "day")
+    # not stated: from the copy's earliest dated event to the reference date
+    assert got["Charsadda"] == ("2023-01-30", "2023-01-31", "range")
+
+
+def test_dates_stated_in_full_need_no_dateline(extract):
+    result = extract("Militants stormed a prison in Mastung on January 31, 2026, police said.")
+    assert _dates(result)["Mastung"] == ("2026-01-31", None, "day")
+    assert "stated in the copy" in _date_cue(result, "Mastung")
+
+
+def test_a_bad_reference_date_is_a_user_error(extract):
+    with pytest.raises(SitmapError, match="YYYY-MM-DD"):
+        extract("A bomb exploded in Quetta.", published="1 Feb")
 
 
 # --- sentences ----------------------------------------------------------------------------
@@ -370,6 +500,25 @@ def test_cli_extract_writes_drafts_that_validate_and_build(tmp_path):
     assert proc.returncode == 0, proc.stderr
     page = html.read_text(encoding="utf-8")
     assert "Dalbandin" in page and "Pasni" in page
+
+
+def test_cli_extract_date_gives_the_year_and_shows_each_drafts_date(tmp_path):
+    src = tmp_path / "a.txt"
+    src.write_text(
+        "PESHAWAR, Oct. 9 (AP) - Gunmen abducted six officials in Landi Kotal on Wednesday.",
+        "utf-8",
+    )
+    out = tmp_path / "d.geojson"
+    proc = run_cli("extract", str(src), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "no date" in proc.stdout and "--date" in proc.stderr
+    proc = run_cli("extract", str(src), "--out", str(out), "--date", "2025-10-09")
+    assert proc.returncode == 0, proc.stderr
+    assert "2025-10-08 (day)" in proc.stdout
+    (inc,) = load_story(out).incidents
+    assert inc.date.isoformat() == "2025-10-08" and inc.date_precision.value == "day"
+    proc = run_cli("extract", str(src), "--out", str(out), "--date", "9 Oct")
+    assert proc.returncode == 2 and "YYYY-MM-DD" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_cli_extract_reads_html_and_reports_no_drafts(tmp_path):
