@@ -421,7 +421,7 @@ INFRA_RULES: tuple[Rule, ...] = (
     _r(
         "police",
         "police",
-        r"\b(?:police (?:stations?|vehicles?|vans?|mobiles?|patrols?|posts?|checkpoints?|check ?posts?|headquarters|lines|officers?|constables?|personnel|convoy|trucks?)|policem[ae]n|constables?|police station)\b",
+        r"\b(?:police (?:stations?|vehicles?|vans?|mobiles?|patrols?|posts?|checkpoints?|check ?posts?|headquarters|lines|officers?|constables?|personnel|convoy|trucks?)|policem[ae]n|constables?|police station|traffic (?:wardens?|police))\b",
     ),
     _r(
         "security_post",
@@ -602,7 +602,7 @@ _QUAL = (
 _GROUP_SECURITY = (
     r"(?:law[- ]enforcement |security |police |paramilitary |FC |army )?(?:personnel|policem[ae]n|"
     r"police ?officers?|officers?|constables?|soldiers?|troops|security forces?|guards?|"
-    r"levies(?: personnel)?|security men|cops|servicem[ae]n)"
+    r"levies(?: personnel)?|security men|cops|servicem[ae]n|traffic wardens?)"
 )
 _GROUP_MILITANT = (
     r"(?:militants?|attackers?|insurgents?|terrorists?|gunmen|assailants|fighters|rebels|bombers?)"

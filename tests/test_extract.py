@@ -363,6 +363,12 @@ def test_copy_without_a_dateline_date_counts_from_the_reference_date_or_stays_bl
     assert got["Charsadda"] == ("2023-01-30", "2023-01-31", "range")
 
 
+def test_traffic_wardens_are_police(extract):
+    (d,) = extract("Gunmen on motorcycles killed two traffic wardens in Charsadda.").drafts
+    assert [i.value for i in d.infrastructure] == ["police"]
+    assert d.casualties[0].security_killed == 2
+
+
 def test_dates_stated_in_full_need_no_dateline(extract):
     result = extract("Militants stormed a prison in Mastung on January 31, 2026, police said.")
     assert _dates(result)["Mastung"] == ("2026-01-31", None, "day")
