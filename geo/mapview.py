@@ -63,6 +63,8 @@ class Basemap(NamedTuple):
     attribution: str
     subdomains: str = "abc"
     max_zoom: int = 18
+    #: Where the attribution links (the data licence page the tile provider asks for).
+    link: str = "https://www.openstreetmap.org/copyright"
 
 
 BASEMAPS: dict[str, Basemap | None] = {
@@ -520,6 +522,7 @@ def map_data(
             "sources": credit_sources,
             "boundaries": boundaries,
             "basemap": tiles.attribution if tiles else "",
+            "basemapUrl": tiles.link if tiles else "",
         },
         "basemap": None
         if tiles is None

@@ -158,6 +158,10 @@
       box.appendChild(ul);
     }
     if (I.actor[it.i] >= 0) box.appendChild(el('p', 'sm-srcs', 'Actor: ' + str(I.actor[it.i])));
+    var g = groupOf[it.id];
+    if (g && g.m.length > 1) {
+      box.appendChild(el('p', 'sm-fan', groupText(g) + ' The markers are fanned out for display only; each line leads to the reported location.'));
+    }
     var pr = LG.precision[it.prec];
     var prec = el('p', 'sm-prec', 'Location: ' + pr.label + '. ' + pr.note);
     if (I.notes[it.i] >= 0) prec.appendChild(document.createTextNode(' ' + str(I.notes[it.i])));
@@ -202,11 +206,16 @@
   map.getPane('sm-labels').style.pointerEvents = 'none';
   map.fitBounds(D.bounds, { padding: [14, 14], maxZoom: 9, animate: false });
 
+  var tiles = null;
   if (D.basemap && isHttp(D.basemap.url)) {
-    L.tileLayer(D.basemap.url, {
-      subdomains: D.basemap.subdomains || 'abc', maxZoom: D.basemap.maxZoom, crossOrigin: false
+    tiles = L.tileLayer(D.basemap.url, {
+      subdomains: D.basemap.subdomains || 'abc', maxZoom: D.basemap.maxZoom, crossOrigin: false,
+      /* the page sends no referrer, but OpenStreetMap's tile policy requires one: send the
+         embedding site's origin (never the full URL) with tile requests only */
+      referrerPolicy: 'strict-origin-when-cross-origin'
     }).addTo(map);
   }
+  function shade(cls) { return tiles && tiles.sm_ok ? (cls ? 0.75 : 0.35) : 1; }
 
   function decode(enc, q) {
     var pts = [], idx = 0, lat = 0, lng = 0, n = enc.length;
@@ -233,8 +242,9 @@
       var cls = DL.classes[k];
       var poly = L.polygon(latlngs, {
         pane: 'sm-districts', color: '#d3cfc6', weight: 0.7, fillColor: colors[cls],
-        fillOpacity: D.basemap ? (cls ? 0.75 : 0.35) : 1, className: 'sm-district'
+        fillOpacity: shade(cls), className: 'sm-district'
       });
+      poly.sm_cls = cls;
       var tip = el('div');
       tip.appendChild(el('b', '', DL.names[k]));
       var c = DL.counts[k];
@@ -245,6 +255,17 @@
       poly.addTo(districtLayer);
     });
     districtLayer.addTo(map);
+    /* Districts stay opaque (the base) until a tile has loaded: offline, or when the
+       tile host fails, the map looks as it does without a basemap. */
+    if (tiles) {
+      tiles.on('tileload', function () {
+        if (tiles.sm_ok) return;
+        tiles.sm_ok = true;
+        districtLayer.eachLayer(function (p) { p.setStyle({ fillOpacity: shade(p.sm_cls) }); });
+        root.setAttribute('data-tiles', 'loaded');
+      });
+      tiles.on('tileerror', function () { if (!tiles.sm_ok) root.setAttribute('data-tiles', 'failed'); });
+    }
     var outlines = L.layerGroup();
     DL.outlines.forEach(function (lines) {
       lines.forEach(function (line) {
@@ -268,21 +289,151 @@
   }
 
   /* ---- marker mode: one focusable SVG marker per incident ---------------------------- */
+  /* Markers closer than FAN_PX at the current zoom form a group. Up to FAN_MAX of them are
+     always fanned out on a small ring around the reported point, with leader lines back to
+     it and a count badge there; a bigger group is one count marker that fans out (spiral)
+     when clicked or activated with Enter, and folds back with Escape. Display only: every
+     popup keeps its incident's reported location and precision and says it was fanned. */
+  var FAN_PX = 12, FAN_MAX = 8;
   var markers = {}, labels = {}, markerLayer = L.layerGroup().addTo(map), labelLayer = L.layerGroup().addTo(map);
+  var fanLayer = L.layerGroup().addTo(map), groupOf = {}, hubs = {}, openBig = null, popupOpen = false;
+  map.on('popupopen', function () { popupOpen = true; });
+  map.on('popupclose', function () { popupOpen = false; });
   function makeIcon(it) {
     var wrap = el('span');
     wrap.appendChild(glyph(shapeOf(it), colorOf(it), hollowOf(it), 22));
     return L.divIcon({ html: wrap, className: 'sm-marker', iconSize: [26, 26], iconAnchor: [13, 13], popupAnchor: [0, -10] });
   }
+  function groupPlace(g) {
+    var p = str(I.place[g.m[0].i]);
+    for (var k = 1; k < g.m.length; k++) if (str(I.place[g.m[k].i]) !== p) return '';
+    return p;
+  }
+  function groupText(g) {
+    var p = groupPlace(g), same = g.m.every(function (o) { return o.lat === g.m[0].lat && o.lon === g.m[0].lon; });
+    return g.m.length + ' incidents reported ' + (p ? 'in ' + p : 'close together') + (same ? ', at the same location' : '') + '.';
+  }
   function decorate(m, it) {
     var e = m.getElement();
     if (!e) return;
-    e.setAttribute('aria-label', ariaLabel(it));
+    var g = groupOf[it.id], lab = ariaLabel(it);
+    if (g && g.m.length > 1) lab += '. ' + (g.m.indexOf(it) + 1) + ' of ' + groupText(g);
+    e.setAttribute('aria-label', lab);
     e.setAttribute('data-id', it.id);
     e.setAttribute('data-type', LG.attack[it.type].key);
     e.setAttribute('data-color', colorOf(it));
     e.setAttribute('data-shape', shapeOf(it));
     e.setAttribute('data-precision', LG.precision[it.prec].key);
+    e.setAttribute('data-group', g && g.m.length > 1 ? g.key : '');
+  }
+  function toggleBig(g, focusFirst) {
+    openBig = openBig === g.key ? null : g.key;
+    layout();
+    var t = openBig ? markers[g.m[0].id] : hubs[g.key];
+    if (focusFirst && t && t.getElement()) t.getElement().focus();
+  }
+  function hubMarker(g, big, open) {
+    var n = g.m.length, b = el('span', '', n);
+    var h = L.marker(map.unproject(g.p, map.getZoom()), {
+      icon: L.divIcon({ html: b, className: 'sm-hub' + (big ? ' sm-big' : ''), iconSize: null }),
+      interactive: big, keyboard: big, zIndexOffset: big && !open ? 0 : -1000
+    });
+    h.on('add', function () {
+      var e = h.getElement();
+      e.setAttribute('data-group', g.key);
+      if (!big) { e.setAttribute('aria-hidden', 'true'); return; }
+      e.setAttribute('aria-expanded', open ? 'true' : 'false');
+      e.setAttribute('aria-label', groupText(g) + (open ? ' Shown spread out; press Enter to fold them back.' : ' Press Enter to show each one.'));
+      e.addEventListener('keydown', function (ev) {
+        if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); ev.stopPropagation(); toggleBig(g, true); }
+      });
+    });
+    if (big) {
+      h.on('click', function () { toggleBig(g, false); });
+      h.bindTooltip(groupText(g) + (open ? '' : ' Click to show each one.'), { direction: 'top', offset: [0, -14], className: 'sm-tip' });
+    }
+    hubs[g.key] = h;
+    return h;
+  }
+  /* Group the visible markers at this zoom and place them; returns how many are shown. */
+  function layout() {
+    if (dots) return 0;
+    var z = map.getZoom(), cells = {}, groups = [], shown = 0;
+    fanLayer.clearLayers();
+    groupOf = {}; hubs = {};
+    located.forEach(function (it) {
+      var m = markers[it.id], lab = labels[it.id];
+      if (!visible(it)) { markerLayer.removeLayer(m); if (lab) labelLayer.removeLayer(lab); return; }
+      shown++;
+      if (it.mode !== state.mode) { it.mode = state.mode; m.setIcon(makeIcon(it)); }
+      var p = map.project([it.lat, it.lon], z), cx = Math.floor(p.x / FAN_PX), cy = Math.floor(p.y / FAN_PX), g = null;
+      for (var dx = -1; dx <= 1 && !g; dx++) {
+        for (var dy = -1; dy <= 1 && !g; dy++) {
+          (cells[(cx + dx) + ',' + (cy + dy)] || []).some(function (c) {
+            if (Math.abs(c.p.x - p.x) <= FAN_PX && Math.abs(c.p.y - p.y) <= FAN_PX) g = c;
+            return !!g;
+          });
+        }
+      }
+      if (!g) {
+        g = { p: p, m: [], key: it.id };
+        (cells[cx + ',' + cy] || (cells[cx + ',' + cy] = [])).push(g);
+        groups.push(g);
+      }
+      g.m.push(it);
+      groupOf[it.id] = g;
+    });
+    if (openBig && !groupOf[openBig]) openBig = null;
+    groups.forEach(function (g) {
+      var n = g.m.length, big = n > FAN_MAX, open = !big || openBig === g.key, off = [], r = 0;
+      if (n > 1 && open) {
+        if (!big) {
+          r = Math.max(20, n * 30 / (2 * Math.PI));
+          for (var k = 0; k < n; k++) {
+            var a = -Math.PI / 2 + 2 * Math.PI * k / n;
+            off.push([r * Math.cos(a), r * Math.sin(a)]);
+          }
+        } else {  /* spiral, as in OverlappingMarkerSpiderfier */
+          var leg = 26, ang = 0;
+          for (var j = 0; j < n; j++) {
+            ang += 30 / leg + j * 0.0005;
+            off.push([leg * Math.cos(ang), leg * Math.sin(ang)]);
+            leg += 2 * Math.PI * 5 / ang;
+            r = Math.max(r, leg);
+          }
+        }
+      }
+      g.m.forEach(function (it, k) {
+        var m = markers[it.id], lab = labels[it.id];
+        if (n > 1 && !open) {
+          markerLayer.removeLayer(m);
+        } else {
+          var ll = n > 1 ? map.unproject(g.p.add(off[k]), z) : L.latLng(it.lat, it.lon);
+          m.setLatLng(ll);
+          if (n > 1) {
+            L.polyline([[it.lat, it.lon], ll], { interactive: false, color: '#3d3d3d', weight: 1.2, opacity: 0.8, className: 'sm-leg' }).addTo(fanLayer);
+          }
+          if (!markerLayer.hasLayer(m)) markerLayer.addLayer(m);
+          decorate(m, it);
+        }
+        if (lab) {
+          if (k && n > 1) { labelLayer.removeLayer(lab); return; }
+          lab.setLatLng(n > 1 ? map.unproject(g.p, z) : [it.lat, it.lon]);
+          if (!labelLayer.hasLayer(lab)) labelLayer.addLayer(lab);
+          var le = lab.getElement();
+          if (le) le.style.marginLeft = (n > 1 ? Math.round(open ? r : 4) : 0) + 'px';
+        }
+      });
+      if (n > 1) hubMarker(g, big, open).addTo(fanLayer);
+    });
+    return shown;
+  }
+  function foldBig(focusHub) {
+    if (!openBig) return;
+    var key = openBig;
+    openBig = null;
+    layout();
+    if (focusHub && hubs[key] && hubs[key].getElement()) hubs[key].getElement().focus();
   }
 
   var dots = null;
@@ -308,6 +459,9 @@
         });
       }
     });
+    map.on('zoomstart', function () { openBig = null; });
+    map.on('zoomend', layout);
+    map.on('click', function () { foldBig(false); });
   } else {
     dots = createDots();
   }
@@ -382,12 +536,14 @@
     }
     map.on('zoomstart', function () { canvas.style.visibility = 'hidden'; });
     map.on('moveend zoomend resize viewreset', draw);
+    function open(it) {
+      L.popup({ maxWidth: 300, autoPanPadding: [24, 24] }).setLatLng([it.lat, it.lon]).setContent(popupNode(it)).openOn(map);
+    }
     map.on('click', function (e) {
       var k = hit(e.containerPoint);
       if (k < 0) return;
-      var it = located[k];
-      L.popup({ maxWidth: 300, autoPanPadding: [24, 24] }).setLatLng([it.lat, it.lon]).setContent(popupNode(it)).openOn(map);
-      select(it);
+      open(located[k]);
+      select(located[k]);
     });
     var pending = false;
     map.on('mousemove', function (e) {
@@ -399,28 +555,24 @@
       });
     });
     draw();
-    return { draw: draw, open: function (it) { map.fire('click', { containerPoint: map.latLngToContainerPoint([it.lat, it.lon]) }); } };
+    /* keyboard: the dot nearest the centre of the view (a crosshair marks it) */
+    function nearest() {
+      var s = map.getSize(), best = -1, bd = Infinity;
+      for (var k = 0; k < n; k++) {
+        if (!on[k]) continue;
+        var dx = sx[k] - s.x / 2, dy = sy[k] - s.y / 2, d = dx * dx + dy * dy;
+        if (d < bd) { bd = d; best = k; }
+      }
+      return best < 0 ? null : located[best];
+    }
+    return { draw: draw, open: open, nearest: nearest };
   }
 
   /* ---- applying state ------------------------------------------------------------- */
   function apply() {
     var shown = 0;
     if (dots) { dots.draw(); shown = Number(root.getAttribute('data-drawn')); }
-    else {
-      located.forEach(function (it) {
-        var m = markers[it.id], lab = labels[it.id], show = visible(it);
-        if (show) {
-          shown++;
-          if (it.mode !== state.mode) { it.mode = state.mode; m.setIcon(makeIcon(it)); }
-          if (!markerLayer.hasLayer(m)) markerLayer.addLayer(m);
-          decorate(m, it);
-          if (lab && !labelLayer.hasLayer(lab)) labelLayer.addLayer(lab);
-        } else {
-          markerLayer.removeLayer(m);
-          if (lab) labelLayer.removeLayer(lab);
-        }
-      });
-    }
+    else shown = layout();
     root.querySelectorAll('.sm-unloc li, .sm-table tbody tr').forEach(function (row) {
       var it = byId[row.getAttribute('data-id')];
       if (it) row.hidden = !visible(it);
@@ -559,7 +711,12 @@
     if (!M.dense && !isStatic) kn.appendChild(el('span', '', 'Select a marker for details'));
   }
   if (M.dense) {
+    root.classList.add('sm-dense');
     var dn = el('div', 'sm-dense-note', located.length.toLocaleString('en') + ' incidents, drawn as dots · click one for details');
+    var kb = el('span', 'sm-kbd', ' · Keyboard: arrow keys move the map, Enter opens the incident at the centre cross, Escape closes it; the table below has a Show on map button per row.');
+    kb.id = 'sm-kbd-' + Math.random().toString(36).slice(2);
+    dn.appendChild(kb);
+    mapEl.setAttribute('aria-describedby', (mapEl.getAttribute('aria-describedby') || '') + ' ' + kb.id);
     mapEl.parentNode.appendChild(dn);
   }
 
@@ -594,14 +751,54 @@
   }
 
   /* ---- host messages: highlight from the app wrapper; report our height ---------------- */
-  function highlight(id) {
+  function highlight(id, byReader) {
     var it = byId[id];
-    if (!it || it.lat === null) return false;
-    if (dots) { map.setView([it.lat, it.lon], Math.max(map.getZoom(), 7), { animate: false }); dots.open(it); return true; }
-    var m = markers[id];
-    if (!markerLayer.hasLayer(m)) return false;
-    m.openPopup();
+    if (!it || it.lat === null || !visible(it)) return false;
+    if (dots) {
+      map.setView([it.lat, it.lon], Math.max(map.getZoom(), 7), { animate: false });
+      dots.open(it); select(it);
+      return true;
+    }
+    var g = groupOf[id];
+    if (!g) return false;
+    if (g.m.length > FAN_MAX && openBig !== g.key) { openBig = g.key; layout(); }
+    markers[id].openPopup();
+    if (byReader) select(it);
     return true;
+  }
+  /* Open an incident's popup for a keyboard or screen-reader user: focus moves into the
+     popup and, when it closes, back to where the reader came from. */
+  function show(it, back) {
+    function opened(e) {
+      var box = e.popup.getElement(), c = box.querySelector('.leaflet-popup-content');
+      c.setAttribute('tabindex', '-1');
+      c.focus({ preventScroll: true });
+      map.once('popupclose', function () {
+        var a = document.activeElement;
+        if (!a || a === document.body || box.contains(a)) back.focus({ preventScroll: true });
+      });
+    }
+    map.once('popupopen', opened);
+    if (!highlight(it.id, true)) map.off('popupopen', opened);
+  }
+  mapEl.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape') {
+      if (popupOpen) { map.closePopup(); e.stopPropagation(); } else if (openBig) { e.stopPropagation(); foldBig(true); }
+    } else if (e.key === 'Enter' && dots && e.target === mapEl) {
+      var it = dots.nearest();
+      if (it) { e.preventDefault(); show(it, mapEl); }
+    }
+  });
+  if (located.length && !isStatic) {
+    root.querySelectorAll('.sm-table tbody tr').forEach(function (row) {
+      var it = byId[row.getAttribute('data-id')];
+      if (!it || it.lat === null || !row.firstElementChild) return;
+      var b = el('button', 'sm-show', 'Show on map');
+      b.type = 'button';
+      b.setAttribute('aria-label', 'Show on map: ' + (str(I.place[it.i]) || 'unnamed place') + ', ' + str(I.date[it.i]));
+      b.addEventListener('click', function () { mapEl.scrollIntoView({ block: 'nearest' }); show(it, b); });
+      row.firstElementChild.appendChild(b);
+    });
   }
   window.addEventListener('message', function (e) {
     if (e.source !== window.parent || !e.data || e.data.type !== 'sitmap:highlight') return;

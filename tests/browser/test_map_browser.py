@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -248,31 +249,363 @@ def test_xss_payloads_never_run(offline_page, pages, seed_story, layer, round_):
     assert offline_page.page_errors == []
 
 
-def test_dense_archive_draws_on_canvas(offline_page, pages, seed_story, layer):
+NEEDLE = (68.0, 30.0)  # the centre of the dense map's first view
+
+
+@pytest.fixture(scope="session")
+def dense_html(pages, layer):
+    """3,000 synthetic incidents (canvas mode); the view opens centred on one 'needle'."""
     import random
 
+    from geo.model import load_story
+    from tests.conftest import SEED_STORY
+
+    story = load_story(SEED_STORY)
     rng = random.Random(7)
     kinds, infra = list(AttackType), list(Infrastructure)
-    seed_story.incidents = [
-        Incident(
-            id=f"s{i}",
-            lon=rng.uniform(62, 74),
-            lat=rng.uniform(25, 35),
-            geo_precision=rng.choice(["town", "district"]),
-            date=dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(1500)),
-            attack_type=rng.choice(kinds),
-            infrastructure=[rng.choice(infra)],
-            summary=f"Synthetic incident {i}.",
+    incidents = []
+    while len(incidents) < 3000:
+        lon, lat = rng.uniform(62, 74), rng.uniform(25, 35)
+        if abs(lon - NEEDLE[0]) < 0.6 and abs(lat - NEEDLE[1]) < 0.6:
+            continue
+        i = len(incidents)
+        incidents.append(
+            Incident(
+                id=f"s{i}",
+                lon=lon,
+                lat=lat,
+                geo_precision=rng.choice(["town", "district"]),
+                date=dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(1500)),
+                attack_type=rng.choice(kinds),
+                infrastructure=[rng.choice(infra)],
+                summary=f"Synthetic incident {i}.",
+            )
         )
-        for i in range(3000)
-    ]
-    page = open_map(offline_page, pages["write"]("dense.html", render_html(seed_story, layer)))
+    corners = [(62, 25), (74, 35)]
+    for k, (lon, lat) in enumerate([*corners, NEEDLE]):
+        incidents.append(
+            Incident(
+                id="needle" if k == 2 else f"corner{k}",
+                lon=lon,
+                lat=lat,
+                geo_precision="town",
+                place="Needle town" if k == 2 else None,
+                date=dt.date(2021, 1, 1),
+                attack_type="bombing",
+                summary="The incident at the centre." if k == 2 else "A corner.",
+            )
+        )
+    story.incidents = incidents
+    return pages["write"]("dense.html", render_html(story, layer))
+
+
+def test_dense_archive_draws_on_canvas(offline_page, dense_html):
+    page = open_map(offline_page, dense_html)
     assert page.locator("canvas.sm-dots").count() == 1
     assert page.locator(MARKERS).count() == 0
     drawn = int(page.get_attribute(".sitmap", "data-drawn"))
-    assert 1000 < drawn <= 3000
+    assert 1000 < drawn <= 3003
     assert page.locator(".sm-range input[type=range]").count() == 2
     page.click(".sm-key[data-group=attack][data-key=bombing]")
     assert int(page.get_attribute(".sitmap", "data-drawn")) < drawn
     assert page.locator(".sm-table tbody tr").count() == 500
     assert_clean(offline_page)
+
+
+def focused(page, selector):
+    return page.evaluate(f"!!document.activeElement.closest({selector!r})")
+
+
+def test_dense_map_keyboard_user_opens_popups(offline_page, dense_html):
+    """Canvas dots are not focusable: the table's Show on map buttons and Enter on the
+    focused map (the dot at the centre) open popups, and focus comes back on Escape."""
+    page = open_map(offline_page, dense_html)
+    # 1. on the map: Enter opens the incident at the centre cross; arrows move the map
+    popup = page.locator(".leaflet-popup-content")
+    page.focus(".sm-map")
+    assert page.locator(".sm-kbd").is_visible()
+    page.keyboard.press("Enter")
+    popup.wait_for()
+    assert "The incident at the centre." in popup.inner_text()
+    assert "Needle town" in popup.locator("h3").inner_text()
+    page.keyboard.press("Escape")
+    popup.wait_for(state="detached")
+    assert page.evaluate("document.activeElement.classList.contains('sm-map')")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(400)
+    page.keyboard.press("Enter")
+    popup.wait_for()
+    assert "Synthetic incident" in popup.inner_text()
+    page.keyboard.press("Escape")
+    popup.wait_for(state="detached")
+    # 2. from the table, keyboard only
+    page.focus(".sm-table summary")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    first = page.locator(".sm-table tbody tr").first
+    button = first.locator("button.sm-show")
+    assert page.evaluate("document.activeElement.textContent") == "Show on map"
+    assert focused(page, ".sm-table tbody tr:first-child")
+    assert button.get_attribute("aria-label").startswith("Show on map: ")
+    what = first.locator("td").nth(5).inner_text()
+    page.keyboard.press("Enter")
+    popup.wait_for()
+    assert what in popup.inner_text()
+    assert focused(page, ".leaflet-popup-content")
+    assert popup.is_visible() and page.locator(".sm-map").bounding_box()["y"] < 900
+    page.keyboard.press("Escape")
+    popup.wait_for(state="detached")
+    assert focused(page, ".sm-table tbody tr:first-child button.sm-show")
+    assert_clean(offline_page)
+
+
+# --- incidents at the same point ---------------------------------------------------------
+
+
+def pile_up(story, at: str, n: int):
+    """n-1 more incidents at exactly the coordinates of incident ``at``."""
+    base = next(i for i in story.incidents if i.id == at)
+    for k in range(2, n + 1):
+        story.incidents.append(
+            base.model_copy(update={"id": f"{at}-{k}", "summary": f"Attack number {k} there."})
+        )
+    return [at] + [f"{at}-{k}" for k in range(2, n + 1)]
+
+
+def centres(page, selector):
+    boxes = [b.bounding_box() for b in page.locator(selector).all()]
+    return [(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2) for b in boxes]
+
+
+def min_gap(points):
+    return min(
+        ((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5
+        for k, a in enumerate(points)
+        for b in points[k + 1 :]
+    )
+
+
+def test_incidents_at_one_point_fan_out_each_with_its_popup(offline_page, pages, seed_story, layer):
+    ids = pile_up(seed_story, "quetta-police-vehicle", 3)
+    page = open_map(offline_page, pages["write"]("trio.html", render_html(seed_story, layer)))
+    assert page.locator(MARKERS).count() == 8
+    trio = f".sm-marker[data-group='{ids[0]}']"
+    assert page.locator(trio).count() == 3
+    hub = page.locator(".sm-hub span")
+    assert hub.count() == 1 and hub.inner_text() == "3" and hub.is_visible()
+    assert page.locator("path.sm-leg").count() == 3
+    points = centres(page, trio)
+    assert min_gap(points) >= 24  # separate, not stacked
+    # a mouse reaches each one: it is on top at its own centre, and opens its own popup
+    popup = page.locator(".leaflet-popup-content")
+    for iid in ids:
+        (x, y) = centres(page, f".sm-marker[data-id='{iid}']")[0]  # popups pan the map
+        hit = page.evaluate(
+            f"document.elementFromPoint({x}, {y}).closest('.sm-marker')?.dataset.id"
+        )
+        assert hit == iid
+        page.mouse.click(x, y)
+        popup.wait_for()
+        text = popup.inner_text()
+        inc = next(i for i in seed_story.incidents if i.id == iid)
+        assert inc.summary[:40] in text
+        assert "3 incidents reported in Quetta, at the same location." in text
+        assert "fanned out for display only" in text
+        assert "Location: Town." in text
+        page.keyboard.press("Escape")
+        popup.wait_for(state="detached")
+    # keyboard: each is a focusable button that opens its own popup
+    for iid in ids:
+        marker = page.locator(f".sm-marker[data-id='{iid}']")
+        assert "of 3 incidents reported in Quetta" in marker.get_attribute("aria-label")
+        marker.focus()
+        page.keyboard.press("Enter")
+        popup.wait_for()
+        inc = next(i for i in seed_story.incidents if i.id == iid)
+        assert inc.summary[:40] in popup.inner_text()
+        page.keyboard.press("Escape")
+        popup.wait_for(state="detached")
+    # the ring survives zooming in: identical points never separate on their own
+    page.click(".leaflet-control-zoom-in")
+    zoom = page.locator(".leaflet-control-zoom-in")  # (CSP forbids wait_for_function's eval)
+    page.wait_for_timeout(400)
+    assert page.locator(".leaflet-zoom-anim").count() == 0 and zoom.is_visible()
+    assert min_gap(centres(page, trio)) >= 24
+    assert_clean(offline_page)
+
+
+def test_big_pile_is_one_count_marker_that_opens(offline_page, pages, seed_story, layer):
+    ids = pile_up(seed_story, "mastung-prison", 12)
+    page = open_map(offline_page, pages["write"]("pile.html", render_html(seed_story, layer)))
+    hub = page.locator(".sm-hub.sm-big")
+    assert hub.inner_text() == "12" and hub.locator("span").is_visible()
+    assert "12 incidents reported in Mastung" in hub.get_attribute("aria-label")
+    assert page.locator(MARKERS).count() == 5
+    hub.focus()
+    page.keyboard.press("Enter")
+    pile = f".sm-marker[data-group='{ids[0]}']"
+    assert page.locator(pile).count() == 12
+    assert hub.get_attribute("aria-expanded") == "true"
+    assert min_gap(centres(page, pile)) >= 20
+    assert page.evaluate("document.activeElement.dataset.id") == ids[0]
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "12 incidents reported in Mastung, at the same location." in popup.inner_text()
+    page.keyboard.press("Escape")  # closes the popup
+    popup.wait_for(state="detached")
+    page.keyboard.press("Escape")  # folds the pile back
+    assert page.locator(pile).count() == 0
+    assert page.evaluate("document.activeElement.classList.contains('sm-hub')")
+    # the table's Show on map opens the pile and that incident's popup
+    page.click(".sm-table summary")
+    page.click(f".sm-table tr[data-id='{ids[6]}'] button.sm-show")
+    popup.wait_for()
+    assert "Attack number 7 there." in popup.inner_text()
+    assert page.locator(pile).count() == 12
+    assert_clean(offline_page)
+
+
+# --- basemap tiles ------------------------------------------------------------------------
+
+TILE_HOSTS = {
+    "osm": ("https://tile.openstreetmap.org/", "© OpenStreetMap contributors"),
+    "light": ("basemaps.cartocdn.com/light_nolabels/", "© OpenStreetMap contributors © CARTO"),
+    "labels": ("basemaps.cartocdn.com/light_all/", "© OpenStreetMap contributors © CARTO"),
+}
+
+
+@pytest.fixture(scope="module")
+def tile_server(pages):
+    """A local HTTP server on 127.0.0.1: serves the embed pages (as a news site would) and,
+    under /tiles/, one small PNG for every tile; it records each tile request's Referer."""
+    import http.server
+    import threading
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return len(data).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+
+    raw = b"".join(b"\x00" + bytes([200, 220, 240]) * 256 for _ in range(256))
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", (256).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0]))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+    seen: list[tuple[str, str | None]] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, directory=str(pages["root"]), **kw)
+
+        def do_GET(self):
+            if not self.path.startswith("/tiles/"):
+                return super().do_GET()
+            seen.append((self.path, self.headers.get("Referer")))
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(png)))
+            self.end_headers()
+            self.wfile.write(png)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield {"origin": f"http://127.0.0.1:{server.server_port}", "seen": seen}
+    server.shutdown()
+    server.server_close()
+
+
+def is_tile(url: str) -> bool:
+    return (
+        re.match(r"https://(tile\.openstreetmap\.org|[a-d]\.basemaps\.cartocdn\.com)/", url)
+        is not None
+    )
+
+
+@pytest.mark.parametrize("basemap", ["osm", "light", "labels"])
+def test_basemap_tiles_load_under_the_csp(browser, pages, tile_server, seed_story, layer, basemap):
+    """Served from a local 'news site'; tile requests are sent on to the local tile server
+    (route.fetch + route.fulfill), so the page's CSP and referrer policy really apply."""
+    origin = tile_server["origin"]
+    pages["write"](f"tiles-{basemap}.html", render_html(seed_story, layer, basemap=basemap))
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    tile_requests: list[tuple[str, str | None]] = []
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(origin):
+            return r.continue_()
+        if "openstreetmap.org/" in url or "basemaps.cartocdn.com/" in url:
+            tile_requests.append((url, r.request.headers.get("referer")))
+            path = url.split("://", 1)[1].split("/", 1)[1]
+            return r.fulfill(response=r.fetch(url=f"{origin}/tiles/{path}"))
+        return r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(f"{origin}/tiles-{basemap}.html")
+        page.wait_for_selector(".sitmap[data-ready='1']")
+        page.wait_for_selector(".sitmap[data-tiles]", timeout=10_000)
+        page.wait_for_timeout(300)
+        assert page.get_attribute(".sitmap", "data-tiles") == "loaded", errors
+        tiles = page.evaluate(
+            "[...document.querySelectorAll('.leaflet-tile-pane img')]"
+            ".map(i => [i.src, i.complete && i.naturalWidth])"
+        )
+        host, attribution = TILE_HOSTS[basemap]
+        assert len(tiles) >= 4
+        assert all(host in src and width == 256 for src, width in tiles), tiles[:3]
+        assert errors == []  # a CSP refusal would be a console error
+        # the tile host gets the embedding site's origin, never the page URL (OSM needs it)
+        assert tile_requests and {ref for _, ref in tile_requests} == {origin + "/"}
+        assert {ref for _, ref in tile_server["seen"]} == {origin + "/"}
+        credit = page.locator(".sm-credit")
+        assert f"Basemap: {attribution}." in credit.inner_text()
+        link = credit.locator("a", has_text=attribution)
+        assert link.get_attribute("href") == "https://www.openstreetmap.org/copyright"
+        # districts go translucent over the tiles; markers stay on top
+        assert page.locator(MARKERS).count() == 6
+        fills = page.evaluate(
+            "[...document.querySelectorAll('path.sm-district')].map(p => p.getAttribute('fill-opacity'))"
+        )
+        assert set(fills) <= {"0.75", "0.35"}
+    finally:
+        context.close()
+
+
+def test_basemap_offline_falls_back_to_the_districts(offline_page, pages, seed_story, layer):
+    """Tiles aborted (as offline): districts and markers draw as without a basemap; the only
+    console errors are the failed tile loads."""
+    page = offline_page.page
+    errors: list[tuple[str, str]] = []
+    page.on("console", lambda m: m.type == "error" and errors.append((m.text, m.location["url"])))
+    path = pages["write"]("tiles-off.html", render_html(seed_story, layer, basemap="osm"))
+    open_map(offline_page, path)
+    page.wait_for_selector(".sitmap[data-tiles='failed']")
+    assert page.locator(MARKERS).count() == 6
+    assert page.locator("path.sm-district").count() > 100
+    fills = page.evaluate(
+        "[...document.querySelectorAll('path.sm-district')].map(p => p.getAttribute('fill-opacity'))"
+    )
+    assert set(fills) == {"1"}  # opaque, as the no-basemap map: no washed-out grey
+    prison = page.locator(".sm-marker[data-id='mastung-prison']")
+    prison.focus()
+    page.keyboard.press("Enter")
+    page.locator(".leaflet-popup-content:has-text('Mastung')").wait_for()
+    assert offline_page.page_errors == [] and offline_page.dialogs == []
+    requested = [u for u in offline_page.requests if not u.startswith(("file:", "data:"))]
+    assert requested and all(is_tile(u) for u in requested)
+    assert all("Failed to load resource" in t and is_tile(u) for t, u in errors), errors
+    assert len(offline_page.console_errors) == len(errors)
+    assert "Basemap: © OpenStreetMap contributors." in page.locator(".sm-credit").inner_text()
