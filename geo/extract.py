@@ -1244,6 +1244,7 @@ class _Draft:
     extra: list[Sentence] = field(default_factory=list)
     extra_cues: list[str] = field(default_factory=list)
     actor: str | None = None
+    second: AttackType | None = None  # another attack type the copy gives this attack
 
 
 def _empty(
@@ -1404,11 +1405,14 @@ def extract_article(
             drafts.append(d)
             continue
         shared = len(sites) > 1
+        clauses = _clause_types(sent) if _TWO_PARTS.search(s) else []
         for site in sites:
             d = _Draft(
                 site=site, counts=None if shared else (counts if counts.any() else None), **base
             )  # type: ignore[arg-type]
             d.extra_cues = list(extra_cues)
+            if clauses:
+                _second_type(d, clauses, sites, shared, text)
             if shared and counts.any():
                 d.extra_cues.append(
                     "casualty figures cover all places in the sentence: not attached to one"
@@ -1560,6 +1564,69 @@ def _sites(
             continue
         out.append(s)
     return out, dropped
+
+
+# Where one sentence tells two attacks apart: 'a suicide bomber rammed …, then gunmen
+# stormed …', 'a bomb exploded in Quetta, while gunmen attacked a checkpoint in Turbat'.
+_TWO_PARTS = re.compile(
+    r";|,?\s+(?:and\s+)?then\b|,\s+(?:while|before|after which|whereas|and)\s|"
+    r"\band\s+(?=(?:(?:a|an|the|two|three)\s+)?(?:[\w-]+\s+){0,2}(?:gunmen|militants|"
+    r"attackers|assailants|insurgents|bombers?|bombs?|grenades?|blasts?|explosions?|IEDs?)\b)",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class _Clause:
+    start: int  # offsets in the whole text
+    end: int
+    cues: Cues | None
+
+
+def _clause_types(sent: Sentence) -> list[_Clause]:
+    """The sentence's clauses and the attack type each describes (None: no attack cue)."""
+    out: list[_Clause] = []
+    cut = 0
+    for m in _TWO_PARTS.finditer(sent.text):
+        out.append(_Clause(sent.start + cut, sent.start + m.start(), None))
+        cut = m.end()
+    out.append(_Clause(sent.start + cut, sent.end, None))
+    for c in out:
+        c.cues = attack_cues(sent.text[c.start - sent.start : c.end - sent.start])
+    return out if len({c.cues.attack_type for c in out if c.cues}) > 1 else []
+
+
+def _second_type(
+    d: _Draft, clauses: list[_Clause], sites: list[Site], shared: bool, text: str
+) -> None:
+    """Two attack types in one sentence. With several places, each place takes the type
+    (and the targets) of its own clause; a second type with no place of its own is part of
+    the same attack (a complex attack): the draft keeps one type and says what else the
+    copy describes."""
+    assert d.site is not None
+    at = d.site.mention.start
+    own = next((c for c in clauses if c.start <= at < c.end), None)
+    if shared and own is not None and own.cues is not None:
+        if own.cues.attack_type != d.attack.attack_type:
+            d.extra_cues.append(
+                f"attack type from this place's own clause: {own.cues.attack_type.value} "
+                f"(the sentence's strongest cue is {d.attack.attack_type.value})"
+            )
+            d.attack = own.cues
+        infra, infra_cues = infrastructure(text[own.start : own.end])
+        if infra:  # the targets named in this place's clause, not the other place's
+            d.infra, d.infra_cues = infra, infra_cues
+    for c in clauses:
+        if c.cues is None or c.cues.attack_type == d.attack.attack_type:
+            continue
+        if any(c.start <= s.mention.start < c.end for s in sites if s is not d.site):
+            continue  # that clause is another place's attack
+        words = c.cues.cues[0].split("'")[1] if "'" in c.cues.cues[0] else c.cues.cues[0]
+        d.extra_cues.append(
+            f"also in this attack: {c.cues.attack_type.value} ('{words}') — one draft keeps "
+            "one type (the first is ACLED/GTD's primary; note the second as GTD attacktype2)"
+        )
+        d.second = c.cues.attack_type
 
 
 def _province_named(rejected: list[Rejected], mentions: list[Mention]) -> str | None:
@@ -1788,6 +1855,12 @@ def _incidents(drafts: list[_Draft], whens: list[When]) -> list[Incident]:
         if d.actor:
             cues.append(f"actor: {d.actor} (from a responsibility claim in the copy)")
         cues.append(when.cue)
+        if d.second is not None:
+            notes.append(
+                f"The copy describes this attack as {d.attack.attack_type.value} and also "
+                f"{d.second.value}; it keeps the first type — change it if the second "
+                "dominates."
+            )
         if when.start is None:
             notes.append("No date: " + when.cue.split(" — ", 1)[-1] + ".")
         elif not when.own:

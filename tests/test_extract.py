@@ -267,6 +267,36 @@ def test_places_geonames_lacks_are_pinned_at_town_precision(extract):
         assert any("entered by hand" in c for c in d.cues), place
 
 
+def test_two_places_in_one_sentence_each_take_their_own_clauses_attack_and_target(extract):
+    result = extract(
+        "Gunmen stormed a police station in Bannu and a roadside bomb struck a passenger bus "
+        "in Lakki Marwat.\nA bomb exploded near a market in Quetta, while gunmen attacked a "
+        "checkpoint in Turbat."
+    )
+    got = {
+        d.district: (d.attack_type.value, sorted(i.value for i in d.infrastructure))
+        for d in result.drafts
+    }
+    assert got == {
+        "Bannu": ("armed_assault", ["police"]),
+        "Lakki Marwat": ("bombing", ["civilians", "highway"]),
+        "Quetta": ("bombing", ["civilians"]),
+        "Kech": ("armed_assault", ["security_post"]),
+    }
+
+
+def test_a_complex_attack_keeps_one_type_and_names_the_second(extract):
+    """'a suicide bomber rammed …, then gunmen stormed …' at one place is one attack: one
+    draft, the first type, and the second named for the editor (GTD's attacktype2)."""
+    (d,) = extract(
+        "A suicide bomber rammed an explosives-laden car into the gate of a police station in "
+        "Bannu, then gunmen stormed the compound, police said."
+    ).drafts
+    assert d.attack_type.value == "suicide_bombing"
+    assert any(c.startswith("also in this attack: armed_assault ('stormed')") for c in d.cues)
+    assert "also armed_assault" in d.notes
+
+
 def test_route_endpoints_and_demonyms_are_not_sites(extract):
     result = extract(
         "Gunmen opened fire on a bus travelling from Quetta to Karachi near Khuzdar, killing "
