@@ -19,6 +19,8 @@ Figures:
   with ``--date``) is passed as the reference date; the seed article carries its own year.
   The seed's expected dates are the hand-made seed story's (31 Jan – 1 Feb 2026), which knew
   more than the copy says ("over a 40-hour period" up to Sunday 1 Feb reaches back to 30 Jan).
+  The other articles' expected dates were written in the same session as the date rules
+  (by reading the copy, before running them), so their date figures are not blind.
 
 First measurement of the held-out articles, before any rule change they prompted (commit
 "Held-out evaluation articles"): located-site precision 1.00 (8/8), recall 0.73 (8/11),

@@ -380,6 +380,17 @@ def after_previous(sentence: str, previous: When | None, filed: Anchor) -> When 
     return _range(a2, b2, m.group(), why) if a2 < b2 else _day(a2, m.group(), why)
 
 
+def within_span(filed: Anchor, back: int, words: str) -> When | None:
+    """An attack sentence that gives only a window: 'in the past 24 hours'."""
+    if filed.date is None:
+        return None
+    start = filed.date - dt.timedelta(days=back)
+    return _range(
+        start, filed.date, words, f"the period ending on the filing date {_fmt(filed.date)} "
+        f"({filed.how})"
+    )  # fmt: skip
+
+
 def undated(filed: Anchor, start: dt.date | None, span_words: str | None) -> When:
     """An attack the copy gives no date for: the span of the copy's dated events (at least
     the filing day and the day before) up to the filing date — or blank, with why."""

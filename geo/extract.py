@@ -41,6 +41,7 @@ from geo.dates import (
     sentence_date,
     span_days,
     undated,
+    within_span,
 )
 from geo.errors import SitmapError
 from geo.model import (
@@ -1793,13 +1794,8 @@ def _dates(drafts: list[_Draft], sentences: list[Sentence], filed: Anchor) -> li
         if when is None:
             prev = last[1] if last and last[0] < d.index else None
             when = after_previous(d.sentence.text, prev, filed)
-        if when is None and filed.date is not None:
-            found = span_days(d.sentence.text)
-            if found:
-                back, words = found
-                start = filed.date - dt.timedelta(days=back)
-                when = undated(filed, start, words)
-                when = When(when.start, when.end, when.precision, when.cue, own=True)
+        if when is None and (found := span_days(d.sentence.text)):
+            when = within_span(filed, *found)
         own.append(when)
         if when is not None and when.start is not None:
             last = (d.index, when)
