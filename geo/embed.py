@@ -70,8 +70,12 @@ def leaflet_assets() -> tuple[str, str]:
 
 @cache
 def page_js() -> str:
-    """The renderer (kept as a plain .js file so editors and linters see real JS)."""
-    return (TEMPLATES / "map.js").read_text(encoding="utf-8")
+    """The renderer (kept as a plain .js file so editors and linters see real JS), without
+    its indentation and whole-line comments: about 6 KB less in every embed. Safe because
+    the file has no template literals, so no string spans a line."""
+    js = (TEMPLATES / "map.js").read_text(encoding="utf-8")
+    js = re.sub(r"(?ms)^[ \t]*/\*.*?\*/[ \t]*\n", "", js)
+    return re.sub(r"(?m)^[ \t]+", "", js)
 
 
 @cache
