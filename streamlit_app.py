@@ -84,7 +84,9 @@ ss = st.session_state
 #: Every piece of user copy (and every message that may quote it) goes through this before
 #: any Streamlit call that renders markdown: see ``geo.desk.md``.
 md = desk.md
-SOURCES_LABEL = md("Sources (one per line: Name | https://link)")
+#: A widget label is also its accessible name, so it is written to need no escaping.
+SOURCES_LABEL = "Sources (one per line: Name | link)"
+SOURCES_HELP = "A link is optional and must start with http:// or https://."
 
 
 @st.cache_resource(show_spinner="Loading district boundaries…")
@@ -632,7 +634,7 @@ if current is not None:
             st.text_input("Outcome", key=p + "outcome")
             field_error("outcome")
             st.text_input("Actor", key=p + "actor")
-            st.text_area(SOURCES_LABEL, key=p + "sources", height=80)
+            st.text_area(SOURCES_LABEL, key=p + "sources", height=80, help=SOURCES_HELP)
             field_error("sources")
             st.radio(
                 "Status",
@@ -710,7 +712,7 @@ with st.expander("Story details and casualty claims"):
     m3.date_input("Period end", key=mp + "period_end", format="YYYY-MM-DD")
     if merr.get("period"):
         st.error(md(f"Period: {merr['period']}"))
-    st.text_area(SOURCES_LABEL, key=mp + "sources")
+    st.text_area(SOURCES_LABEL, key=mp + "sources", help=SOURCES_HELP)
     if merr.get("sources"):
         st.error(md(f"Sources: {merr['sources']}"))
     st.markdown("**Casualty claims** — one row per source; figures are never summed.")
