@@ -8,6 +8,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo import desk
 from geo.store import Store
 from tests.conftest import ROOT
 
@@ -295,3 +296,90 @@ def test_regeocode_from_ranked_candidates_then_mark_unlocated(app, store_path):
     gone = {i.id: i for i in Store(store_path).load(SEED_ID).story.incidents}
     assert not gone["pasni-highway-buses"].located
     assert gone["pasni-highway-buses"].geo_precision == "unlocated"
+
+
+def rendered_markdown(at: AppTest) -> list[str]:
+    """Every string the app hands to Streamlit's markdown renderer on this run."""
+    out = []
+    for kind in (
+        at.markdown,
+        at.caption,
+        at.title,
+        at.header,
+        at.subheader,
+        at.error,
+        at.warning,
+        at.info,
+        at.success,
+    ):
+        out += [e.value for e in kind]
+    for r in at.radio:
+        out += [str(o) for o in r.options]  # radio labels are markdown too (the story list)
+    return out
+
+
+def assert_copy_escaped(at: AppTest, payloads: tuple[str, ...]) -> int:
+    """No payload reaches markdown raw, none is rendered as HTML; returns how many rendered
+    strings carry (escaped) payloads, so a caller can check the copy is really shown."""
+    assert not at.exception, at.exception
+    assert [m.value[:60] for m in at.markdown if m.proto.allow_html] == []
+    shown = 0
+    for text in rendered_markdown(at):
+        raw = [p for p in payloads if p in text]
+        assert raw == [], f"unescaped copy in {text[:80]!r}: {raw[:3]}"
+        seen = plain(text)
+        escaped = [p for p in payloads if p in seen]
+        assert all(desk.md(p) in text for p in escaped)
+        shown += bool(escaped)
+    return shown
+
+
+@pytest.mark.parametrize("order", ["markdown-first", "reversed"])
+def test_hostile_copy_only_reaches_markdown_escaped(store_path, seed_story, order):
+    """Every text field of a story carries HTML/script/markdown payloads (tests/xss_corpus);
+    every view that shows them renders them as text: story list, header, claims, not-located
+    list, editor (evidence, cues, field errors), conflict panel, publish."""
+    from geo.model import Evidence
+    from tests.xss_corpus import MARKDOWN_PAYLOADS, TEXT_PAYLOADS, URL_PAYLOADS, poison_story
+
+    payloads = (*MARKDOWN_PAYLOADS, *TEXT_PAYLOADS)
+    if order == "reversed":
+        payloads = payloads[::-1]
+    incs = list(seed_story.incidents)
+    incs[0] = incs[0].model_copy(
+        update={"evidence": [Evidence(text="x", start=0, end=1)], "cues": ["x"]}
+    )
+    story = poison_story(
+        seed_story.model_copy(update={"id": "xss", "incidents": incs}), None, payloads=payloads
+    )
+    editor = " ".join(payloads[:3])
+    store = desk.open_store(store_path)
+    store.import_story(story, editor=editor)
+    every = (*payloads, *URL_PAYLOADS, editor)
+
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert at.session_state["story_id"] == "xss"
+    assert assert_copy_escaped(at, every) >= 8  # list, title, caption, claims, not located
+    assert plain(at.title[0].value) == story.title
+
+    at.selectbox(key="inc_select").set_value(story.incidents[0].id).run()
+    assert assert_copy_escaped(at, every) >= 10  # + evidence, cues
+    button(at, "Apply changes").click().run()  # the sources hold javascript:/data: links
+    assert any(e.startswith("Sources: line ") for e in errors(at))
+    assert_copy_escaped(at, every)
+
+    field(at, "sources").set_value("Reuters | https://example.org/story")
+    field(at, "outcome").set_value("edited here")
+    button(at, "Apply changes").click().run()
+    other = store.load("xss")
+    changed = [i.model_copy(update={"outcome": "edited there"}) for i in other.story.incidents]
+    store.save(other.story.model_copy(update={"incidents": changed}), other.revision, editor=editor)
+    at.button(key="save").click().run()
+    assert "Not saved: someone else saved this story" in errors(at)[0]
+    assert any(plain(m.value).startswith(f"- {editor} saved revision 2") for m in at.markdown)
+    assert_copy_escaped(at, every)
+
+    at.text_input(key="url:xss").set_value("javascript:alert(40)").run()
+    assert any("the address must start with http" in e for e in errors(at))
+    assert not at.code  # no snippet with a javascript: iframe
+    assert_copy_escaped(at, (*every, "javascript:alert(40)"))
