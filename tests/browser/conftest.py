@@ -7,6 +7,7 @@ offline reader sees. Console errors and dialogs are collected for assertions.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -202,7 +203,8 @@ class Desk:
 
     def apply_and_save(self) -> None:
         self.page.get_by_role("button", name="Apply changes").click()
-        expect(self.page.get_by_text("Unsaved changes")).to_be_visible()
+        # the save bar's warning (not the publish note "…include your unsaved changes")
+        expect(self.page.get_by_text(re.compile(r"^Unsaved changes —"))).to_be_visible()
         self.page.get_by_role("button", name="Save to store").click()
 
     def close(self) -> None:

@@ -116,6 +116,13 @@ def test_hostile_copy_is_shown_as_text_and_never_runs(desks, server, seed_story)
     assert page.locator("strong", has_text=FRAGMENT).count() >= 3  # story list + 2 claims
     expect(page.get_by_text("Not located (2)")).to_be_visible()
 
+    # the district filter lists the districts as typed (plain text options)
+    box = page.get_by_role("combobox", name="District")
+    box.click()
+    box.fill("onerror")
+    expect(page.get_by_role("option").first).to_have_text(story.incidents[0].district)
+    box.press("Escape")
+
     # the map: every popup opened (the page script puts copy into each one)
     for marker in desk.map.locator(".sm-marker").all():
         marker.dispatch_event("click")
