@@ -137,6 +137,8 @@ def build(
     ] = None,
 ) -> None:
     """Build the story's map: self-contained HTML embed (default), GeoJSON, CSV or PNG."""
+    from urllib.parse import quote
+
     from geo import districts as dmod
     from geo import mapview
     from geo.atomicfile import atomic_write_text
@@ -162,6 +164,10 @@ def build(
         return
     from geo.embed import iframe_snippet, render_html
 
+    # Check the snippet's address before writing anything: a bad --url fails cleanly.
+    snip = (
+        iframe_snippet(url or quote(out.name), title or s.title, snippet_height) if snippet else ""
+    )
     layer = dmod.load(districts)
     html = render_html(s, layer, basemap=basemap, title=title)
     where = sys.stderr if snippet else sys.stdout
@@ -183,8 +189,8 @@ def build(
             f"{len(s.unlocated)} listed as unlocated)",
             file=where,
         )
-    if snippet:
-        typer.echo(iframe_snippet(url or out.name, title or s.title, snippet_height))
+    if snip:
+        typer.echo(snip)
 
 
 # --- districts ---------------------------------------------------------------------------

@@ -196,6 +196,28 @@ def render_html(
     )
 
 
+def snippet_src(url: str) -> str:
+    """The iframe's address: http(s), protocol-relative or a relative path — never
+    ``javascript:``, ``data:`` or anything else a browser would run or inline."""
+    from urllib.parse import urlsplit
+
+    from geo.errors import SitmapError
+
+    url = (url or "").strip()
+    bad = not url or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url)
+    if not bad:
+        scheme = urlsplit(url).scheme.lower()
+        # "C:" style drive letters and "name:..." both parse as schemes; only http(s) pass
+        bad = scheme not in ("", "http", "https") or (scheme and not urlsplit(url).netloc)
+        bad = bad or (not scheme and ":" in url.split("/", 1)[0])
+    if bad:
+        raise SitmapError(
+            f"url: {url[:60]!r} is not a web address for the iframe; fix: give an "
+            "https:// address (or a relative path) where the HTML will be published"
+        )
+    return url
+
+
 def iframe_snippet(url: str, title: str, height: int = 600) -> str:
     """An iframe plus a tiny listener that sets its height from the page's postMessage
     (``{type: "sitmap:height", height}``), like Datawrapper/Flourish embeds do."""
@@ -205,6 +227,7 @@ def iframe_snippet(url: str, title: str, height: int = 600) -> str:
         from geo.errors import SitmapError
 
         raise SitmapError(f"height: {height!r} must be a whole number of pixels, 100–10000")
+    url = snippet_src(url)
     frame_id = "sitmap-" + secrets.token_hex(4)
     return (
         f'<iframe id="{frame_id}" src="{escape(url)}" title="{escape(title)}" '

@@ -198,6 +198,11 @@ def test_cli_build_writes_the_seed_map(tmp_path, districts_path):
     )
     assert res.exit_code == 0
     assert '<iframe id="sitmap-' in res.stdout and 'src="https://x.org/m.html"' in res.stdout
+    # no --url: the snippet points at the file beside the page, safely encoded
+    spaced = tmp_path / "seed map.html"
+    res = CliRunner().invoke(app, ["build", str(SEED_STORY), "-o", str(spaced), "--snippet"])
+    assert res.exit_code == 0, res.output
+    assert 'src="seed%20map.html"' in res.stdout
 
 
 @pytest.mark.parametrize(
@@ -206,6 +211,14 @@ def test_cli_build_writes_the_seed_map(tmp_path, districts_path):
         (["missing.geojson", "--out", "m.html"], "missing.geojson: no such file"),
         ([str(SEED_STORY), "--out", "m.html", "--basemap", "sat"], "basemap: unknown 'sat'"),
         ([str(SEED_STORY), "--out", "m.html", "-f", "pdf"], "--format: 'pdf' is unknown"),
+        (
+            [str(SEED_STORY), "--out", "m.html", "--snippet", "--url", "javascript:alert(1)"],
+            "url: 'javascript:alert(1)' is not a web address",
+        ),
+        (
+            [str(SEED_STORY), "--out", "m.html", "--snippet", "--url", " data:text/html,<b>"],
+            "url: 'data:text/html,<b>' is not a web address",
+        ),
     ],
 )
 def test_cli_build_errors_are_one_line(tmp_path, districts_path, args, message):
