@@ -306,13 +306,19 @@ def on_import() -> None:
 def on_extract() -> None:
     text = ss.get("article", "")
     work = doc()["work"]
-    drafts, reason = desk.extract_drafts(text, work.id)
+    drafts, reason = desk.extract_drafts(text, work.id, ss.get("article_published"))
     if drafts is None:
         ss.extract_msg = ("warning", reason or "no draft incidents found")
         return
     new, added = desk.add_drafts(work, drafts)
     set_work(new)
     note = f" ({reason})" if reason else ""
+    undated = sum(1 for i in drafts.incidents if i.date is None)
+    if undated:
+        note += (
+            f". {undated} of them have no date: the copy gives no year — set "
+            "“Published” and extract again, or enter the dates"
+        )
     ss.extract_msg = (
         "success",
         f"Added {len(added)} draft incident(s) for review{note}. Drafts are never verified "
@@ -386,6 +392,15 @@ with st.sidebar:
     if infos:
         with st.expander("Paste wire copy → draft incidents"):
             st.text_area("Article text", key="article", height=180)
+            st.date_input(
+                "Published",
+                value=None,
+                key="article_published",
+                format="YYYY-MM-DD",
+                help="The day the copy was filed. Used only when its dateline has no year "
+                "(“QUETTA, Feb. 1 (Reuters)”); a dated dateline always wins. Left empty, "
+                "such drafts stay undated rather than guessed.",
+            )
             st.button("Extract drafts", on_click=on_extract)
             if ss.get("extract_msg"):
                 kind, text = ss.extract_msg
@@ -680,6 +695,7 @@ if current is not None:
                     "Candidates (best first)",
                     [desk.candidate_label(c) for c in ss.cands],
                     key=p + "cand",
+                    format_func=md,  # online providers' names are copy from the web
                 )
                 st.button("Use this place", on_click=on_use_candidate)
             elif ss.get("cands_msg"):

@@ -662,14 +662,19 @@ def add_drafts(story: Story, drafts: Story) -> tuple[Story, list[str]]:
     return new, [i.id for i in added]
 
 
-def extract_drafts(text: str, story_id: str) -> tuple[Story | None, str | None]:
-    """Run the extractor (geo.extract) on pasted copy: draft story, or why there is none."""
+def extract_drafts(
+    text: str, story_id: str, published: dt.date | None = None
+) -> tuple[Story | None, str | None]:
+    """Run the extractor (geo.extract) on pasted copy: draft story, or why there is none.
+
+    ``published`` dates copy whose dateline has no year ("QUETTA, Feb. 1 (Reuters)");
+    without it those drafts stay undated rather than guessing from today's clock."""
     try:
         from geo.extract import extract_article
     except ImportError:
         return None, "article extraction is not installed in this build"
     try:
-        result = extract_article(text, story_id=story_id)
+        result = extract_article(text, story_id=story_id, published=published)
     except SitmapError as e:
         return None, one_line(e)
     if not result.story.incidents and not result.story.claims:
