@@ -350,7 +350,7 @@
     });
     if (big) {
       h.on('click', function () { toggleBig(g, false); });
-      h.bindTooltip(groupText(g) + (open ? '' : ' Click to show each one.'), { direction: 'top', offset: [0, -14], className: 'sm-tip' });
+      h.bindTooltip(el('span', '', groupText(g) + (open ? '' : ' Click to show each one.')), { direction: 'top', offset: [0, -14], className: 'sm-tip' });
     }
     hubs[g.key] = h;
     return h;

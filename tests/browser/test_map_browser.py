@@ -217,9 +217,14 @@ def test_highlight_on_load(offline_page, pages, seed_story, layer):
 @pytest.mark.parametrize("round_", [None, *range(len(TEXT_PAYLOADS))])
 def test_xss_payloads_never_run(offline_page, pages, seed_story, layer, round_):
     story = poison_story(seed_story, round_)
+    pile_up(story, story.incidents[0].id, 10)  # a count marker whose tooltip names the place
     name = f"xss-{'all' if round_ is None else round_}.html"
     page = open_map(offline_page, pages["write"](name, render_html(story, layer)))
-    # open every popup, hover every district: the JS paths that insert text
+    # hover the count marker, open every popup: the JS paths that insert text
+    page.locator(".sm-hub.sm-big span").hover()
+    tip = page.locator(".sm-tip").last
+    assert "10 incidents reported" in tip.text_content()
+    assert tip.locator("*").count() <= 1  # its one text span, nothing parsed from the place
     for marker in page.locator(MARKERS).all():
         marker.dispatch_event("click")
         page.locator(".leaflet-popup-content").last.wait_for()
