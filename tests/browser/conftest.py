@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from geo import exports
 from tests.conftest import ROOT
 
 #: How long a browser step may wait (page loads, Streamlit reruns, the map iframe). Also the
@@ -27,17 +28,8 @@ from tests.conftest import ROOT
 TIMEOUT_MS = 30_000
 expect.set_options(timeout=TIMEOUT_MS)
 
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+# The flags the PNG export uses, plus no QUIC (tests abort every network route anyway).
+CHROMIUM_ARGS = [*exports.CHROMIUM_ARGS, "--disable-quic"]
 
 
 def chromium_path() -> str:
