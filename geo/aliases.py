@@ -50,7 +50,7 @@ TOWN_ALIASES: tuple[TownAlias, ...] = (
     TownAlias("PK", "Dalbandin", ("Dalbundin", "Dal Bandin")),
     TownAlias("PK", "Panjgur", ("Panjgoor",)),
     TownAlias("PK", "Kalat", ("Qalat", "Khelat", "Kelat")),
-    TownAlias("PK", "Miran Shah", ("Miranshah", "Miram Shah")),
+    TownAlias("PK", "Miran Shah", ("Miranshah", "Miram Shah", "Miramshah")),
     TownAlias("PK", "Kambar", ("Qambar",)),
     TownAlias("PK", "Umarkot", ("Umerkot",)),
     TownAlias("PK", "Mirpur Khas", ("Mirpurkhas",)),

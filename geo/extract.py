@@ -219,12 +219,22 @@ _ABBREV = _words(
 )
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+(?=[\"'“‘(]?[A-Z0-9])")
 _DATELINE = re.compile(
+    r"(?:[A-Z][A-Za-z]+(?: [A-Za-z]+){0,2} [Rr]eport(?:er)?\s*[:|/-]\s*)?"  # 'Dawn report: '
     r"(?P<place>[A-Z][A-Za-z'’.]+(?:[ -][A-Z][A-Za-z'’.]+){0,3})"
     r"(?:,\s*(?P<region>[A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+)?))?"
     rf"(?:,?\s*(?P<date>{MONTH_RE}\s*\d{{1,2}}(?:,?\s*(?:19|20)\d\d)?|"
     rf"\d{{1,2}}\s+{MONTH_RE}(?:,?\s*(?:19|20)\d\d)?))?"
     r"\s*(?:\((?P<agency>[A-Za-z .&/]{2,30})\))?"
     r"\s*(?P<sep>:|—|–|--|-)\s+"
+)
+
+
+_NOT_DATELINE = _words(
+    "update updated note editor breaking exclusive warning correction photo video analysis "
+    "opinion live watch read listen comment editorial explainer background timeline"
+)
+_DATELINE_COUNTRIES = frozenset(
+    {"pakistan", "afghanistan", "india", "iran", "china", "united arab emirates", "qatar"}
 )
 
 
@@ -248,7 +258,18 @@ def find_dateline(text: str) -> Dateline | None:
         end = text.find("\n", pos)
         line_end = len(text) if end < 0 else end
         m = _DATELINE.match(text, pos, line_end)
-        if m and (m["date"] or m["agency"] or m["place"].replace(" ", "").isupper()):
+        if m and (
+            m["date"]
+            or m["agency"]
+            or m["place"].replace(" ", "").isupper()
+            or (m["region"] or "").casefold() in _DATELINE_COUNTRIES  # 'Islamabad, Pakistan –'
+            or (  # 'Quetta: ' (but not 'Update: ')
+                m["sep"] == ":"
+                and not m["region"]
+                and " " not in m["place"]
+                and m["place"].casefold() not in _NOT_DATELINE
+            )
+        ):
             month = day = year = None
             if m["date"]:
                 found = parse_month_day(m["date"])

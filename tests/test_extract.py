@@ -580,3 +580,34 @@ def test_cli_extract_bad_input_is_one_line_exit_2(tmp_path, args, needle):
     assert "Traceback" not in proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and needle in lines[0]
+
+
+# --- rules prompted by the second held-out set (each on sentences of our own) ---------------
+
+
+@pytest.mark.parametrize(
+    "head, place",
+    [
+        ("Lahore, Pakistan – ", "Lahore"),  # city, country, en dash, no date
+        ("QUETTA (Reuters) - ", "Quetta"),
+        ("MARDAN, Pakistan (AP) — ", "Mardan"),
+        ("Sukkur: ", "Sukkur"),
+        ("HYDERABAD, March 3 (AFP) - ", "Hyderabad"),
+        ("Staff report: CHAMAN: ", "Chaman"),
+    ],
+)
+def test_dateline_shapes_are_where_the_copy_was_filed_not_sites(extract, head, place):
+    result = extract(head + "Gunmen attacked a police post in Kohat on Friday, officials said.")
+    assert result.filed_from == place
+    assert {d.place for d in result.drafts} == {"Kohat"}
+
+
+def test_a_heading_word_before_a_colon_is_not_a_dateline(extract):
+    result = extract("Update: Gunmen attacked a police post in Kohat on Friday, officials said.")
+    assert result.filed_from is None
+
+
+def test_miramshah_spelling_is_miran_shah(extract):
+    result = extract("A bomb exploded near a school in Miramshah on Friday, police said.")
+    (d,) = result.drafts
+    assert d.located and d.district == "North Waziristan"
