@@ -13,7 +13,10 @@ Figures:
 - attack type / infrastructure accuracy: over matched sites; infrastructure must be the
   exact expected set.
 - unlocated drafts, forbidden sites (dateline, foreign, names of people) and casualty claims
-  are counted too.
+  are counted too. A claim matches when its attributed_to contains the expected speaker and
+  each expected figure is equal; an expected total ``killed`` is also met by group figures
+  that sum to it (the copy's "three passengers were killed" is civilians_killed 3 — and 3
+  killed in all), since the model keeps "people" totals and group figures apart.
 - dates, over matched drafts whose expectation has a date: "exact" when date, date_end and
   date_precision all equal the expected ones; "consistent" when the draft's window
   [date, date_end] contains the expected one (an honest but wider range); "blank" when the
@@ -164,6 +167,20 @@ def names_of(draft) -> set[str]:
     return names
 
 
+_GROUP_KILLED = ("militants_killed", "security_killed", "civilians_killed")
+
+
+def _claim_figure(claim, name: str):
+    """A claim's figure; an expected total ``killed`` is also met by a claim that gives only
+    group figures summing to it ('Three passengers were killed' is civilians_killed 3 and,
+    with no other dead named, 3 killed in all). Every other field must be equal."""
+    value = getattr(claim, name)
+    if name == "killed" and value is None:
+        groups = [getattr(claim, g) for g in _GROUP_KILLED if getattr(claim, g) is not None]
+        return sum(groups) if groups else None
+    return value
+
+
 def score(extraction, exp: dict, label: str = "") -> Score:
     sc = Score()
     drafts = extraction.drafts
@@ -229,7 +246,7 @@ def score(extraction, exp: dict, label: str = "") -> Score:
         figures = {k: v for k, v in want.items() if k != "attributed_to"}
         ok = any(
             who in (c.attributed_to or "").lower()
-            and all(getattr(c, k) == v for k, v in figures.items())
+            and all(_claim_figure(c, k) == v for k, v in figures.items())
             for c in claims
         )
         sc.claims_found += ok

@@ -517,6 +517,15 @@ ANAPHOR = re.compile(
     r"\bthe (?:attackers|gunmen|militants|assailants|bombers?|insurgents|kidnappers|abductors)\b",
     re.IGNORECASE,
 )
+# a placeless sentence right after an attack that continues it — the same speaker, the
+# fight that followed, its target named again — is part of that attack, not a new incident
+FOLLOW_UP = re.compile(
+    r"^(?:It|He|She|They)\s+(?:also\s+|later\s+)?(?:said|added)\b|"
+    r"\b(?:gunfight|exchange of fire|shoot-?out|firefight|repulsed|return(?:ed)? fire|"
+    r"counter-?attack(?:ed)?)\b|"
+    r"\bthe (?:post|check ?post|camp|convoy|checkpoint|picket)\b",
+    re.IGNORECASE,
+)
 RESPONSIBILITY = re.compile(
     r"\b(?:claimed (?:responsibility|the (?:\w+ )?(?:attacks?|bombings?|abductions?|killings?|assault|blast))|"
     r"said (?:it|they) (?:carried out|was behind|were behind))",
@@ -641,12 +650,30 @@ _KILL_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _KILL_AFTER = re.compile(
-    rf"\b{_QUAL}(?P<n>{_NUM})\s+{_NOUN}(?:,[^,]{{0,40}},)?\s+(?:were|was|had been|have been|are|being|got)?\s*"
-    rf"(?P<verb>killed|dead|died|martyred|wounded|injured|hurt)\b",
+    rf"\b{_QUAL}(?P<n>{_NUM})\s+{_NOUN}(?:,[^,]{{0,40}},)?\s+"
+    rf"(?:were|was|had been|have been|are|being|got|had|have)?\s*"
+    rf"(?P<verb>killed|dead|died|martyred|wounded|injured|hurt|lost (?:their|his|her) lives)\b",
     re.IGNORECASE,
 )
 _INJURE_BEFORE = re.compile(
     rf"\b(?:wounding|injuring|wounded|injured|hurting)\s+{_QUAL}(?P<n>{_NUM})\b(?:\s+{_NOUN})?",
+    re.IGNORECASE,
+)
+# 'were killed and 12 injured' / 'and 12 others were wounded': the injured after the dead
+_AND_INJURED = re.compile(
+    rf"^\s*(?:,\s*)?and\s+{_QUAL}(?P<n>{_NUM})\s+(?:others?\s+|more\s+)?(?:were\s+)?"
+    r"(?:wounded|injured|hurt)\b",
+    re.IGNORECASE,
+)
+# '14 bodies' (dead) / '37 wounded people' (injured) / 'put the death toll at 11' (dead)
+_BODIES = re.compile(rf"\b{_QUAL}(?P<n>{_NUM})\s+(?:dead\s+)?bodies\b", re.IGNORECASE)
+_WOUNDED_NOUN = re.compile(
+    rf"\b{_QUAL}(?P<n>{_NUM})\s+(?:wounded|injured)\s+(?:people|persons|{_GROUP_SECURITY}|"
+    rf"{_GROUP_CIVILIAN})\b",
+    re.IGNORECASE,
+)
+_TOLL = re.compile(
+    rf"\b(?:death|casualty) toll (?:at|to|rose to|stood at|climbed to|reached)\s+{_QUAL}(?P<n>{_NUM})\b",
     re.IGNORECASE,
 )
 _AND_MORE = re.compile(rf"^\s*(?:,\s*)?(?:and|,)\s+{_QUAL}(?P<n>{_NUM})\s+{_NOUN}", re.IGNORECASE)
@@ -709,7 +736,8 @@ class Counts:
 
 
 _CASUALTY_WORDS = re.compile(
-    r"kill|wound|injur|dead|died|hurt|lives|martyr|shot|gunned|massacred|left \w+", re.IGNORECASE
+    r"kill|wound|injur|dead|died|hurt|lives|martyr|shot|gunned|massacred|left \w+|bodies|toll",
+    re.IGNORECASE,
 )
 
 
@@ -733,6 +761,16 @@ def casualties(sentence: str) -> Counts:
         )
         counts.add(kind, n, m.group(), m["qual"])
         taken.append((m.start(), m.end()))
+        more = _AND_INJURED.match(sentence[m.end() :])
+        if kind != "injured" and more and _number(more["n"]) is not None:
+            counts.add("injured", _number(more["n"]) or 0, more.group(), more["qual"])
+            taken.append((m.end(), m.end() + more.end()))
+    for pattern, kind in ((_BODIES, "killed"), (_TOLL, "killed"), (_WOUNDED_NOUN, "injured")):
+        for m in pattern.finditer(sentence):
+            n = _number(m["n"])
+            if n is not None and free(m.start(), m.end()):
+                counts.add(kind, n, m.group(), m["qual"])
+                taken.append((m.start(), m.end()))
     for pattern, injured in ((_KILL_BEFORE, False), (_INJURE_BEFORE, True)):
         for m in pattern.finditer(sentence):
             n = _number(m["n"])
@@ -772,13 +810,22 @@ AGENCIES = {
 _AGENCY_RE = re.compile(
     r"\b(Reuters|AP|Associated Press|AFP|Agence France-Presse|Xinhua|APP|dpa|IANS|PTI|Anadolu)\b"
 )
-_WHO = r"(?P<who>(?:the |a |an )?[A-Za-z][\w’'.-]*(?: [A-Za-z][\w’'.-]*){0,7})"
-_SAID = r"(?:said|says|told|added|confirmed|stated|reported)"
+_WHO = (
+    r"(?P<who>(?:the |a |an )?[A-Za-z][\w’'.-]*"
+    r"(?: (?:[A-Za-z0-9][\w’'.-]*|\([A-Z][A-Za-z-]{1,10}\))){0,7})"
+)
+_SAID = (
+    r"(?:said|says|told|added|confirmed|stated|reported|"
+    r"(?:later |also )?put the (?:death |casualty )?toll at)"
+)
+# 'Jane Doe, a doctor at the district hospital, said' / 'The spokesman, Ali Khan, later put'
+_APPOSITIVE = r"(?P<app>[^,;\"“”]{3,90})"
 _ATTRIB = (
     re.compile(rf"\bciting {_WHO}[,.]", re.IGNORECASE),
     re.compile(rf"\baccording to {_WHO}[,.]", re.IGNORECASE),
-    re.compile(rf",\s+{_WHO}\s+{_SAID}\b"),
+    re.compile(rf",[\"”’']?\s+{_WHO}\s+{_SAID}\b"),
     re.compile(rf"^{_WHO}\s+{_SAID}\b"),
+    re.compile(rf"^{_WHO},\s+{_APPOSITIVE},\s+(?:later |also |on \w+ )?{_SAID}\b"),
     re.compile(rf"\b{_SAID} {_WHO}[,.]$"),
 )
 _NOT_WHO = re.compile(
@@ -786,6 +833,9 @@ _NOT_WHO = re.compile(
     r"adding|earlier|later|no|nobody)$",
     re.IGNORECASE,
 )
+
+
+_CLAUSE_VERB = re.compile(r"\b(?:were|was|had|have|has|been|is|are)\b", re.IGNORECASE)
 
 
 def attribution(sentence: str) -> tuple[str | None, str | None]:
@@ -799,12 +849,37 @@ def attribution(sentence: str) -> tuple[str | None, str | None]:
             cand = m["who"].strip(" ,.")
             if cand.lower() in AGENCIES or _NOT_WHO.match(cand) or len(cand) < 2:
                 continue
+            if _CLAUSE_VERB.search(cand):  # 'said nine attackers were killed.': not a speaker
+                continue
             cand = re.sub(r"^(?:Earlier|Later|Separately|Meanwhile),?\s+", "", cand)
+            app = m.groupdict().get("app")
+            app = (m.groupdict().get("app") or "").strip()
+            # 'X, an official at the hospital,' (the role) / 'The spokesman, Ali Khan,' (the
+            # name) are part of who; 'requesting anonymity' / 'speaking to reporters' are not
+            if app and not re.match(r"[a-z]+ing\b|who\b|which\b", app):
+                cand = f"{cand}, {app}"
             who = cand
             break
         if who:
             break
     return who, agency
+
+
+_PRONOUN_SAID = re.compile(r"^(?:It|He|She|They)\s+(?:also\s+|later\s+)?(?:said|added)\b")
+
+
+def same_speaker(a: str, b: str) -> bool:
+    """Attribution keys naming the same speaker: 'military' ~ 'pakistan military';
+    'inter-services public relations (ispr)' ~ 'ispr'."""
+    if not a or not b:
+        return False
+    if a == b or a.endswith(" " + b) or b.endswith(" " + a):
+        return True
+    for x, y in ((a, b), (b, a)):
+        m = re.search(r"\(([a-z]{2,10})\)$", x)
+        if m and (y == m[1] or y.endswith(" " + m[1])):
+            return True
+    return False
 
 
 def attribution_key(who: str | None) -> str:
@@ -1362,6 +1437,9 @@ def extract_article(
     default_agency = default_agency or "pasted copy"
 
     drafts: list[_Draft] = []
+    last_who: tuple[int, str] | None = None  # (sentence index, speaker) of the last attribution
+    said: list[tuple[int, str, Counts]] = []  # every attributed death figure
+    pending: list[tuple[int, Counts, str, str, str]] = []  # attributed figures in attack sentences
     claims: list[tuple[CasualtyClaim, str]] = []  # (claim, attribution key)
     responsibility: list[tuple[ResponsibilityClaim, Sentence, int]] = []
     for idx, sent in enumerate(sentences):
@@ -1385,8 +1463,14 @@ def extract_article(
         if cues is None and not counts.any():
             continue
         who, agency = attribution(s)
+        if last_who and last_who[0] == idx - 1 and _PRONOUN_SAID.match(s):
+            who = last_who[1]  # 'It said 11 attackers were killed': the previous speaker
+        if who:
+            last_who = (idx, who)
+        if who and _is_killing_total(counts):
+            said.append((idx, attribution_key(who), counts))
         if cues is None:
-            if counts.any() and _is_killing_total(counts):
+            if _is_killing_total(counts):  # a story total: a claim
                 _add_claim(claims, counts, who, agency or default_agency, s)
             continue
         mentions, rejected = finder.find(text, sent, skip)
@@ -1397,12 +1481,17 @@ def extract_article(
             if counts.any():
                 _add_claim(claims, counts, who, agency or default_agency, s)
             continue
-        if not sites and ANAPHOR.search(s) and drafts and drafts[-1].index >= idx - 1:
+        if who and _is_killing_total(counts):
+            # a figure someone is named as giving for this attack: a claim too if another
+            # source gives a different figure close by (see _conflicting)
+            pending.append((idx, counts, who, agency or default_agency, s))
+        back = ANAPHOR.search(s) or FOLLOW_UP.search(s)
+        if not sites and back and drafts and drafts[-1].index >= idx - 1:
             for d in drafts:
                 if d.index == drafts[-1].index:
                     d.extra.append(sent)
                     d.extra_cues.append(
-                        f"sentence {idx + 1} refers back to this attack ('{ANAPHOR.search(s).group()}')"
+                        f"sentence {idx + 1} refers back to this attack ('{back.group()}')"
                     )
             continue
         infra, infra_cues = infrastructure(s)
@@ -1441,6 +1530,9 @@ def extract_article(
                 )
             drafts.append(d)
 
+    for idx, counts, who, agency, s in pending:
+        if _conflicting(idx, attribution_key(who), counts, said):
+            _add_claim(claims, counts, who, agency, s)
     _assign_actors(drafts, responsibility)
     whens = _dates(drafts, sentences, filed)
     incidents = _incidents(drafts, whens)
@@ -1670,6 +1762,38 @@ def _is_killing_total(counts: Counts) -> bool:
     )
 
 
+CONFLICT_WINDOW = 3  # sentences: how far apart two sources' figures for one attack may be
+
+
+def _dead(counts: Counts) -> int | None:
+    if counts.killed is not None:
+        return counts.killed
+    groups = [
+        v
+        for v in (counts.militants_killed, counts.security_killed, counts.civilians_killed)
+        if v is not None
+    ]
+    return sum(groups) if groups else None
+
+
+def _conflicting(idx: int, key: str, counts: Counts, said: list[tuple[int, str, Counts]]) -> bool:
+    """Another speaker gives a different death figure within a few sentences ('police said
+    two were killed' … 'the minister said three'): the figures disagree, so each is kept as
+    an attributed claim, side by side. A figure nobody contradicts stays on its incident."""
+    for j, other_key, other in said:
+        if abs(j - idx) > CONFLICT_WINDOW or same_speaker(key, other_key):
+            continue
+        fields = ("killed", "militants_killed", "security_killed", "civilians_killed")
+        shared = [
+            f for f in fields if getattr(counts, f) is not None and getattr(other, f) is not None
+        ]
+        if any(getattr(counts, f) != getattr(other, f) for f in shared) or (
+            not shared and _dead(counts) != _dead(other)
+        ):
+            return True
+    return False
+
+
 _PERIOD = re.compile(
     r"\b(?:over (?:a|the) [\w-]+ period|in the (?:past|last) [\w-]+ (?:hours|days|weeks)|"
     r"(?:since|from) the start of the (?:month|year)|this (?:year|month|week)|in a single day)\b",
@@ -1693,9 +1817,7 @@ def _add_claim(
         if getattr(counts, f) is not None
     }
     for i, (claim, ckey) in enumerate(claims):
-        same = (
-            key and ckey and (key == ckey or key.endswith(" " + ckey) or ckey.endswith(" " + key))
-        )
+        same = same_speaker(key, ckey)
         if same and all(getattr(claim, f) in (None, v) for f, v in fields.items()):
             data = claim.model_dump()
             data.update(fields)

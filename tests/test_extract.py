@@ -611,3 +611,46 @@ def test_miramshah_spelling_is_miran_shah(extract):
     result = extract("A bomb exploded near a school in Miramshah on Friday, police said.")
     (d,) = result.drafts
     assert d.located and d.district == "North Waziristan"
+
+
+def test_conflicting_figures_for_one_attack_are_kept_side_by_side_each_attributed(extract):
+    result = extract(
+        "A bomb tore through a bus near Khuzdar on Friday, killing five passengers, "
+        "according to district police.\n"
+        "Dr Sana Baloch, a surgeon at the civil hospital in Khuzdar, said 8 bodies and 21 "
+        "wounded people had been brought in.\n"
+        "The provincial home minister, speaking in Quetta, said seven passengers had died.\n"
+        "The interior ministry spokesman, Ali Raza, later put the death toll at 9."
+    )
+    got = {c.attributed_to: c for c in result.story.claims}
+    police = got["district police"]
+    assert police.civilians_killed == 5
+    surgeon = next(c for w, c in got.items() if "civil hospital" in w)
+    assert (surgeon.killed, surgeon.injured) == (8, 21)
+    assert got["The provincial home minister"].civilians_killed == 7
+    assert next(c for w, c in got.items() if "spokesman" in w).killed == 9
+    # the incident keeps its own figure too
+    (d,) = result.drafts
+    assert d.casualties[0].civilians_killed == 5
+
+
+def test_a_speakers_follow_up_extends_their_claim_and_acronyms_name_the_same_speaker(extract):
+    result = extract(
+        "Militants stormed a Levies post in Kalat on Sunday, killing four soldiers, the "
+        "Frontier Corps Balochistan (FCB) said. It said nine attackers were killed in the "
+        "fighting.\n"
+        "A rebel spokesman said their fighters had killed 15 soldiers in the Kalat raid."
+    )
+    fc = next(c for c in result.story.claims if "FCB" in (c.attributed_to or ""))
+    assert (fc.security_killed, fc.militants_killed) == (4, 9)
+    rebel = next(c for c in result.story.claims if "rebel" in (c.attributed_to or ""))
+    assert rebel.security_killed == 15
+
+
+def test_an_uncontradicted_attributed_figure_stays_on_its_incident(extract):
+    result = extract(
+        "A bomb exploded near a police van in Kohat on Friday, killing two officers, "
+        "the district police chief said."
+    )
+    assert result.story.claims == []
+    assert result.drafts[0].casualties[0].security_killed == 2
