@@ -578,9 +578,40 @@ def attack_cues(sentence: str) -> Cues | None:
     return Cues(AttackType(rule.value), cues, bool(OVERVIEW.search(sentence)))
 
 
+# who said it is not what was hit: 'said the deputy commissioner, X.' / ', the deputy
+# commissioner said' / 'according to the court registrar' name a speaker, not a target
+_SPEAKER_SPANS = (
+    re.compile(
+        r"\b(?:said|told (?:\w+ )?(?:reporters|journalists|[A-Z]\w+))\s+"
+        r"(?P<span>(?:the |a |an )?[^.;:\"“”]{2,80}?)[.]?[\"”’]?$"
+    ),
+    re.compile(r"\baccording to (?P<span>[^.;:,\"“”]{2,60})"),
+    re.compile(r"(?:^|,[\"”’]?\s+)(?P<span>(?:[\w’'()-]+ ){0,6}?[\w’'()-]+),?\s+(?:said|told)\b"),
+)
+
+
+def mask_speakers(sentence: str) -> str:
+    """The sentence with speaker phrases blanked (same length, offsets kept)."""
+    out = sentence
+    for pattern in _SPEAKER_SPANS:
+        for m in pattern.finditer(sentence):
+            span = m["span"]
+            if (
+                _CLAUSE_VERB.search(span)
+                or _ATTACK_WORDS.search(span)
+                or _CASUALTY_WORDS.search(span)
+                or re.search(r"\bthat\b", span)
+            ):
+                continue  # 'said a worker was shot dead': what was said, not who said it
+            a, b = m.span("span")
+            out = out[:a] + " " * (b - a) + out[b:]
+    return out
+
+
 def infrastructure(sentence: str) -> tuple[list[Infrastructure], list[str]]:
     values: list[Infrastructure] = []
     cues: list[str] = []
+    sentence = mask_speakers(sentence)
     for rule in INFRA_RULES:
         m = rule.pattern.search(sentence)
         if not m:

@@ -654,3 +654,16 @@ def test_an_uncontradicted_attributed_figure_stays_on_its_incident(extract):
     )
     assert result.story.claims == []
     assert result.drafts[0].casualties[0].security_killed == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gunmen ambushed a bus near Loralai on Friday, said the assistant commissioner, Ali Shah.",
+        "Gunmen ambushed a bus near Loralai on Friday, the deputy commissioner told reporters.",
+        "Gunmen ambushed a bus near Loralai on Friday, according to the customs collector.",
+    ],
+)
+def test_a_speakers_title_is_not_a_target(extract, text):
+    (d,) = extract(text).drafts
+    assert [i.value for i in d.infrastructure] == ["highway"]
