@@ -896,6 +896,26 @@ def attribution(sentence: str) -> tuple[str | None, str | None]:
     return who, agency
 
 
+_BACKGROUND = re.compile(
+    r"\b(?:in recent (?:years|months)|in the past (?:few )?(?:years|decades?)|years ago|"
+    r"(?:have|has) been (?:hit|targeted|attacked) (?:by \w+ )?(?:before|previously|repeatedly))\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(
+    r"\b(?:in|since|of) ((?:19|20)\d\d)\b|\b((?:19|20)\d\d) (?:attack|bombing|blast|assault)"
+)
+
+
+def _background(sentence: str, today: dt.date | None) -> bool:
+    """A sentence recalling earlier attacks ('a bombing near X in 2024', 'hit by several
+    attacks in recent years'): background, not an attack of this story."""
+    if _BACKGROUND.search(sentence):
+        return True
+    if today is None:
+        return False
+    return any(int(m[1] or m[2]) < today.year for m in _YEAR.finditer(sentence))
+
+
 _PRONOUN_SAID = re.compile(r"^(?:It|He|She|They)\s+(?:also\s+|later\s+)?(?:said|added)\b")
 
 
@@ -966,7 +986,12 @@ FOREIGN = frozenset(
         "jammu", "srinagar", "mumbai", "jalalabad", "herat", "zahedan",
     }
 )  # fmt: skip
-_ROUTE_BEFORE = re.compile(r"\b(?:from|to|towards?|bound for|between|via)\s+$", re.IGNORECASE)
+_ROUTE_BEFORE = re.compile(
+    r"\b(?i:from|to|towards?|bound for|between|via)\s+$|"
+    # the other end: 'between Quetta and Sibi', 'links Quetta with Peshawar'
+    r"\b(?:between|links?|linking|connects?|connecting|runs? from)\s+"
+    r"[A-Z][\w'’.-]*(?:\s[A-Z][\w'’.-]*){0,2}\s+(?:and|with|to)\s+$",
+)
 _ATTRIB_BEFORE = re.compile(
     r"\b(?:police|officials?|authorities|administration|spokes(?:man|woman|person)|officers?)\s+(?:in|of|from)\s+$",
     re.IGNORECASE,
@@ -1490,6 +1515,8 @@ def extract_article(
                 )
             continue
         cues = attack_cues(s)
+        if cues is not None and _background(s, filed.date or published):
+            continue  # 'the 2023 bombing in X', 'attacks in recent years': not this story's
         counts = casualties(s)
         if cues is None and not counts.any():
             continue

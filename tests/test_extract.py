@@ -667,3 +667,14 @@ def test_an_uncontradicted_attributed_figure_stays_on_its_incident(extract):
 def test_a_speakers_title_is_not_a_target(extract, text):
     (d,) = extract(text).drafts
     assert [i.value for i in d.infrastructure] == ["highway"]
+
+
+def test_route_ends_and_earlier_attacks_are_not_sites_of_this_story(extract):
+    result = extract(
+        "A bomb damaged the track near Jacobabad on Tuesday, halting the Bolan Mail, which "
+        "runs between Quetta and Hyderabad, officials said.\n"
+        "Engineers on the line were attacked in 2023 near Sibi, and the Jaffar Express has been "
+        "targeted repeatedly in recent years, including a bombing at Mastung.",
+        published="2026-03-04",
+    )
+    assert {d.place for d in result.drafts} == {"Jacobabad"}
