@@ -590,9 +590,14 @@ _SPEAKER_SPANS = (
 )
 
 
+_SAYS = re.compile(r"\b(?:said|told|according)\b")
+
+
 def mask_speakers(sentence: str) -> str:
     """The sentence with speaker phrases blanked (same length, offsets kept)."""
     out = sentence
+    if not _SAYS.search(sentence):
+        return out
     for pattern in _SPEAKER_SPANS:
         for m in pattern.finditer(sentence):
             span = m["span"]
@@ -796,7 +801,14 @@ def casualties(sentence: str) -> Counts:
         if kind != "injured" and more and _number(more["n"]) is not None:
             counts.add("injured", _number(more["n"]) or 0, more.group(), more["qual"])
             taken.append((m.end(), m.end() + more.end()))
-    for pattern, kind in ((_BODIES, "killed"), (_TOLL, "killed"), (_WOUNDED_NOUN, "injured")):
+    low = sentence.lower()
+    for pattern, kind, word in (
+        (_BODIES, "killed", "bodies"),
+        (_TOLL, "killed", "toll"),
+        (_WOUNDED_NOUN, "injured", "ed "),
+    ):
+        if word not in low:
+            continue
         for m in pattern.finditer(sentence):
             n = _number(m["n"])
             if n is not None and free(m.start(), m.end()):
