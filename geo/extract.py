@@ -374,7 +374,7 @@ ATTACK_RULES: tuple[Rule, ...] = (
         r"\bsuicide[- ](?:bomb\w*|attack\w*|blast\w*|car|vest|jacket)",
     ),
     _r("suicide_bombing", "blew himself up", r"\bblew (?:himself|herself|themselves) up\b"),
-    _r("grenade", "grenade", r"\b(?:hand[- ])?grenades?\b"),
+    _r("grenade", "grenade", r"(?<!propelled )(?<!propelled-)\b(?:hand[- ])?grenades?\b"),
     _r(
         "abduction",
         "abduction",

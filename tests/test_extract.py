@@ -678,3 +678,10 @@ def test_route_ends_and_earlier_attacks_are_not_sites_of_this_story(extract):
         published="2026-03-04",
     )
     assert {d.place for d in result.drafts} == {"Jacobabad"}
+
+
+def test_rocket_propelled_grenades_in_a_raid_are_an_armed_assault(extract):
+    (d,) = extract(
+        "Insurgents firing rocket-propelled grenades raided a Levies post in Kalat on Friday."
+    ).drafts
+    assert d.attack_type.value == "armed_assault"
