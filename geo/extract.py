@@ -547,7 +547,7 @@ class Cues:
 
 # Every attack rule needs one of these words: a cheap first pass over each sentence.
 _ATTACK_WORDS = re.compile(
-    r"suicide|blew|grenade|abduct|kidnap|hijack|hostage|damag|torch|fire|ablaze|sabotag|destroy|"
+    r"suicide|blew|blown|grenade|abduct|kidnap|hijack|hostage|damag|torch|fire|ablaze|sabotag|destroy|"
     r"uproot|derail|vandal|bomb|IED|explosi|landmine|blast|detonat|went off|storm|overr|raid|"
     r"shot|gun|exchange|ambush|rocket|mortar|attack|assault",
     re.IGNORECASE,

@@ -685,3 +685,12 @@ def test_rocket_propelled_grenades_in_a_raid_are_an_armed_assault(extract):
         "Insurgents firing rocket-propelled grenades raided a Levies post in Kalat on Friday."
     ).drafts
     assert d.attack_type.value == "armed_assault"
+
+
+def test_blown_up_power_infrastructure_without_a_place_is_an_unlocated_sabotage(extract):
+    (d,) = extract(
+        "A provincial minister said insurgents had blown up a transmission tower in the "
+        "province on Sunday but gave no location."
+    ).drafts
+    assert not d.located and d.attack_type.value == "sabotage"
+    assert [i.value for i in d.infrastructure] == ["energy"]
