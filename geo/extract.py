@@ -460,7 +460,7 @@ INFRA_RULES: tuple[Rule, ...] = (
         "government office",
         r"\b(?:government (?:offices?|buildings?|compound)|deputy commissioner|assistant commissioner|commissioner'?s office|customs|tehsil office|district (?:office|administration)|secretariat|court(?:s| complex)?|revenue office)\b",
     ),
-    _r("port", "port", r"\b(?:ports?|harbou?r|seaport|jetty)\b"),
+    _r("port", "port", r"\b(?:ports?|harbou?r|seaport|jetty)\b(?! (?:city|town)\b)"),
     _r("airport", "airport", r"\b(?:airports?|air ?base|airfield|airstrip)\b"),
     _r(
         "energy",
@@ -554,6 +554,11 @@ _ATTACK_WORDS = re.compile(
 )
 
 
+_BOMB_BACKREF = re.compile(
+    r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:[\w-]+\s+)?(?:blast|bomb|bombing|explosion|IED)\b"
+)
+
+
 def attack_cues(sentence: str) -> Cues | None:
     """The attack type a sentence describes, with the words that show it; None if none.
 
@@ -573,6 +578,16 @@ def attack_cues(sentence: str) -> Cues | None:
     if not found:
         return None
     rule, _ = found[0]
+    if rule.label == "damage to infrastructure" and (back := _BOMB_BACKREF.search(sentence)):
+        # 'The blast hit the train, derailing four carriages': the damage is the bombing's
+        return Cues(
+            AttackType.bombing,
+            [
+                f"attack: '{back.group()}' (a bombing told before) → bombing (strongest cue)",
+                f"attack: '{found[0][1].group()}' → sabotage (what the blast did)",
+            ],
+            bool(OVERVIEW.search(sentence)),
+        )
     cues = [f"attack: '{m.group()}' → {r.value}" for r, m in found[:3]]
     cues[0] = cues[0] + " (strongest cue)"
     return Cues(AttackType(rule.value), cues, bool(OVERVIEW.search(sentence)))
@@ -1556,7 +1571,15 @@ def extract_article(
             # source gives a different figure close by (see _conflicting)
             pending.append((idx, counts, who, agency or default_agency, s))
         back = ANAPHOR.search(s) or FOLLOW_UP.search(s)
-        if not sites and back and drafts and drafts[-1].index >= idx - 1:
+        if (
+            not sites
+            and back
+            and drafts
+            and (
+                drafts[-1].index >= idx - 2  # the sentence before may be a quote or a figure
+                or (drafts[-1].extra and drafts[-1].extra[-1].start >= sentences[idx - 2].start)
+            )
+        ):
             for d in drafts:
                 if d.index == drafts[-1].index:
                     d.extra.append(sent)
@@ -1587,19 +1610,21 @@ def extract_article(
             continue
         shared = len(sites) > 1
         clauses = _clause_types(sent) if _TWO_PARTS.search(s) else []
+        apart = bool(clauses) and bool(_APART.search(s))
         for site in sites:
             d = _Draft(
                 site=site, counts=None if shared else (counts if counts.any() else None), **base
             )  # type: ignore[arg-type]
             d.extra_cues = list(extra_cues)
             if clauses:
-                _second_type(d, clauses, sites, shared, text)
+                _second_type(d, clauses, sites, shared or apart, text, apart)
             if shared and counts.any():
                 d.extra_cues.append(
                     "casualty figures cover all places in the sentence: not attached to one"
                 )
             drafts.append(d)
 
+    _link_lede(drafts, sentences)
     for idx, counts, who, agency, s in pending:
         if _conflicting(idx, attribution_key(who), counts, said):
             _add_claim(claims, counts, who, agency, s)
@@ -1752,8 +1777,14 @@ def _sites(
 
 # Where one sentence tells two attacks apart: 'a suicide bomber rammed …, then gunmen
 # stormed …', 'a bomb exploded in Quetta, while gunmen attacked a checkpoint in Turbat'.
+# 'hours after gunmen opened fire …': two events apart in time, not one complex attack
+_APART = re.compile(
+    r",?\s+(?:hours|days|minutes|a day|a week|shortly|soon|moments)\s+(?:after|before)\b",
+    re.IGNORECASE,
+)
 _TWO_PARTS = re.compile(
-    r";|,?\s+(?:and\s+)?then\b|,\s+(?:while|before|after which|whereas|and)\s|"
+    r";|,?\s+(?:hours|days|minutes|a day|a week|shortly|soon|moments)\s+(?:after|before)\b|"
+    r",?\s+(?:and\s+)?then\b|,\s+(?:while|before|after which|whereas|and)\s|"
     r"\band\s+(?=(?:(?:a|an|the|two|three)\s+)?(?:[\w-]+\s+){0,2}(?:gunmen|militants|"
     r"attackers|assailants|insurgents|bombers?|bombs?|grenades?|blasts?|explosions?|IEDs?)\b)",
     re.IGNORECASE,
@@ -1781,7 +1812,12 @@ def _clause_types(sent: Sentence) -> list[_Clause]:
 
 
 def _second_type(
-    d: _Draft, clauses: list[_Clause], sites: list[Site], shared: bool, text: str
+    d: _Draft,
+    clauses: list[_Clause],
+    sites: list[Site],
+    shared: bool,
+    text: str,
+    apart: bool = False,
 ) -> None:
     """Two attack types in one sentence. With several places, each place takes the type
     (and the targets) of its own clause; a second type with no place of its own is part of
@@ -1800,6 +1836,9 @@ def _second_type(
         infra, infra_cues = infrastructure(text[own.start : own.end])
         if infra:  # the targets named in this place's clause, not the other place's
             d.infra, d.infra_cues = infra, infra_cues
+    if apart:  # the other clause is another event, told elsewhere in the copy
+        d.extra_cues.append("the sentence's other clause is a separate event ('hours after')")
+        return
     for c in clauses:
         if c.cues is None or c.cues.attack_type == d.attack.attack_type:
             continue
@@ -1811,6 +1850,55 @@ def _second_type(
             "one type (the first is ACLED/GTD's primary; note the second as GTD attacktype2)"
         )
         d.second = c.cues.attack_type
+
+
+def _link_lede(drafts: list[_Draft], sentences: list[Sentence]) -> None:
+    """The lede names the story's attacks; the body tells each in full.
+
+    - A lede draft whose place and attack type a later draft repeats is that later draft
+      (its sentence becomes more evidence: the later, fuller sentence dates it).
+    - A later sentence that refers back to the lede's attack ('The blast hit the train near
+      X') without a date word of its own takes the lede's ('early Monday')."""
+    if not drafts or drafts[0].index > 1:
+        return
+    lede = drafts[0].index
+    for d in [d for d in drafts if d.index == lede and d.site is not None]:
+        later = next(
+            (
+                o
+                for o in drafts
+                if o.index > lede
+                and o.site is not None
+                and o.site.place == d.site.place
+                and o.attack.attack_type == d.attack.attack_type
+            ),
+            None,
+        )
+        if later is not None:
+            later.extra.append(d.sentence)
+            later.extra_cues.append(f"the lede (sentence {lede + 1}) names this attack too")
+            drafts.remove(d)
+    lede_sent = sentences[lede]
+    lede_types = {c.cues.attack_type for c in _clause_types(lede_sent) if c.cues}
+    first = attack_cues(lede_sent.text)
+    if first is not None:
+        lede_types.add(first.attack_type)
+    placed = {d.site.place for d in drafts if d.index == lede and d.site is not None}
+    for d in drafts:
+        if (
+            d.index > lede
+            and d.index <= lede + 2
+            and d.site is not None
+            and d.site.place not in placed
+            and d.attack.attack_type in lede_types
+            and (_BOMB_BACKREF.search(d.sentence.text) or ANAPHOR.search(d.sentence.text))
+            and lede_sent not in d.extra
+        ):
+            d.extra.append(lede_sent)
+            d.extra_cues.append(
+                f"refers back to the lede's attack (sentence {lede + 1}): dated by it when "
+                "it has no date of its own"
+            )
 
 
 def _province_named(rejected: list[Rejected], mentions: list[Mention]) -> str | None:

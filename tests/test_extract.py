@@ -694,3 +694,38 @@ def test_blown_up_power_infrastructure_without_a_place_is_an_unlocated_sabotage(
     ).drafts
     assert not d.located and d.attack_type.value == "sabotage"
     assert [i.value for i in d.infrastructure] == ["energy"]
+
+
+def test_a_lede_with_two_events_hours_apart_pins_each_to_its_own_clause_and_body(extract):
+    result = extract(
+        "QUETTA, March 9 (Reuters) - A bomb exploded on a railway track in Balochistan late on "
+        "Monday, hours after gunmen ambushed a convoy of engineers in the port city of "
+        "Hyderabad, officials said.\n"
+        "The blast struck the track near Sibi, derailing two wagons of a goods train.\n"
+        "In Hyderabad, gunmen fired on the engineers' convoy on Sunday night, police said.",
+        published="2026-03-10",
+    )
+    got = {d.place: d for d in result.drafts if d.located}
+    assert set(got) == {"Sibi", "Hyderabad"}
+    sibi, hyd = got["Sibi"], got["Hyderabad"]
+    # damage done by a bomb told before is that bombing; dated by the lede's 'late on Monday'
+    assert sibi.attack_type.value == "bombing" and [i.value for i in sibi.infrastructure] == [
+        "rail"
+    ]
+    assert sibi.date.isoformat() == "2026-03-09" and sibi.date_precision.value == "day"
+    # the lede's Hyderabad clause is the body's Hyderabad attack, dated by the body
+    assert hyd.attack_type.value == "armed_assault"
+    assert "port" not in {i.value for i in hyd.infrastructure}  # 'port city' describes
+    assert hyd.date.isoformat() == "2026-03-08"
+
+
+def test_placeless_follow_up_sentences_of_an_attack_are_not_new_incidents(extract):
+    result = extract(
+        "Militants attacked a police checkpoint in Tank on Saturday night, the district police "
+        "officer said. He said six attackers died in a firefight that lasted an hour.\n"
+        "The raiders had tried to overrun the checkpoint from three sides, a constable said."
+    )
+    assert len(result.drafts) == 1 and result.drafts[0].place == "Tank"
+    assert result.drafts[0].evidence[-1].text.startswith("The raiders")
+    # the speaker's follow-up figure extends nobody's incident: it is the officer's claim
+    assert result.story.claims[0].militants_killed == 6
