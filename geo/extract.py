@@ -1624,7 +1624,7 @@ def extract_article(
                 )
             drafts.append(d)
 
-    _link_lede(drafts, sentences)
+    _link_lede(drafts, sentences, text)
     for idx, counts, who, agency, s in pending:
         if _conflicting(idx, attribution_key(who), counts, said):
             _add_claim(claims, counts, who, agency, s)
@@ -1852,16 +1852,16 @@ def _second_type(
         d.second = c.cues.attack_type
 
 
-def _link_lede(drafts: list[_Draft], sentences: list[Sentence]) -> None:
+def _link_lede(drafts: list[_Draft], sentences: list[Sentence], text: str) -> None:
     """The lede names the story's attacks; the body tells each in full.
 
     - A lede draft whose place and attack type a later draft repeats is that later draft
       (its sentence becomes more evidence: the later, fuller sentence dates it).
     - A later sentence that refers back to the lede's attack ('The blast hit the train near
       X') without a date word of its own takes the lede's ('early Monday')."""
-    if not drafts or drafts[0].index > 1:
+    lede = next((i for i, x in enumerate(sentences[:2]) if attack_cues(x.text)), None)
+    if not drafts or lede is None:
         return
-    lede = drafts[0].index
     for d in [d for d in drafts if d.index == lede and d.site is not None]:
         later = next(
             (
@@ -1879,26 +1879,37 @@ def _link_lede(drafts: list[_Draft], sentences: list[Sentence]) -> None:
             later.extra_cues.append(f"the lede (sentence {lede + 1}) names this attack too")
             drafts.remove(d)
     lede_sent = sentences[lede]
-    lede_types = {c.cues.attack_type for c in _clause_types(lede_sent) if c.cues}
-    first = attack_cues(lede_sent.text)
-    if first is not None:
-        lede_types.add(first.attack_type)
+    # the lede's clauses (one, or one per event) and which of them named a place of their own
+    parts = _clause_types(lede_sent) if _TWO_PARTS.search(lede_sent.text) else []
+    if not parts:
+        parts = [_Clause(lede_sent.start, lede_sent.end, attack_cues(lede_sent.text))]
+    at = [d.site.mention.start for d in drafts if d.index == lede and d.site is not None]
     placed = {d.site.place for d in drafts if d.index == lede and d.site is not None}
     for d in drafts:
-        if (
-            d.index > lede
-            and d.index <= lede + 2
-            and d.site is not None
-            and d.site.place not in placed
-            and d.attack.attack_type in lede_types
-            and (_BOMB_BACKREF.search(d.sentence.text) or ANAPHOR.search(d.sentence.text))
-            and lede_sent not in d.extra
-        ):
-            d.extra.append(lede_sent)
+        if not (lede < d.index <= lede + 2) or d.site is None or d.site.place in placed:
+            continue
+        backref = _BOMB_BACKREF.search(d.sentence.text) or ANAPHOR.search(d.sentence.text)
+        for c in parts:
+            if c.cues is None or c.cues.attack_type != d.attack.attack_type:
+                continue
+            unplaced = not any(c.start <= a < c.end for a in at)
+            if not (backref or unplaced):
+                continue
+            clause = Sentence(text[c.start : c.end].strip(" ,"), c.start, c.end)
+            clause = Sentence(clause.text, c.start + text[c.start : c.end].find(clause.text), 0)
+            clause = Sentence(clause.text, clause.start, clause.start + len(clause.text))
+            d.extra.append(clause)
             d.extra_cues.append(
-                f"refers back to the lede's attack (sentence {lede + 1}): dated by it when "
-                "it has no date of its own"
+                f"the lede's {c.cues.attack_type.value} (sentence {lede + 1}) names no place of "
+                "its own: this is that attack, dated by the lede when it has no date of its own"
             )
+            for u in [
+                u
+                for u in drafts
+                if u.index == lede and u.site is None and u.attack.attack_type == c.cues.attack_type
+            ]:
+                drafts.remove(u)  # the lede's placeless draft of it is this draft
+            break
 
 
 def _province_named(rejected: list[Rejected], mentions: list[Mention]) -> str | None:

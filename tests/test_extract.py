@@ -729,3 +729,16 @@ def test_placeless_follow_up_sentences_of_an_attack_are_not_new_incidents(extrac
     assert result.drafts[0].evidence[-1].text.startswith("The raiders")
     # the speaker's follow-up figure extends nobody's incident: it is the officer's claim
     assert result.story.claims[0].militants_killed == 6
+
+
+def test_a_lede_attack_without_a_place_dates_the_body_sentence_that_places_it(extract):
+    result = extract(
+        "PESHAWAR, Oct. 14 (AP) - Militants raided a police station in northwestern Pakistan "
+        "early on Sunday, officials said.\n"
+        "Police said the militants, armed with rifles, raided the Gul Imam police station in "
+        "Tank district and fought officers for two hours.",
+        published="2026-10-14",
+    )
+    (d,) = result.drafts
+    assert d.district == "Tank" and d.date.isoformat() == "2026-10-11"
+    assert d.date_precision.value == "day"
