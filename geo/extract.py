@@ -1520,6 +1520,7 @@ def extract_article(
     default_agency = default_agency or "pasted copy"
 
     drafts: list[_Draft] = []
+    sent_cues: dict[int, Cues | None] = {}
     last_who: tuple[int, str] | None = None  # (sentence index, speaker) of the last attribution
     said: list[tuple[int, str, Counts]] = []  # every attributed death figure
     pending: list[tuple[int, Counts, str, str, str]] = []  # attributed figures in attack sentences
@@ -1542,6 +1543,7 @@ def extract_article(
                 )
             continue
         cues = attack_cues(s)
+        sent_cues[idx] = cues
         if cues is not None and _background(s, filed.date or published):
             continue  # 'the 2023 bombing in X', 'attacks in recent years': not this story's
         counts = casualties(s)
@@ -1624,7 +1626,7 @@ def extract_article(
                 )
             drafts.append(d)
 
-    _link_lede(drafts, sentences, text)
+    _link_lede(drafts, sentences, text, sent_cues)
     for idx, counts, who, agency, s in pending:
         if _conflicting(idx, attribution_key(who), counts, said):
             _add_claim(claims, counts, who, agency, s)
@@ -1852,14 +1854,16 @@ def _second_type(
         d.second = c.cues.attack_type
 
 
-def _link_lede(drafts: list[_Draft], sentences: list[Sentence], text: str) -> None:
+def _link_lede(
+    drafts: list[_Draft], sentences: list[Sentence], text: str, cues: dict[int, Cues | None]
+) -> None:
     """The lede names the story's attacks; the body tells each in full.
 
     - A lede draft whose place and attack type a later draft repeats is that later draft
       (its sentence becomes more evidence: the later, fuller sentence dates it).
     - A later sentence that refers back to the lede's attack ('The blast hit the train near
       X') without a date word of its own takes the lede's ('early Monday')."""
-    lede = next((i for i, x in enumerate(sentences[:2]) if attack_cues(x.text)), None)
+    lede = next((i for i in (0, 1) if cues.get(i) is not None), None)
     if not drafts or lede is None:
         return
     for d in [d for d in drafts if d.index == lede and d.site is not None]:
@@ -1882,7 +1886,7 @@ def _link_lede(drafts: list[_Draft], sentences: list[Sentence], text: str) -> No
     # the lede's clauses (one, or one per event) and which of them named a place of their own
     parts = _clause_types(lede_sent) if _TWO_PARTS.search(lede_sent.text) else []
     if not parts:
-        parts = [_Clause(lede_sent.start, lede_sent.end, attack_cues(lede_sent.text))]
+        parts = [_Clause(lede_sent.start, lede_sent.end, cues[lede])]
     at = [d.site.mention.start for d in drafts if d.index == lede and d.site is not None]
     placed = {d.site.place for d in drafts if d.index == lede and d.site is not None}
     for d in drafts:
