@@ -438,7 +438,8 @@ INFRA_RULES: tuple[Rule, ...] = (
     _r(
         "highway",
         "highway/road/bus",
-        r"\b(?:highways?|motorway|road(?! ?side)|bus(?:es)?|coach(?:es)?|convoy of vehicles)\b",
+        r"\b(?:highways?|motorway|(?<!along the )(?<!beside the )(?<!by the )road(?! ?side)|bus(?:es)?|"
+        r"coach(?:es)?|convoy of vehicles)\b",
     ),
     _r(
         "police",

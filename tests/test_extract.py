@@ -742,3 +742,10 @@ def test_a_lede_attack_without_a_place_dates_the_body_sentence_that_places_it(ex
     (d,) = result.drafts
     assert d.district == "Tank" and d.date.isoformat() == "2026-10-11"
     assert d.date_precision.value == "day"
+
+
+def test_a_bomb_planted_along_the_road_hits_the_vehicle_not_the_road(extract):
+    (d,) = extract(
+        "A bomb planted along the road exploded near a Levies vehicle in Kalat on Monday."
+    ).drafts
+    assert [i.value for i in d.infrastructure] == ["paramilitary"]
