@@ -481,7 +481,7 @@ INFRA_RULES: tuple[Rule, ...] = (
     _r(
         "civilians",
         "civilians",
-        r"\b(?:civilians?|passengers?|worshipp?ers|labou?rers|workers?|shoppers|markets?|bazaars?|students|schools?|children|travell?ers|houses?|homes?|elders?|shrines?|mosques?|churches|church|wedding|funeral|journalists?|relatives|traders?|shopkeepers?|businessm[ae]n)\b",
+        r"\b(?:civilians?|passengers?|worshipp?ers|labou?rers|workers?|carrying (?:[\w-]+ ){0,2}(?:engineers|nationals|foreigners|tourists)|shoppers|markets?|bazaars?|students|schools?|children|travell?ers|houses?|homes?|elders?|shrines?|mosques?|churches|church|wedding|funeral|journalists?|relatives|traders?|shopkeepers?|businessm[ae]n)\b",
     ),
 )
 # Infrastructure the rules above would also catch from a word that is not a target
@@ -606,6 +606,11 @@ _SPEAKER_SPANS = (
 )
 
 
+# where a convoy or bus was going is not what was hit: 'a convoy carrying engineers to Port
+# Qasim', 'a bus bound for Gwadar Port'
+_DESTINATION = re.compile(
+    r"(?:(?<=\bto )|(?<=\btowards )|(?<=\bbound for ))(?:the )?[A-Z][\w'’-]*(?: [A-Z][\w'’-]*){0,3}"
+)
 _SAYS = re.compile(r"\b(?:said|told|according)\b")
 
 
@@ -632,7 +637,7 @@ def mask_speakers(sentence: str) -> str:
 def infrastructure(sentence: str) -> tuple[list[Infrastructure], list[str]]:
     values: list[Infrastructure] = []
     cues: list[str] = []
-    sentence = mask_speakers(sentence)
+    sentence = _DESTINATION.sub(lambda m: " " * len(m.group()), mask_speakers(sentence))
     for rule in INFRA_RULES:
         m = rule.pattern.search(sentence)
         if not m:

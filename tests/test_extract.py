@@ -749,3 +749,11 @@ def test_a_bomb_planted_along_the_road_hits_the_vehicle_not_the_road(extract):
         "A bomb planted along the road exploded near a Levies vehicle in Kalat on Monday."
     ).drafts
     assert [i.value for i in d.infrastructure] == ["paramilitary"]
+
+
+def test_a_vehicles_destination_is_not_its_target_but_the_people_it_carries_are(extract):
+    (d,) = extract(
+        "Gunmen fired on a van carrying foreign tourists to Gilgit Airport near Chilas on "
+        "Saturday, police said."
+    ).drafts
+    assert [i.value for i in d.infrastructure] == ["civilians"]
