@@ -57,6 +57,11 @@ def _norm(name: str | None) -> str:
     return re.sub(r"[^a-z0-9]+", " ", (name or "").lower().replace(".", "")).strip()
 
 
+def _share(n: int, of: int) -> float:
+    """n out of ``of``; nothing to get right counts as all right."""
+    return n / of if of else 1.0
+
+
 @dataclass
 class Score:
     expected: int = 0
@@ -99,27 +104,27 @@ class Score:
 
     @property
     def precision(self) -> float:
-        return self.matched / self.predicted if self.predicted else 1.0
+        return _share(self.matched, self.predicted)
 
     @property
     def recall(self) -> float:
-        return self.matched / self.expected if self.expected else 1.0
+        return _share(self.matched, self.expected)
 
     @property
     def attack_type(self) -> float:
-        return self.type_ok / self.matched if self.matched else 1.0
+        return _share(self.type_ok, self.matched)
 
     @property
     def infrastructure(self) -> float:
-        return self.infra_ok / self.matched if self.matched else 1.0
+        return _share(self.infra_ok, self.matched)
 
     @property
     def date_exact(self) -> float:
-        return self.dates_exact / self.dates_expected if self.dates_expected else 1.0
+        return _share(self.dates_exact, self.dates_expected)
 
     @property
     def date_consistent(self) -> float:
-        return self.dates_consistent / self.dates_expected if self.dates_expected else 1.0
+        return _share(self.dates_consistent, self.dates_expected)
 
 
 def cases() -> list[tuple[str, Path, dict]]:
@@ -167,18 +172,13 @@ def names_of(draft) -> set[str]:
     return names
 
 
-_GROUP_KILLED = ("militants_killed", "security_killed", "civilians_killed")
-
-
 def _claim_figure(claim, name: str):
     """A claim's figure; an expected total ``killed`` is also met by a claim that gives only
     group figures summing to it ('Three passengers were killed' is civilians_killed 3 and,
     with no other dead named, 3 killed in all). Every other field must be equal."""
-    value = getattr(claim, name)
-    if name == "killed" and value is None:
-        groups = [getattr(claim, g) for g in _GROUP_KILLED if getattr(claim, g) is not None]
-        return sum(groups) if groups else None
-    return value
+    from geo.extract import deaths_total
+
+    return deaths_total(claim) if name == "killed" else getattr(claim, name)
 
 
 def score(extraction, exp: dict, label: str = "") -> Score:

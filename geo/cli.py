@@ -552,6 +552,7 @@ def extract(
     ] = None,
 ) -> None:
     """Draft incidents from wire copy (status draft), with the cues behind each, for review."""
+    from geo.dates import NOT_SET
     from geo.extract import extract_article, read_article, reference_date
     from geo.model import save_story
 
@@ -574,9 +575,12 @@ def extract(
         f"{len(story.unlocated)} unlocated), {len(story.claims)} casualty claim(s)"
         + (f"; filed from {result.filed_from} (not a site)" if result.filed_from else "")
     )
-    blank = [c for i in story.incidents for c in i.cues if c.startswith("date: not set")]
+    blank = [c for i in story.incidents for c in i.cues if c.startswith(NOT_SET)]
     if blank:
-        typer.echo(f"note: {len(blank)} draft(s) without a date: {blank[0][16:]}", err=True)
+        typer.echo(
+            f"note: {len(blank)} draft(s) without a date: {blank[0].removeprefix(NOT_SET)}",
+            err=True,
+        )
     for inc in story.incidents:
         where = f"{inc.place} ({inc.district or '?'})" if inc.located else "unlocated"
         infra = ", ".join(i.value for i in inc.infrastructure) or "-"

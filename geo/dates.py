@@ -34,6 +34,8 @@ MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
     "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
+#: How a cue for a draft left without a date starts (the reason follows).
+NOT_SET = "date: not set — "
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _ORD = r"(?:st|nd|rd|th)?"
 _YEAR_RE = r"(?:19|20)\d\d"
@@ -344,7 +346,7 @@ def sentence_date(sentence: str, filed: Anchor) -> When | None:
                 None,
                 None,
                 DatePrecision.day,
-                f"date: not set — the copy says '{blank[0]}', but {filed.how}",
+                f"{NOT_SET}the copy says '{blank[0]}', but {filed.how}",
             )
         return None
     start = min(h[0] for h in hits)
@@ -395,7 +397,7 @@ def undated(filed: Anchor, start: dt.date | None, span_words: str | None) -> Whe
     """An attack the copy gives no date for: the span of the copy's dated events (at least
     the filing day and the day before) up to the filing date — or blank, with why."""
     if filed.date is None:
-        return When(None, None, DatePrecision.day, f"date: not set — {filed.how}", own=False)
+        return When(None, None, DatePrecision.day, NOT_SET + filed.how, own=False)
     end = filed.date
     first = min(start or end, end - dt.timedelta(days=1))
     if span_words:

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from geo.dates import (
     MONTH_RE,
+    NOT_SET,
     Anchor,
     When,
     after_previous,
@@ -303,11 +304,6 @@ def filing_anchor(text: str, dateline: Dateline | None, published: dt.date | Non
     return anchor(dl, dateline.date_text if dl else None, header, published)
 
 
-def filed_date(text: str, dateline: Dateline | None) -> dt.date | None:
-    """The filing date when the copy pins it down (dateline + a year in it or above it)."""
-    return filing_anchor(text, dateline, None).date
-
-
 def split_sentences(text: str, skip: Iterable[tuple[int, int]] = ()) -> list[Sentence]:
     """Sentences with exact offsets. Lines are paragraphs (hard breaks); abbreviations such
     as 'Feb.' and initials such as 'D.I. Khan' do not end a sentence. ``skip`` spans (the
@@ -520,8 +516,10 @@ ANAPHOR = re.compile(
 )
 # a placeless sentence right after an attack that continues it — the same speaker, the
 # fight that followed, its target named again — is part of that attack, not a new incident
+# 'It said 11 attackers were killed': the speaker of the sentence before
+_PRONOUN_SAID = re.compile(r"^(?:It|He|She|They)\s+(?:also\s+|later\s+)?(?:said|added)\b")
 FOLLOW_UP = re.compile(
-    r"^(?:It|He|She|They)\s+(?:also\s+|later\s+)?(?:said|added)\b|"
+    _PRONOUN_SAID.pattern + "|"
     r"\b(?:gunfight|exchange of fire|shoot-?out|firefight|repulsed|return(?:ed)? fire|"
     r"counter-?attack(?:ed)?)\b|"
     r"\bthe (?:post|check ?post|camp|convoy|checkpoint|picket)\b",
@@ -916,7 +914,6 @@ def attribution(sentence: str) -> tuple[str | None, str | None]:
             if _CLAUSE_VERB.search(cand):  # 'said nine attackers were killed.': not a speaker
                 continue
             cand = re.sub(r"^(?:Earlier|Later|Separately|Meanwhile),?\s+", "", cand)
-            app = m.groupdict().get("app")
             app = (m.groupdict().get("app") or "").strip()
             # 'X, an official at the hospital,' (the role) / 'The spokesman, Ali Khan,' (the
             # name) are part of who; 'requesting anonymity' / 'speaking to reporters' are not
@@ -947,9 +944,6 @@ def _background(sentence: str, today: dt.date | None) -> bool:
     if today is None:
         return False
     return any(int(m[1] or m[2]) < today.year for m in _YEAR.finditer(sentence))
-
-
-_PRONOUN_SAID = re.compile(r"^(?:It|He|She|They)\s+(?:also\s+|later\s+)?(?:said|added)\b")
 
 
 def same_speaker(a: str, b: str) -> bool:
@@ -1905,9 +1899,10 @@ def _link_lede(
             unplaced = not any(c.start <= a < c.end for a in at)
             if not (backref or unplaced):
                 continue
-            clause = Sentence(text[c.start : c.end].strip(" ,"), c.start, c.end)
-            clause = Sentence(clause.text, c.start + text[c.start : c.end].find(clause.text), 0)
-            clause = Sentence(clause.text, clause.start, clause.start + len(clause.text))
+            raw = text[c.start : c.end]
+            body = raw.strip(" ,")
+            at_body = c.start + raw.find(body)
+            clause = Sentence(body, at_body, at_body + len(body))
             d.extra.append(clause)
             d.extra_cues.append(
                 f"the lede's {c.cues.attack_type.value} (sentence {lede + 1}) names no place of "
@@ -1944,7 +1939,8 @@ def _is_killing_total(counts: Counts) -> bool:
 CONFLICT_WINDOW = 3  # sentences: how far apart two sources' figures for one attack may be
 
 
-def _dead(counts: Counts) -> int | None:
+def deaths_total(counts: Any) -> int | None:
+    """The dead in all: the total, else the group figures added up (one source's figures)."""
     if counts.killed is not None:
         return counts.killed
     groups = [
@@ -1967,7 +1963,7 @@ def _conflicting(idx: int, key: str, counts: Counts, said: list[tuple[int, str, 
             f for f in fields if getattr(counts, f) is not None and getattr(other, f) is not None
         ]
         if any(getattr(counts, f) != getattr(other, f) for f in shared) or (
-            not shared and _dead(counts) != _dead(other)
+            not shared and deaths_total(counts) != deaths_total(other)
         ):
             return True
     return False
@@ -2180,7 +2176,7 @@ def _incidents(drafts: list[_Draft], whens: list[When]) -> list[Incident]:
                 "dominates."
             )
         if when.start is None:
-            notes.append("No date: " + when.cue.split(" — ", 1)[-1] + ".")
+            notes.append("No date: " + when.cue.removeprefix(NOT_SET) + ".")
         elif not when.own:
             notes.append("The copy does not say when this attack happened; the date is a range.")
         source = f"{d.who}, via {d.agency}" if d.who else (d.agency or "pasted copy")

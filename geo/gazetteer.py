@@ -389,19 +389,15 @@ def build_index(layer: Any, min_population: int = MIN_POPULATION) -> dict[str, n
             if km_to > HQ_MAX_KM:
                 continue
             before = int(dist[i])
+            where = f"in {d_names[before]}" if before >= 0 else "outside every district polygon"
             if i >= hand:  # a hand-entered point: 'named' only where the boundary disagrees
-                if before != j:
-                    where = f"in {d_names[before]}" if before >= 0 else "outside every polygon"
-                    note[i] = sid(
-                        f"{strings[note[i]]}; in {d_names[j]} district (the generalised "
-                        f"boundary puts the point {where})"
-                    )
-                    dist[i], dmatch[i], ddist[i] = j, 3, km_to
-                    if layer.provinces[j]:
-                        admin1[i] = sid(str(layer.provinces[j]))
-                continue
-            if before != j:
-                where = f"in {d_names[before]}" if before >= 0 else "outside every district polygon"
+                if before == j:
+                    continue
+                note[i] = sid(
+                    f"{strings[note[i]]}; in {d_names[j]} district (the generalised "
+                    f"boundary puts the point {where})"
+                )
+            elif before != j:
                 note[i] = sid(
                     f"headquarters of {d_names[j]} district; the generalised boundary puts "
                     f"its point {where}"
