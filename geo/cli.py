@@ -106,6 +106,28 @@ def validate(
 
 # --- build -------------------------------------------------------------------------------
 
+
+def _story_for_build(story: str, store: Path | None) -> Any:
+    """A story file, else a stored story's id, else a story shipped with the package (the
+    seed), so ``sitmap build balochistan-2026-02-01`` works straight after install."""
+    from geo import paths
+    from geo.model import load_story
+    from geo.store import Store, StoreError, resolve_path
+
+    path = Path(story)
+    if path.exists() or path.suffix.lower() in (".geojson", ".json") or "/" in story:
+        return load_story(path)
+    shipped = paths.stories().get(story)
+    if shipped is not None and not resolve_path(store).exists():
+        return load_story(Path(str(shipped)))
+    try:
+        return Store(store, create=False).load(story).story
+    except StoreError:
+        if shipped is None:
+            raise
+        return load_story(Path(str(shipped)))
+
+
 BUILD_SUFFIXES = {".html": "html", ".htm": "html", ".geojson": "geojson", ".json": "geojson"}
 BUILD_SUFFIXES |= {".csv": "csv", ".png": "png"}
 
@@ -142,19 +164,12 @@ def build(
     from geo import districts as dmod
     from geo import mapview
     from geo.atomicfile import atomic_write_text
-    from geo.model import load_story
 
     key = (fmt or BUILD_SUFFIXES.get(out.suffix.lower(), "html")).strip().lower()
     if key not in ("html", "geojson", "csv", "png"):
         raise SitmapError(f"--format: '{fmt}' is unknown; fix: use html, geojson, csv or png")
     mapview.get_basemap(basemap)
-    path = Path(story)
-    if path.exists() or path.suffix.lower() in (".geojson", ".json") or "/" in story:
-        s = load_story(path)
-    else:
-        from geo.store import Store
-
-        s = Store(store, create=False).load(story).story
+    s = _story_for_build(story, store)
     if key in ("geojson", "csv"):
         from geo import exports
 
@@ -289,7 +304,10 @@ def districts_list(districts: DistrictsOption = None) -> None:
 
 StoreOption = Annotated[
     Path | None,
-    typer.Option("--store", help="GeoPackage store; else $SITMAP_STORE, else data/sitmap.gpkg."),
+    typer.Option(
+        "--store",
+        help="GeoPackage store; else $SITMAP_STORE, else sitmap.gpkg in the user data folder.",
+    ),
 ]
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from geo import paths
 from geo.errors import SitmapError, one_line
 from geo.model import (
     CasualtyClaim,
@@ -43,8 +44,7 @@ from geo.taxonomy import (
     Status,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "data" / "stories" / "balochistan-2026-02-01.geojson"
+SEED = paths.seed_story()
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ERRORS_SHOWN = 50
 PAGE_SIZE = 50

@@ -1,7 +1,7 @@
 """District boundaries: find the file, load it, and put points on districts.
 
-Resolution order (first that works): an explicit path, ``SITMAP_DISTRICTS``, the cache in
-``data/districts/``, then a download from the original source pinned by URL and SHA-256
+Resolution order (first that works): an explicit path, ``SITMAP_DISTRICTS``, the user cache
+(``geo.paths.cache_dir("districts")``), then a download from the original source pinned by URL and SHA-256
 (pooch). The boundaries are generalised, so a town just outside every polygon (a coastal
 town, a town on an edge) gets the nearest district within a small tolerance and says so;
 a point far from every polygon gets none.
@@ -15,6 +15,7 @@ import math
 import os
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -25,13 +26,12 @@ import pandas as pd
 import shapely
 from pydantic import BaseModel, ConfigDict
 
+from geo import paths
 from geo.errors import SitmapError
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT / "data" / "districts"
-MANIFEST = DATA_DIR / "manifest.json"
 ENV_VAR = "SITMAP_DISTRICTS"
-CACHE_ENV_VAR = "SITMAP_CACHE"
+CACHE_ENV_VAR = paths.CACHE_ENV_VAR
+MANIFEST = paths.manifest_file()
 DEFAULT_DATASET = "PAK-ADM2"
 DEFAULT_TOLERANCE_KM = 10.0
 KM_PER_DEGREE = 111.32
@@ -72,7 +72,7 @@ class Dataset(BaseModel):
         return {d: p for p, ds in (self.admin1 or {}).items() for d in ds}
 
 
-def manifest(path: Path = MANIFEST) -> dict[str, Dataset]:
+def manifest(path: Traversable = MANIFEST) -> dict[str, Dataset]:
     raw = json.loads(path.read_text(encoding="utf-8"))
     return {key: Dataset(key=key, **entry) for key, entry in raw.items()}
 
@@ -97,7 +97,8 @@ def dataset_for(iso3: str, adm_level: int = 2) -> Dataset:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get(CACHE_ENV_VAR) or DATA_DIR)
+    """Downloaded boundary files and their grid indexes (under ``$SITMAP_CACHE``)."""
+    return paths.cache_dir("districts")
 
 
 def _fix_message(entry: Dataset, why: str) -> str:

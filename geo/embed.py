@@ -28,14 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from geo import mapview
+from geo import mapview, paths
 from geo.model import Story
 from geo.taxonomy import ATTACK_TYPES, INFRASTRUCTURE, PRECISIONS
 
 if TYPE_CHECKING:
     from geo.districts import Districts
-
-TEMPLATES = Path(__file__).parent / "templates"
 
 _JSON_ESCAPES = {
     "<": "\\u003c",
@@ -73,7 +71,7 @@ def page_js() -> str:
     """The renderer (kept as a plain .js file so editors and linters see real JS), without
     its indentation and whole-line comments: about 6 KB less in every embed. Safe because
     the file has no template literals, so no string spans a line."""
-    js = (TEMPLATES / "map.js").read_text(encoding="utf-8")
+    js = paths.template("map.js").read_text(encoding="utf-8")
     js = re.sub(r"(?ms)^[ \t]*/\*.*?\*/[ \t]*\n", "", js)
     return re.sub(r"(?m)^[ \t]+", "", js)
 
@@ -81,7 +79,7 @@ def page_js() -> str:
 @cache
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.PackageLoader("geo", "templates"),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -225,8 +225,13 @@ def _screenshot(
     offline: bool,
     timeout_s: float,
 ) -> None:
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise SitmapError(
+            "png: PNG export needs the 'png' extra; fix: pip install 'sitmap[png]'"
+        ) from None
 
     try:
         with sync_playwright() as pw:

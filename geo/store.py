@@ -47,6 +47,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from geo import paths
 from geo.errors import SitmapError
 from geo.model import (
     Incident,
@@ -58,7 +59,6 @@ from geo.model import (
     story_to_geojson,
 )
 
-DEFAULT_PATH = Path("data") / "sitmap.gpkg"
 ENV_VAR = "SITMAP_STORE"
 KEEP_REVISIONS = 20  # per story, for conflict summaries and undo by hand
 SRS_ID = 4326
@@ -360,11 +360,11 @@ def _register_st_functions(con: sqlite3.Connection) -> None:
 
 
 def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
-    """Explicit path, else $SITMAP_STORE, else data/sitmap.gpkg (relative to the cwd)."""
+    """Explicit path, else $SITMAP_STORE, else the user's data folder (geo.paths)."""
     if path:
         return Path(path)
     env = os.environ.get(ENV_VAR)
-    return Path(env) if env else DEFAULT_PATH
+    return Path(env) if env else paths.default_store()
 
 
 def default_editor() -> str:

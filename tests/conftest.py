@@ -1,5 +1,10 @@
 """Shared fixtures. Tests use the offline boundary mirror via SITMAP_DISTRICTS (set by .ci/run;
-falls back to ../shared/data when run by hand)."""
+falls back to ../shared/data when run by hand).
+
+Article text: the seed story retold in our own words (same facts, places and figures) is
+committed as ``tests/articles/seed-retold.txt``; the original wire copy is not ours to
+commit, so the tests also read it when ``SITMAP_SEED_ARTICLE`` points at it (.ci/run sets it
+from ../shared/seed)."""
 
 from __future__ import annotations
 
@@ -10,8 +15,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_STORY = ROOT / "data" / "stories" / "balochistan-2026-02-01.geojson"
-SEED_ARTICLE = ROOT.parent / "shared" / "seed" / "balochistan-attacks-2026-02-01.txt"
+SEED_STORY = ROOT / "geo" / "data" / "stories" / "balochistan-2026-02-01.geojson"
+SEED_ARTICLE = ROOT / "tests" / "articles" / "seed-retold.txt"
+ORIGINAL_SEED_ARTICLE = os.environ.get("SITMAP_SEED_ARTICLE")
+SEED_ARTICLES = [SEED_ARTICLE] + ([Path(ORIGINAL_SEED_ARTICLE)] if ORIGINAL_SEED_ARTICLE else [])
 MIRROR = ROOT.parent / "shared" / "data" / "boundaries" / "geoBoundaries-PAK-ADM2.geojson"
 
 if not os.environ.get("SITMAP_DISTRICTS") and MIRROR.is_file():

@@ -133,7 +133,8 @@ def isolated_cache(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     monkeypatch.setenv(dmod.CACHE_ENV_VAR, str(cache))
     monkeypatch.delenv(dmod.ENV_VAR, raising=False)
-    return cache
+    assert dmod.cache_dir() == cache / "districts"  # downloads go under $SITMAP_CACHE
+    return dmod.cache_dir()
 
 
 @pytest.fixture()
@@ -166,7 +167,7 @@ def test_explicit_path_beats_environment(tmp_path, districts_path, monkeypatch):
 
 
 def test_cache_is_used_when_nothing_else_is_given(isolated_cache, districts_path):
-    isolated_cache.mkdir()
+    isolated_cache.mkdir(parents=True)
     shutil.copy(districts_path, isolated_cache / dmod.dataset().filename)
     assert dmod.resolve(download=False) == isolated_cache / dmod.dataset().filename
 

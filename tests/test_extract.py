@@ -16,7 +16,7 @@ from geo.errors import SitmapError
 from geo.extract import Extraction, extract_article, split_sentences
 from geo.gazetteer import Gazetteer
 from geo.model import load_story, loads_story, save_story
-from tests.conftest import ROOT, SEED_ARTICLE
+from tests.conftest import ROOT, SEED_ARTICLE, SEED_ARTICLES, SEED_STORY
 
 SITMAP = shutil.which("sitmap") or ""
 ARTICLES = ROOT / "tests" / "articles"
@@ -35,9 +35,9 @@ def extract(gaz, layer):
     return run
 
 
-@pytest.fixture(scope="session")
-def seed_text() -> str:
-    return SEED_ARTICLE.read_text(encoding="utf-8")
+@pytest.fixture(scope="session", params=SEED_ARTICLES, ids=lambda p: p.stem)
+def seed_text(request) -> str:
+    return request.param.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
@@ -148,10 +148,7 @@ def test_seed_attacks_are_dated_before_the_report_not_on_its_day(seed):
     import datetime as dt
 
     feb1 = dt.date(2026, 2, 1)
-    hand_made = {
-        i.place: i
-        for i in load_story(ROOT / "data/stories/balochistan-2026-02-01.geojson").incidents
-    }
+    hand_made = {i.place: i for i in load_story(SEED_STORY).incidents}
     for d in seed.drafts:
         assert d.date_precision.value == "range", d.place
         assert d.date_end == feb1 and d.date < dt.date(2026, 1, 31) + dt.timedelta(days=1)

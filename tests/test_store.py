@@ -280,7 +280,8 @@ def test_not_a_geopackage_gives_one_line(tmp_path):
 
 def test_store_path_resolution(monkeypatch, tmp_path):
     monkeypatch.delenv("SITMAP_STORE", raising=False)
-    assert str(resolve_path()) == os.path.join("data", "sitmap.gpkg")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert resolve_path() == tmp_path / "xdg" / "sitmap" / "sitmap.gpkg"  # never the cwd
     monkeypatch.setenv("SITMAP_STORE", str(tmp_path / "env.gpkg"))
     assert resolve_path() == tmp_path / "env.gpkg"
     assert resolve_path(tmp_path / "x.gpkg") == tmp_path / "x.gpkg"
