@@ -27,7 +27,7 @@ import shapely
 from pydantic import BaseModel, ConfigDict
 
 from geo import paths
-from geo.errors import SitmapError
+from geo.errors import DistrictsNotFound  # defined in geo.errors; importable from here too
 
 ENV_VAR = "SITMAP_DISTRICTS"
 CACHE_ENV_VAR = paths.CACHE_ENV_VAR
@@ -41,10 +41,6 @@ COARSE_DEG = 0.01
 INDEX_VERSION = 1  # bump when the grid's meaning changes
 
 Match = Literal["inside", "nearest"]
-
-
-class DistrictsNotFound(SitmapError):
-    """No boundary file could be had; the message lists the three fixes."""
 
 
 class Dataset(BaseModel):

@@ -34,7 +34,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from geo import paths
-from geo.errors import SitmapError
+from geo.errors import GeocodeError, SitmapError  # GeocodeError: importable from here too
 
 ALIASES_FILE = Path(__file__).resolve().parent / "aliases.py"
 CACHE_ENV_VAR = paths.CACHE_ENV_VAR
@@ -57,10 +57,6 @@ KIND_RANKS = (0, 0, 1)  # at equal score a town is more precise than a district
 PRECISION = {"town": "town", "city": "town", "district": "district"}
 MATCHES = (None, "inside", "nearest", "named")
 GENERIC_SUFFIXES = {"city", "town", "village", "district", "distt", "dist", "tehsil"}
-
-
-class GeocodeError(SitmapError):
-    """A place name (or coordinate) the geocoder cannot take; the message says the fix."""
 
 
 class Candidate(BaseModel):

@@ -19,15 +19,11 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from geo.atomicfile import atomic_write_text
-from geo.errors import SitmapError
+from geo.errors import StoryError  # defined in geo.errors; importable from here too
 from geo.taxonomy import AttackType, DatePrecision, GeoPrecision, Infrastructure, Status
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,119}$"
 TEXT = 5000  # generous cap for any one free-text field
-
-
-class StoryError(SitmapError):
-    """A one-line, user-facing problem with a story: where, which field, and the fix."""
 
 
 class _Model(BaseModel):

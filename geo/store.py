@@ -48,7 +48,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from geo import paths
-from geo.errors import SitmapError
+from geo.errors import ConflictError, StoreError  # defined in geo.errors; importable from here too
 from geo.model import (
     Incident,
     Story,
@@ -143,10 +143,6 @@ CONTENTS = (
 # --- errors and results ---------------------------------------------------------------------
 
 
-class StoreError(SitmapError):
-    """The store file is missing, unreadable or not a GeoPackage; or a story is not in it."""
-
-
 @dataclass(frozen=True)
 class IncidentChange:
     id: str
@@ -194,59 +190,6 @@ class StoryDiff:
         if counts:
             parts.append("incidents: " + ", ".join(counts))
         return "; ".join(parts)
-
-
-class ConflictError(SitmapError):
-    """Someone saved (or deleted/created) this story since the caller loaded it.
-
-    Carries the stored side: ``current_revision`` (None if the story was deleted),
-    ``saved_by``/``saved_at``, ``theirs`` (the stored Story) and ``changes`` — what the other
-    editor changed since ``base_revision`` when that version is still in the history, else the
-    difference between the caller's story and the stored one (``compared_to`` says which).
-    """
-
-    def __init__(
-        self,
-        story_id: str,
-        base_revision: int | None,
-        current_revision: int | None,
-        saved_by: str | None = None,
-        saved_at: str | None = None,
-        changes: StoryDiff | None = None,
-        compared_to: str = "base",
-        theirs: Story | None = None,
-    ) -> None:
-        self.story_id = story_id
-        self.base_revision = base_revision
-        self.current_revision = current_revision
-        self.saved_by = saved_by
-        self.saved_at = saved_at
-        self.changes = changes or StoryDiff()
-        self.compared_to = compared_to
-        self.theirs = theirs
-        super().__init__(self._message())
-
-    def _message(self) -> str:
-        sid = f"story '{self.story_id}'"
-        if self.current_revision is None:
-            return (
-                f"{sid} was deleted from the store after you loaded revision {self.base_revision}; "
-                "fix: import or save it as a new story"
-            )
-        who = f" by {self.saved_by}" if self.saved_by else ""
-        when = f" at {self.saved_at}" if self.saved_at else ""
-        if self.base_revision is None:
-            return (
-                f"{sid} already exists (revision {self.current_revision}, saved{who}{when}); "
-                "fix: choose another id, or replace it explicitly (--replace)"
-            )
-        what = self.changes.summary()
-        lead = "their changes" if self.compared_to == "base" else "stored version differs"
-        return (
-            f"{sid} was saved{who}{when} as revision {self.current_revision} after you loaded "
-            f"revision {self.base_revision} — {lead}: {what}; "
-            "fix: reload to see their version, or keep yours to save over it"
-        )
 
 
 @dataclass(frozen=True)
