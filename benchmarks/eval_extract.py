@@ -50,6 +50,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "tests" / "articles"
+REALCOPY = ROOT / "benchmarks" / "realcopy"
+REALCOPY_CACHE_ENV = "SITMAP_REALCOPY_CACHE"
 TARGETS = {"precision": 0.9, "recall": 0.9, "attack_type": 0.85, "infrastructure": 0.85}
 _PLACE_CUE = re.compile(r'^place: "([^"]+)"')
 
@@ -75,7 +77,9 @@ class Score:
     unlocated_matched: int = 0
     forbidden: list[str] = field(default_factory=list)
     claims_expected: int = 0
-    claims_found: int = 0
+    claims_found: int = 0  # figures and attribution
+    claims_toll: int = 0  # the death toll (attribution aside)
+    claims_figures: int = 0  # every figure (attribution aside)
     dates_expected: int = 0
     dates_exact: int = 0
     dates_consistent: int = 0
@@ -94,6 +98,8 @@ class Score:
             "unlocated_matched",
             "claims_expected",
             "claims_found",
+            "claims_toll",
+            "claims_figures",
             "dates_expected",
             "dates_exact",
             "dates_consistent",
@@ -145,6 +151,25 @@ def cases() -> list[tuple[str, Path, dict]]:
         else:
             article = ROOT / where if where else ARTICLES / f"{name}.txt"
         out.append((name, article, exp))
+    return out
+
+
+def realcopy_cases() -> list[tuple[str, Path, dict]]:
+    """The real-copy set: facts only in benchmarks/realcopy/*.json, the published texts in a
+    cache outside the repository (``$SITMAP_REALCOPY_CACHE`` or ~/.cache/sitmap/realcopy,
+    filled through the search tool's stored pages). An article whose cached bytes do not
+    match the recorded SHA-256 is left out, so the figures always refer to the same texts."""
+    import hashlib
+
+    cache = Path(
+        os.environ.get(REALCOPY_CACHE_ENV) or Path.home() / ".cache" / "sitmap" / "realcopy"
+    )
+    out = []
+    for exp_path in sorted(REALCOPY.glob("*.json")):
+        exp = json.loads(exp_path.read_text(encoding="utf-8"))
+        text = cache / f"{exp_path.stem}.txt"
+        if text.is_file() and hashlib.sha256(text.read_bytes()).hexdigest() == exp.get("sha256"):
+            out.append((exp_path.stem, text, exp))
     return out
 
 
@@ -250,62 +275,119 @@ def score(extraction, exp: dict, label: str = "") -> Score:
         bad = names_of(d) & forbidden
         if bad:
             sc.forbidden.append(f"{label}: {d.place}")
-    claims = extraction.story.claims
+    # a claim may sit on the story (totals) or on the incident it belongs to (a site's toll)
+    claims = list(extraction.story.claims) + [c for d in drafts for c in d.casualties]
     sc.claims_expected = len(exp.get("claims", []))
     for want in exp.get("claims", []):
         who = want["attributed_to"].lower()
         figures = {k: v for k, v in want.items() if k != "attributed_to"}
-        ok = any(
-            who in (c.attributed_to or "").lower()
-            and all(_claim_figure(c, k) == v for k, v in figures.items())
-            for c in claims
+        deaths = {k: v for k, v in figures.items() if k.endswith("killed")}
+
+        def has(c, names) -> bool:
+            return all(_claim_figure(c, k) == v for k, v in names.items())
+
+        toll = (
+            any(has(c, deaths) for c in claims) if deaths else any(has(c, figures) for c in claims)
         )
+        every = any(has(c, figures) for c in claims)
+        ok = any(who in (c.attributed_to or "").lower() and has(c, figures) for c in claims)
+        sc.claims_toll += toll
+        sc.claims_figures += every
         sc.claims_found += ok
         if not ok:
             sc.problems.append(f"{label}: missed claim {want}")
     return sc
 
 
-def evaluate(verbose: bool = False) -> dict[str, Score]:
-    from geo.extract import extract_article
+def group_of(name: str) -> str:
+    if name.startswith("real-"):
+        return "real copy"
+    if name.startswith("heldout2-"):
+        return "held-out 2"
+    if name.startswith("heldout-"):
+        return "held-out"
+    if name.startswith("dev-"):
+        return "dev corpus"
+    return "seed+early"
 
-    groups = {"all": Score(), "seed+dev": Score(), "held-out": Score(), "held-out 2": Score()}
-    for name, article, exp in cases():
+
+class _Naive:
+    """The baseline a tool must beat: every Pakistani gazetteer place named in the copy
+    (capitalised runs of one to three words) is an attack site, in its gazetteer district."""
+
+    def __init__(self, gaz) -> None:
+        self.gaz = gaz
+
+    def __call__(self, text: str):
+        from types import SimpleNamespace
+
+        seen: dict[str, object] = {}
+        words = re.findall(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}", text)
+        for run in words:
+            parts = run.split()
+            for i in range(len(parts)):
+                for j in range(len(parts), i, -1):
+                    name = " ".join(parts[i:j]).strip(".,'’")
+                    key = name.lower()
+                    if key in seen or len(name) < 3:
+                        continue
+                    hits = [c for c in self.gaz.exact(name, "PK") if c.district]
+                    if hits:
+                        c = hits[0]
+                        seen[key] = SimpleNamespace(
+                            place=name, district=c.district, located=True, cues=[],
+                            attack_type=SimpleNamespace(value="other"), infrastructure=[],
+                            casualties=[], date=None, date_end=None,
+                        )  # fmt: skip
+        drafts = list(seen.values())
+        return SimpleNamespace(drafts=drafts, story=SimpleNamespace(claims=[]))
+
+
+def evaluate(verbose: bool = False, baseline: bool = True) -> dict[str, dict[str, Score]]:
+    """{"sitmap": {group: Score}, "naive": {group: Score}} over every article here."""
+    from geo.extract import extract_article
+    from geo.gazetteer import Gazetteer
+
+    naive = _Naive(Gazetteer.default()) if baseline else None
+    results: dict[str, dict[str, Score]] = {"sitmap": {}, "naive": {}}
+    for name, article, exp in cases() + realcopy_cases():
+        text = article.read_text(encoding="utf-8")
         result = extract_article(
-            article.read_text(encoding="utf-8"),
-            story_id=_norm(name)[:60].replace(" ", "-"),
-            published=exp.get("published"),
+            text, story_id=_norm(name)[:60].replace(" ", "-"), published=exp.get("published")
         )
-        sc = score(result, exp, name)
-        groups["all"].add(sc)
-        if name.startswith("heldout2-"):
-            groups["held-out 2"].add(sc)
-        else:
-            groups["held-out" if name.startswith("heldout-") else "seed+dev"].add(sc)
-        if verbose:
-            print(
-                f"{name:40} sites {sc.matched}/{sc.expected} (predicted {sc.predicted}), "
-                f"type {sc.type_ok}/{sc.matched}, infra {sc.infra_ok}/{sc.matched}, "
-                f"unlocated {sc.unlocated_matched}/{sc.unlocated_expected} "
-                f"(predicted {sc.unlocated_predicted}), claims {sc.claims_found}/{sc.claims_expected}, "
-                f"dates {sc.dates_exact}/{sc.dates_expected} exact, "
-                f"{sc.dates_consistent}/{sc.dates_expected} consistent"
-            )
-    return groups
+        runs = [("sitmap", result)] + ([("naive", naive(text))] if naive else [])
+        for who, got in runs:
+            sc = score(got, exp, name)
+            for group in ("all", group_of(name)):
+                results[who].setdefault(group, Score()).add(sc)
+            if verbose and who == "sitmap":
+                print(
+                    f"{name:46} sites {sc.matched}/{sc.expected} (predicted {sc.predicted}), "
+                    f"type {sc.type_ok}/{sc.matched}, infra {sc.infra_ok}/{sc.matched}, "
+                    f"unlocated {sc.unlocated_matched}/{sc.unlocated_expected} "
+                    f"(predicted {sc.unlocated_predicted}), claims {sc.claims_found}/"
+                    f"{sc.claims_expected}, dates {sc.dates_exact}/{sc.dates_expected} exact"
+                )
+    return results
 
 
 def main() -> int:
     verbose = "--verbose" in sys.argv or "-v" in sys.argv
     t0 = time.perf_counter()
-    groups = evaluate(verbose)
+    results = evaluate(verbose)
     print(f"evaluated in {time.perf_counter() - t0:.2f} s (includes loading the gazetteer)")
-    for label, sc in groups.items():
-        if not sc.expected and not sc.predicted:
-            continue
+    for label, sc in results["sitmap"].items():
+        base = results["naive"].get(label, Score())
         print(f"\n[{label}]")
         print(
             f"  located sites: precision {sc.precision:.3f} ({sc.matched}/{sc.predicted}), "
-            f"recall {sc.recall:.3f} ({sc.matched}/{sc.expected})"
+            f"recall {sc.recall:.3f} ({sc.matched}/{sc.expected}); naive baseline precision "
+            f"{base.precision:.3f}, recall {base.recall:.3f} (recall +{sc.recall - base.recall:.2f})"
+        )
+        real = sc.expected + sc.unlocated_expected
+        print(
+            f"  drafts per real site: {(sc.predicted + sc.unlocated_predicted) / max(real, 1):.2f} "
+            f"({sc.predicted + sc.unlocated_predicted} drafts, {real} expected incl. unlocated)"
         )
         print(f"  attack type accuracy:    {sc.attack_type:.3f} ({sc.type_ok}/{sc.matched})")
         print(f"  infrastructure accuracy: {sc.infrastructure:.3f} ({sc.infra_ok}/{sc.matched})")
@@ -313,8 +395,13 @@ def main() -> int:
             f"  unlocated drafts: {sc.unlocated_matched}/{sc.unlocated_expected} expected found, "
             f"{sc.unlocated_predicted} predicted"
         )
-        print(f"  casualty claims: {sc.claims_found}/{sc.claims_expected} found")
-        print(f"  forbidden sites (dateline, foreign, people's names): {len(sc.forbidden)}")
+        n = max(sc.claims_expected, 1)
+        print(
+            f"  casualty claims ({sc.claims_expected}): death toll {sc.claims_toll / n:.2f}, "
+            f"all figures {sc.claims_figures / n:.2f}, figures and attribution "
+            f"{sc.claims_found / n:.2f}"
+        )
+        print(f"  forbidden sites (dateline, foreign, background, people): {len(sc.forbidden)}")
         print(
             f"  dates: exact {sc.date_exact:.3f} ({sc.dates_exact}/{sc.dates_expected}), "
             f"consistent {sc.date_consistent:.3f} ({sc.dates_consistent}/{sc.dates_expected}), "

@@ -412,7 +412,7 @@ ATTACK_RULES: tuple[Rule, ...] = (
     _r(
         "armed_assault",
         "attacked",
-        r"\b(?:attacked|attacking|(?:tried|attempts?|attempted|tries|trying) to attack|(?:a|an)\s+(?:\w+\s+){0,2}(?:attack|assault|raid) on)\b",
+        r"\b(?:attacked|attacking|(?:tried|attempts?|attempted|tries|trying|bids?) to (?:attack|strike|storm|target|overrun)|(?:a|an)\s+(?:\w+\s+){0,2}(?:attack|assault|raid) on)\b",
     ),
 )
 
@@ -486,7 +486,10 @@ _INFRA_CANCEL = {
 }
 
 OUTCOME_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b(?:repel(?:led|s)?|beaten back|pushed back)\b", re.I), "attack repelled"),
+    (
+        re.compile(r"\b(?:repel(?:led|s)?|repulsed|beaten back|pushed back|driven back)\b", re.I),
+        "attack repelled",
+    ),
     (
         re.compile(r"\b(?:foiled|thwarted|were (?:also )?stopped|was (?:also )?stopped)\b", re.I),
         "attack stopped",
@@ -501,7 +504,7 @@ OUTCOME_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:torched|set (?:fire to|on fire|ablaze))\b", re.I), "set on fire"),
 )
 _FREED = re.compile(
-    r"\b(?:freed|released|escaped with)\s+(?P<q>(?:more than|at least|over|nearly|about|some|around)\s+)?"
+    r"\b(?:freed|released|escaped with|set(?: free)?)\s+(?P<q>(?:more than|at least|over|nearly|about|some|around)\s+)?"
     r"(?P<n>\d[\d,]*|[a-z]+)\s+(?:inmates|prisoners)",
     re.IGNORECASE,
 )
@@ -548,7 +551,7 @@ class Cues:
 _ATTACK_WORDS = re.compile(
     r"suicide|blew|blown|grenade|abduct|kidnap|hijack|hostage|damag|torch|fire|ablaze|sabotag|destroy|"
     r"uproot|derail|vandal|bomb|IED|explosi|landmine|blast|detonat|went off|storm|overr|raid|"
-    r"shot|gun|exchange|ambush|rocket|mortar|attack|assault",
+    r"shot|gun|exchange|ambush|rocket|mortar|attack|assault|strik",
     re.IGNORECASE,
 )
 
@@ -710,6 +713,14 @@ _KILL_AFTER = re.compile(
     rf"(?P<verb>killed|dead|died|martyred|wounded|injured|hurt|lost (?:their|his|her) lives)\b",
     re.IGNORECASE,
 )
+# '17 law enforcement personnel and 31 civilians lost their lives': one verb for a list
+_LIST_AFTER = re.compile(
+    rf"\b{_QUAL}(?P<n>{_NUM})\s+{_NOUN}\s+and\s+(?P<qual2>at least\s+)?(?P<n2>{_NUM})\s+"
+    rf"(?:[\w-]+ ){{0,2}}?(?P<group2>{_GROUP_SECURITY}|{_GROUP_MILITANT}|{_GROUP_CIVILIAN}|people|"
+    rf"persons|others)\s+(?:were|had been|have been|are)?\s*"
+    rf"(?:killed|dead|died|martyred|lost (?:their|his|her) lives)\b",
+    re.IGNORECASE,
+)
 _INJURE_BEFORE = re.compile(
     rf"\b(?:wounding|injuring|wounded|injured|hurting)\s+{_QUAL}(?P<n>{_NUM})\b(?:\s+{_NOUN})?",
     re.IGNORECASE,
@@ -807,6 +818,13 @@ def casualties(sentence: str) -> Counts:
     def free(a: int, b: int) -> bool:
         return all(b <= x or a >= y for x, y in taken)
 
+    for m in _LIST_AFTER.finditer(sentence):
+        n, n2 = _number(m["n"]), _number(m["n2"])
+        if n is None or n2 is None:
+            continue
+        counts.add(_group(m["group"]), n, m.group(), m["qual"])
+        counts.add(_group(m["group2"]), n2, "", None)
+        taken.append((m.start(), m.end()))
     for m in _KILL_AFTER.finditer(sentence):
         n = _number(m["n"])
         if n is None or not free(m.start(), m.end()):
@@ -883,6 +901,7 @@ _SAID = (
 # 'Jane Doe, a doctor at the district hospital, said' / 'The spokesman, Ali Khan, later put'
 _APPOSITIVE = r"(?P<app>[^,;\"“”]{3,90})"
 _ATTRIB = (
+    re.compile(rf"\bquoted {_WHO} as saying\b", re.IGNORECASE),
     re.compile(rf"\bciting {_WHO}[,.]", re.IGNORECASE),
     re.compile(rf"\baccording to {_WHO}[,.]", re.IGNORECASE),
     re.compile(rf",[\"”’']?\s+{_WHO}\s+{_SAID}\b"),
@@ -1440,6 +1459,9 @@ def _empty(
     return Extraction(story=story, reason=reason, text=text, notes=notes or [])
 
 
+_DATE_STAMP = re.compile(r"^\s*date:?\s+(?P<iso>(?:19|20)\d\d-\d\d-\d\d)\b[ \t]*\n?", re.IGNORECASE)
+
+
 def extract_article(
     text: str,
     *,
@@ -1481,6 +1503,11 @@ def extract_article(
             f"{MAX_CHARS:,} characters — paste a single article",
         )
     text, notes = clean_text(text)
+    stamp = _DATE_STAMP.match(text)
+    if stamp:  # 'date 2025-01-19' before the copy (archives, feeds): the publication date
+        text = text[stamp.end() :]
+        notes.append(f"leading date line '{stamp.group().strip()}' read as the publication date")
+        published = published or reference_date(stamp["iso"])
     if not text:
         why = (
             "no readable text left after removing HTML tags; paste the article's text"
@@ -1528,6 +1555,7 @@ def extract_article(
     responsibility: list[tuple[ResponsibilityClaim, Sentence, int]] = []
     for idx, sent in enumerate(sentences):
         s = sent.text
+        placed_back = _place_back(drafts, sent, idx, s, finder, locator, text, skip)
         if RESPONSIBILITY.search(s) and not re.match(r"^(?:No|Nobody|No one)\b", s):
             _, agency = attribution(s)
             actor = _actor(s)
@@ -1542,9 +1570,11 @@ def extract_article(
                     )
                 )
             continue
+        if placed_back:
+            continue  # its attack is told already; this sentence only said where
         cues = attack_cues(s)
         sent_cues[idx] = cues
-        if cues is not None and _background(s, filed.date or published):
+        if cues is not None and (_background(s, filed.date or published) or _EARLIER.search(s)):
             continue  # 'the 2023 bombing in X', 'attacks in recent years': not this story's
         counts = casualties(s)
         if cues is None and not counts.any():
@@ -1627,6 +1657,7 @@ def extract_article(
             drafts.append(d)
 
     _link_lede(drafts, sentences, text, sent_cues)
+    _merge_placeless(drafts)
     for idx, counts, who, agency, s in pending:
         if _conflicting(idx, attribution_key(who), counts, said):
             _add_claim(claims, counts, who, agency, s)
@@ -1703,6 +1734,8 @@ def _unknown_place(
     if not found:
         return None
     name = found["name"]
+    if name.endswith(("'s", "’s")):
+        return None  # "in Pakistan’s North Waziristan": the owner contains the place named
     low = name.casefold()
     if low in PROVINCES or low in FOREIGN or low in DEMONYMS or low in _FUNCTION:
         return None
@@ -1915,6 +1948,97 @@ def _link_lede(
             ]:
                 drafts.remove(u)  # the lede's placeless draft of it is this draft
             break
+
+
+# A sentence that refers back to an attack and says where it was: 'The incident happened in
+# the province's Tank district', 'the explosion took place near X', 'claimed responsibility
+# for the attack in Awaran district'.
+_REFER_PLACE = re.compile(
+    r"\b(?:incident|attack|assault|blast|explosion|bombing|ambush|abduction|kidnapping|firing|"
+    r"shooting|raid)s?\b[^.;]{0,40}?\b(?:took place|happened|occurred|was reported|"
+    r"was carried out|were carried out)\b|"
+    r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:[\w-]+\s+)?(?:attack|assault|blast|explosion|bombing|"
+    r"ambush|incident|abduction|kidnapping)s?\s+(?:in|at|near|on)\s+(?:the\s+)?(?:[\w’'-]+\s+){0,3}?"
+    r"(?:[A-Z]|district|town|village|area)",
+)
+# 'In a separate incident', 'another attack': a new event, never merged into one told before
+_SEPARATE = re.compile(
+    r"\b(?:separate|another|other|second|third|also|elsewhere|meanwhile|similar)\b", re.IGNORECASE
+)
+# earlier events told as background: 'Earlier this month', 'In early March', 'last week'
+_EARLIER = re.compile(
+    r"^(?:Last|In early|In late|In mid|In the same|Since|Over the past)\b|"
+    r"\b(?:earlier this (?:month|year|week)|last (?:week|month|year)|(?:a|two|three|several) "
+    r"(?:weeks|months|years) ago|in the same month|in the first week of)\b",
+)
+
+
+def _place_back(
+    drafts: list[_Draft],
+    sent: Sentence,
+    idx: int,
+    s: str,
+    finder: PlaceFinder,
+    locator: Locator,
+    text: str,
+    skip: Sequence[tuple[int, int]],
+) -> bool:
+    """Give a placeless attack told before the place a refer-back sentence names. True when
+    it did (the sentence then makes no draft of its own)."""
+    if not _REFER_PLACE.search(s):
+        return False
+    target = next(
+        (d for d in reversed(drafts) if d.site is None and d.unnamed is None and d.index < idx),
+        None,
+    )
+    if target is None or any(d.site is not None and d.index > target.index for d in drafts):
+        return False
+    mentions, _ = finder.find(text, sent, skip)
+    sites, _ = _sites(mentions, locator, text, sent)
+    if len(sites) != 1:
+        return False
+    target.site = sites[0]
+    target.extra.append(sent)
+    target.extra_cues.append(
+        f"sentence {idx + 1} refers back to this attack and says where it was "
+        f"('{_REFER_PLACE.search(s).group()}')"  # type: ignore[union-attr]
+    )
+    return True
+
+
+def _same_family(a: AttackType, b: AttackType) -> bool:
+    bombs = {AttackType.bombing, AttackType.suicide_bombing}
+    return a == b or (a in bombs and b in bombs)
+
+
+def _merge_placeless(drafts: list[_Draft]) -> None:
+    """A placeless attack sentence in copy that tells an attack of that kind already is more
+    of that attack ('The ambush was carried out by …', 'the attackers fled'), not a new
+    incident — unless the copy marks it as another one ('In a separate incident …') or it
+    happened in unnamed other places. One draft per real attack, not one per sentence."""
+    for d in list(drafts):
+        if d.site is not None or d.unnamed is not None or _SEPARATE.search(d.sentence.text):
+            continue
+        kin = [
+            o
+            for o in drafts
+            if o is not d and _same_family(o.attack.attack_type, d.attack.attack_type)
+        ]
+        if not kin:
+            continue
+        before = [o for o in kin if o.index <= d.index]
+        host = (before or kin)[-1] if before else kin[0]
+        host.extra.append(d.sentence)
+        host.extra_cues.append(
+            f"sentence {d.index + 1} tells more of this attack (a {d.attack.attack_type.value} "
+            "with no place of its own)"
+        )
+        if host.counts is None and d.counts is not None:
+            host.counts = d.counts
+        for i in d.infra:
+            if i not in host.infra:
+                host.infra.append(i)
+        drafts.remove(d)
 
 
 def _province_named(rejected: list[Rejected], mentions: list[Mention]) -> str | None:
