@@ -50,6 +50,11 @@ class Dataset(BaseModel):
 
     key: str
     iso3: str
+    iso2: str | None = None
+    country: str | None = None  # the country's English name, for messages
+    #: west, south, east, north (degrees) around the whole country: the fallback check of
+    #: story points when no boundary file can be had (geo.ops.country_area)
+    bbox: tuple[float, float, float, float] | None = None
     adm_level: int
     title: str
     source: str

@@ -15,16 +15,21 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
+import re
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from geopy import exc as geopy_exc
 from geopy.exc import GeopyError
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
+from geo.errors import GeocodeQuota, GeocodeTimeout, GeocodeUnavailable
 from geo.gazetteer import (
     FUZZY_WEIGHT,
     Candidate,
@@ -66,6 +71,61 @@ _PRECISION = {
     **dict.fromkeys(("county", "state_district", "district", "region"), "district"),
     **dict.fromkeys(("state", "province"), "province"),
 }
+
+
+def quiet_network_logs() -> None:
+    """geopy logs each retried failure with a full traceback and urllib3 each retried
+    connection: our one-line error already says what failed and the fix."""
+    for name in ("geopy", "urllib3"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+_NETWORK_REASONS = (
+    ("connection refused", "connection refused"),
+    ("name or service not known", "host name not found"),
+    ("nodename nor servname", "host name not found"),
+    ("temporary failure in name resolution", "host name not found"),
+    ("getaddrinfo failed", "host name not found"),
+    ("network is unreachable", "network unreachable"),
+    ("no route to host", "no route to host"),
+    ("connection reset", "connection reset"),
+    ("certificate verify failed", "TLS certificate not trusted"),
+    ("remote end closed connection", "connection closed by the server"),
+)
+
+
+def online_error(url: str, error: GeopyError, timeout: float | None = None) -> GeocodeError:
+    """geopy's exception as one of our three, with one line saying what happened and the
+    fix: GeocodeTimeout (no answer in time), GeocodeQuota (rate limit or quota),
+    GeocodeUnavailable (cannot be reached, or answered with an error)."""
+    text = " ".join(str(error).split()).lower()
+    status = re.search(r"status code (\d{3})", text)
+    offline = "or leave out --online to stay offline"
+    if isinstance(error, geopy_exc.GeocoderQuotaExceeded):  # includes GeocoderRateLimited
+        return GeocodeQuota(
+            f"online geocoder {url} refused the request (rate limit or usage quota"
+            + (f", HTTP {status.group(1)}" if status else "")
+            + "); fix: wait and try again (the public Nominatim allows one request a second), "
+            f"use your own server with --nominatim-url, {offline}"
+        )
+    timed_out = isinstance(error, geopy_exc.GeocoderTimedOut) or "timed out" in text
+    if timed_out and not (status and status.group(1) == "503"):
+        after = f" within {timeout:g} s" if timeout else " in time"
+        return GeocodeTimeout(
+            f"online geocoder {url} did not answer{after}; fix: try again later, check the "
+            f"network, {offline}"
+        )
+    reason = next((label for needle, label in _NETWORK_REASONS if needle in text), None)
+    if reason is None and status:
+        reason = f"HTTP {status.group(1)}"
+    if reason is None and isinstance(error, geopy_exc.GeocoderParseError):
+        reason = "its answer is not JSON"
+    if reason is None:
+        reason = type(error).__name__
+    return GeocodeUnavailable(
+        f"online geocoder {url} is unavailable ({reason}); fix: check --nominatim-url "
+        f"(or $SITMAP_NOMINATIM_URL) and the network, {offline}"
+    )
 
 
 def to_location(c: Candidate, provider_raw: dict[str, Any] | None = None) -> Location:
@@ -177,12 +237,13 @@ class NominatimProvider(Provider):
             user_agent=agent,
             timeout=timeout,
         )
-        limiter = dict(
-            min_delay_seconds=min_delay_seconds,
-            max_retries=max_retries,
-            error_wait_seconds=error_wait_seconds,
-            swallow_exceptions=False,
-        )
+        quiet_network_logs()
+        # The limiter only spaces requests; retries are ours (_call): only a timeout or a
+        # rate limit is worth another try, an unreachable server fails at once.
+        limiter = dict(min_delay_seconds=min_delay_seconds, max_retries=0, swallow_exceptions=False)
+        self.max_retries = max(0, int(max_retries))
+        self.error_wait_seconds = error_wait_seconds
+        self.timeout = timeout
         self._search = RateLimiter(self._nominatim.geocode, **limiter)
         self._reverse = RateLimiter(self._nominatim.reverse, **limiter)
         self.cache_dir = Path(
@@ -211,13 +272,7 @@ class NominatimProvider(Provider):
                 return json.loads(path.read_text("utf-8"))
             except (OSError, ValueError):
                 pass
-        try:
-            result = call()
-        except GeopyError as e:
-            raise GeocodeError(
-                f"online geocoder {self.url}: {type(e).__name__}: {e}; fix: check the URL and "
-                "the network, or leave out --online to stay offline"
-            ) from None
+        result = self._call(call)
         if result is None:
             places: list[dict[str, Any]] = []
         elif isinstance(result, list):
@@ -230,6 +285,19 @@ class NominatimProvider(Provider):
             with contextlib.suppress(OSError):  # a read-only cache only costs requests
                 atomic_write_text(path, json.dumps(places, ensure_ascii=False))
         return places
+
+    def _call(self, call: Any) -> Any:
+        """One request (with retries for timeouts and rate limits), geopy's errors mapped."""
+        for attempt in range(self.max_retries + 1):
+            try:
+                return call()
+            except (geopy_exc.GeocoderTimedOut, geopy_exc.GeocoderRateLimited) as e:
+                if attempt == self.max_retries:
+                    raise online_error(self.url, e, self.timeout) from None
+                time.sleep(self.error_wait_seconds)
+            except GeopyError as e:
+                raise online_error(self.url, e, self.timeout) from None
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # --- lookups --------------------------------------------------------------------------
 
