@@ -222,11 +222,11 @@ _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+(?=[\"'“‘(]?[A-Z0-9])")
 _DATELINE = re.compile(
     r"(?:[A-Z][A-Za-z]+(?: [A-Za-z]+){0,2} [Rr]eport(?:er)?\s*[:|/-]\s*)?"  # 'Dawn report: '
     r"(?P<place>[A-Z][A-Za-z'’.]+(?:[ -][A-Z][A-Za-z'’.]+){0,3})"
-    r"(?:,\s*(?P<region>[A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+)?))?"
+    r"(?:,\s*(?P<region>[A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+)?)|\s*\((?P<region_p>[A-Z][A-Za-z]+)\))?"
     rf"(?:,?\s*(?P<date>{MONTH_RE}\s*\d{{1,2}}(?:,?\s*(?:19|20)\d\d)?|"
     rf"\d{{1,2}}\s+{MONTH_RE}(?:,?\s*(?:19|20)\d\d)?))?"
     r"\s*(?:\((?P<agency>[A-Za-z .&/]{2,30})\))?"
-    r"\s*(?P<sep>:|—|–|--|-)\s+"
+    r"(?:\s*(?P<sep>:|—|–|--|-)\s+|(?<=\))\s+(?=[A-Z]))"  # 'Peshawar, Jun 6 (PTI) Gunmen'"
 )
 
 
@@ -263,7 +263,7 @@ def find_dateline(text: str) -> Dateline | None:
             m["date"]
             or m["agency"]
             or m["place"].replace(" ", "").isupper()
-            or (m["region"] or "").casefold() in _DATELINE_COUNTRIES  # 'Islamabad, Pakistan –'
+            or (m["region"] or m["region_p"] or "").casefold() in _DATELINE_COUNTRIES
             or (  # 'Quetta: ' (but not 'Update: ')
                 m["sep"] == ":"
                 and not m["region"]
@@ -704,7 +704,7 @@ _GROUP_ANY = r"(?:people|persons|others|(?:of (?:his|her|their|them) )?\w+)"
 _NOUN = rf"(?:(?:[\w-]+ ){{0,2}}?(?P<group>{_GROUP_SECURITY}|{_GROUP_MILITANT}|{_GROUP_CIVILIAN}|people|persons|others))"
 _KILL_BEFORE = re.compile(
     rf"\b(?:killing|killed|claimed the lives of|left|leaving|shot dead|gunned down|massacred|"
-    rf"(?:including|among them))\s+{_QUAL}(?P<n>{_NUM})\b(?:\s+{_NOUN})?",
+    rf"(?:including|among them))\s+{_QUAL}(?P<n>{_NUM}|an?)\b(?:\s+{_NOUN})?",
     re.IGNORECASE,
 )
 _KILL_AFTER = re.compile(
@@ -715,10 +715,17 @@ _KILL_AFTER = re.compile(
 )
 # '17 law enforcement personnel and 31 civilians lost their lives': one verb for a list
 _LIST_AFTER = re.compile(
-    rf"\b{_QUAL}(?P<n>{_NUM})\s+{_NOUN}\s+and\s+(?P<qual2>at least\s+)?(?P<n2>{_NUM})\s+"
+    rf"\b{_QUAL}(?P<n>{_NUM}|an?)\s+{_NOUN}\s+and\s+(?P<qual2>at least\s+)?(?P<n2>{_NUM})\s+"
     rf"(?:[\w-]+ ){{0,2}}?(?P<group2>{_GROUP_SECURITY}|{_GROUP_MILITANT}|{_GROUP_CIVILIAN}|people|"
     rf"persons|others)\s+(?:were|had been|have been|are)?\s*"
     rf"(?:killed|dead|died|martyred|lost (?:their|his|her) lives)\b",
+    re.IGNORECASE,
+)
+# 'twelve people, including ten soldiers, were killed': a total and the group inside it
+_INCLUDING_AFTER = re.compile(
+    rf"\b{_QUAL}(?P<n>{_NUM})\s+(?:people|persons)\s*,?\s+including\s+(?P<n2>{_NUM}|an?)\s+"
+    rf"(?:[\w-]+ ){{0,2}}?(?P<group2>{_GROUP_SECURITY}|{_GROUP_MILITANT}|{_GROUP_CIVILIAN})\s*,?\s+"
+    rf"(?:were|had been|have been|are)?\s*(?:killed|dead|died|martyred|lost (?:their|his|her) lives)\b",
     re.IGNORECASE,
 )
 _INJURE_BEFORE = re.compile(
@@ -743,6 +750,30 @@ _TOLL = re.compile(
     re.IGNORECASE,
 )
 _AND_MORE = re.compile(rf"^\s*(?:,\s*)?(?:and|,)\s+{_QUAL}(?P<n>{_NUM})\s+{_NOUN}", re.IGNORECASE)
+
+
+_COMPOUND_NUMBER = re.compile(
+    r"\b(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|(?:one|two|three|four|five|six|"
+    r"seven|eight|nine) hundred)[- ](?:and )?(?:one|two|three|four|five|six|seven|eight|nine|"
+    r"[a-z]+ty)\b",
+    re.IGNORECASE,
+)
+
+
+def _spelled_numbers(sentence: str) -> str:
+    """'Twenty-three soldiers' → '23 soldiers' (text2num), so a compound number is read
+    whole, never as its last word. Only compounds are rewritten: 'one' or 'a' stay words."""
+    if not _COMPOUND_NUMBER.search(sentence):
+        return sentence
+    from text_to_num import text2num
+
+    def digits(m: re.Match[str]) -> str:
+        try:
+            return str(text2num(m.group().lower().replace(" and ", " "), "en"))
+        except ValueError:
+            return m.group()
+
+    return _COMPOUND_NUMBER.sub(digits, sentence)
 
 
 def _number(word: str) -> int | None:
@@ -813,12 +844,22 @@ def casualties(sentence: str) -> Counts:
     counts = Counts()
     if not _CASUALTY_WORDS.search(sentence):
         return counts
+    sentence = _spelled_numbers(sentence)
     taken: list[tuple[int, int]] = []
 
     def free(a: int, b: int) -> bool:
         return all(b <= x or a >= y for x, y in taken)
 
+    for m in _INCLUDING_AFTER.finditer(sentence):
+        n, n2 = _number(m["n"]), _number(m["n2"])
+        if n is None or n2 is None:
+            continue
+        counts.add("killed", n, m.group(), m["qual"])
+        counts.add(_group(m["group2"]), n2, "", None)
+        taken.append((m.start(), m.end()))
     for m in _LIST_AFTER.finditer(sentence):
+        if not free(m.start(), m.end()):
+            continue
         n, n2 = _number(m["n"]), _number(m["n2"])
         if n is None or n2 is None:
             continue
@@ -951,7 +992,7 @@ _BACKGROUND = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(
-    r"\b(?:in|since|of) ((?:19|20)\d\d)\b|\b((?:19|20)\d\d) (?:attack|bombing|blast|assault)"
+    r"\b(?:in|since|of) ((?:19|20)\d\d)\b|\b((?:19|20)\d\d) (?:[\w-]+ )?(?:attack|bombing|blast|assault)"
 )
 
 

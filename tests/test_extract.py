@@ -233,11 +233,11 @@ def test_development_corpus_does_not_fall_below_its_last_measurement(gaz, layer)
     for the full figures) so a rule change that loses sites or adds spurious ones fails."""
     dev = _scores(gaz, layer)["dev corpus"]
     assert dev.expected >= 60 and dev.claims_expected >= 60
-    assert dev.recall >= 0.70, dev.problems
-    assert dev.precision >= 0.55, dev.problems
+    assert dev.recall >= 0.75, dev.problems
+    assert dev.precision >= 0.60, dev.problems
     drafts = dev.predicted + dev.unlocated_predicted
     assert drafts <= 1.6 * (dev.expected + dev.unlocated_expected), dev.problems
-    assert dev.claims_toll >= 0.45 * dev.claims_expected, dev.problems
+    assert dev.claims_toll >= 0.50 * dev.claims_expected, dev.problems
 
 
 def test_people_named_like_places_are_not_sites(extract):
@@ -777,3 +777,37 @@ def test_a_vehicles_destination_is_not_its_target_but_the_people_it_carries_are(
         "Saturday, police said."
     ).drafts
     assert [i.value for i in d.infrastructure] == ["civilians"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "killed", "security", "civilians"),
+    [
+        ("Twenty-three soldiers were killed in the ambush.", None, 23, None),
+        ("The blast killed twenty-six people, police said.", 26, None, None),
+        ("Gunmen shot dead a policeman and four labourers at the site.", None, 1, 4),
+        ("Twelve people, including ten soldiers, were killed.", 12, 10, None),
+        (
+            "Officials said 17 law enforcement personnel and 31 civilians lost their lives.",
+            None,
+            17,
+            31,
+        ),
+    ],
+)
+def test_spelled_and_listed_tolls_are_read_whole(sentence, killed, security, civilians):
+    from geo.extract import casualties
+
+    c = casualties(sentence)
+    assert (c.killed, c.security_killed, c.civilians_killed) == (killed, security, civilians)
+
+
+def test_dateline_forms_after_a_date_stamp_are_not_sites(extract):
+    text = (
+        "date 2026-04-02\n"
+        "Peshawar, Apr 2 (PTI) Militants attacked a police post in Tank district on Thursday, "
+        "killing two constables, a police official said.\n"
+    )
+    result = extract(text)
+    assert result.filed_from == "Peshawar"
+    assert {d.place for d in result.drafts} == {"Tank"}
+    assert result.filed_on is not None and result.filed_on.isoformat() == "2026-04-02"
