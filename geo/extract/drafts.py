@@ -1,0 +1,519 @@
+"""The pipeline: one article through every stage to draft incidents and casualty claims."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from geo.dates import (
+    NOT_SET,
+    Anchor,
+    When,
+    after_previous,
+    sentence_date,
+    span_days,
+    undated,
+    within_span,
+)
+from geo.errors import SitmapError
+from geo.extract.claims import (
+    AGENCIES,
+    Counts,
+    _add_claim,
+    _conflicting,
+    _is_killing_total,
+    attribution,
+    attribution_key,
+    casualties,
+)
+from geo.extract.clean import _DATE_STAMP, MAX_CHARS, clean_text, not_english
+from geo.extract.discourse import (
+    _APART,
+    _EARLIER,
+    _PRONOUN_SAID,
+    _TWO_PARTS,
+    ANAPHOR,
+    FOLLOW_UP,
+    RESPONSIBILITY,
+    UNNAMED_PLACES,
+    _actor,
+    _assign_actors,
+    _background,
+    _clause_types,
+    _link_lede,
+    _merge_placeless,
+    _place_back,
+    _second_type,
+)
+from geo.extract.document import Sentence, _Draft
+from geo.extract.events import Cues, attack_cues, infrastructure, outcome
+from geo.extract.layout import Dateline, filing_anchor, find_dateline
+from geo.extract.mentions import (
+    Locator,
+    _default_gazetteer,
+    _default_layer,
+    _finder,
+    _province_named,
+    _sites,
+)
+from geo.extract.sentences import split_sentences
+from geo.model import (
+    ID_PATTERN,
+    CasualtyClaim,
+    Evidence,
+    Incident,
+    ResponsibilityClaim,
+    Source,
+    Story,
+)
+from geo.taxonomy import GeoPrecision, Status
+
+
+class Extraction(BaseModel):
+    """The result of reading one article: a draft story, or the reason there is none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    story: Story
+    reason: str | None = Field(default=None, description="why there are no drafts, if none")
+    text: str = Field(default="", description="the cleaned text that evidence offsets index")
+    notes: list[str] = Field(default_factory=list, description="what was done to the input")
+    filed_from: str | None = Field(default=None, description="dateline place (not a site)")
+    filed_on: dt.date | None = None
+
+    @property
+    def drafts(self) -> list[Incident]:
+        return self.story.incidents
+
+
+def _slug(text: str, limit: int = 40) -> str:
+    s = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    s = re.sub(r"[^a-z0-9]+", "-", s).strip("-")
+    return s[:limit].strip("-") or "x"
+
+
+def _empty(
+    story_id: str | None, title: str | None, country: str, reason: str, text: str = "",
+    notes: list[str] | None = None,
+) -> Extraction:  # fmt: skip
+    story = Story(
+        id=story_id or "draft",
+        title=title or "Draft from pasted copy",
+        country=country,
+        summary="No draft incidents: " + reason,
+    )
+    return Extraction(story=story, reason=reason, text=text, notes=notes or [])
+
+
+def extract_article(
+    text: str,
+    *,
+    story_id: str | None = None,
+    title: str | None = None,
+    country: str = "PAK",
+    districts: Any = None,
+    gazetteer: Any = None,
+    published: dt.date | str | None = None,
+) -> Extraction:
+    """Read one article and propose draft incidents (status 'draft') plus casualty claims.
+
+    ``districts`` is a :class:`geo.districts.Districts` layer or a path to one (default: the
+    configured layer; without one, districts come from the gazetteer). ``gazetteer`` defaults
+    to :meth:`geo.gazetteer.Gazetteer.default`. ``published`` is the reference date (the
+    publication date, ``YYYY-MM-DD``): it gives the year when the dateline has none, and is
+    the day relative words count from when the copy has no dateline date; dates are never
+    taken from today's clock. Bad input never raises: the result has no drafts and a
+    ``reason``. Only a malformed ``story_id``/``country``/``published`` raises SitmapError.
+    """
+    if story_id is not None and not re.fullmatch(ID_PATTERN, story_id):
+        raise SitmapError(
+            f"story id: '{story_id[:60]}' is not a valid id; fix: use letters, digits and "
+            "- _ . : (start with a letter or digit)"
+        )
+    if not re.fullmatch(r"[A-Z]{3}", country or ""):
+        raise SitmapError(f"country: '{country}' is not an ISO3 code; fix: e.g. PAK")
+    published = reference_date(published)
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    if not text.strip():
+        return _empty(story_id, title, country, "the text is empty; paste the article's text")
+    if len(text) > MAX_CHARS:
+        return _empty(
+            story_id,
+            title,
+            country,
+            f"the text is {len(text):,} characters; extraction reads one article of at most "
+            f"{MAX_CHARS:,} characters — paste a single article",
+        )
+    text, notes = clean_text(text)
+    stamp = _DATE_STAMP.match(text)
+    if stamp:  # 'date 2025-01-19' before the copy (archives, feeds): the publication date
+        text = text[stamp.end() :]
+        notes.append(f"leading date line '{stamp.group().strip()}' read as the publication date")
+        published = published or reference_date(stamp["iso"])
+    if not text:
+        why = (
+            "no readable text left after removing HTML tags; paste the article's text"
+            if notes
+            else "the text is empty (only invisible characters); paste the article's text"
+        )
+        return _empty(story_id, title, country, why, "", notes)
+    foreign = not_english(text)
+    if foreign:
+        return _empty(story_id, title, country, foreign, text, notes)
+
+    gaz = gazetteer if gazetteer is not None else _default_gazetteer()
+    if districts is None:
+        layer = _default_layer() if country == "PAK" else None
+    elif isinstance(districts, str | bytes) or hasattr(districts, "__fspath__"):
+        from geo import districts as dmod
+
+        layer = dmod.load(districts, download=False, progress=False)
+    else:
+        layer = districts
+    if layer is None:
+        notes.append("no district boundary file: districts come from the gazetteer")
+    finder = _finder(gaz, country)
+    locator = Locator(layer)
+
+    dateline = find_dateline(text)
+    skip = [(dateline.start, dateline.end)] if dateline else []
+    filed = filing_anchor(text, dateline, published)
+    filed_on = filed.date
+    sentences = split_sentences(text, skip)
+    default_agency = None
+    if dateline and dateline.agency:
+        default_agency = AGENCIES.get(dateline.agency.strip().lower(), dateline.agency.strip())
+    sign_off = re.search(r"[-–—]\s*(Agencies|Reuters|AP|AFP)\s*$", text)
+    if default_agency is None and sign_off:
+        default_agency = AGENCIES.get(sign_off[1].lower(), sign_off[1])
+    default_agency = default_agency or "pasted copy"
+
+    drafts: list[_Draft] = []
+    sent_cues: dict[int, Cues | None] = {}
+    last_who: tuple[int, str] | None = None  # (sentence index, speaker) of the last attribution
+    said: list[tuple[int, str, Counts]] = []  # every attributed death figure
+    pending: list[tuple[int, Counts, str, str, str]] = []  # attributed figures in attack sentences
+    claims: list[tuple[CasualtyClaim, str]] = []  # (claim, attribution key)
+    responsibility: list[tuple[ResponsibilityClaim, Sentence, int]] = []
+    for idx, sent in enumerate(sentences):
+        s = sent.text
+        placed_back = _place_back(drafts, sent, idx, s, finder, locator, text, skip)
+        if RESPONSIBILITY.search(s) and not re.match(r"^(?:No|Nobody|No one)\b", s):
+            _, agency = attribution(s)
+            actor = _actor(s)
+            if actor:
+                responsibility.append(
+                    (
+                        ResponsibilityClaim(
+                            actor=actor, source=agency or default_agency, statement=s[:5000]
+                        ),
+                        sent,
+                        idx,
+                    )
+                )
+            continue
+        if placed_back:
+            continue  # its attack is told already; this sentence only said where
+        cues = attack_cues(s)
+        sent_cues[idx] = cues
+        if cues is not None and (_background(s, filed.date or published) or _EARLIER.search(s)):
+            continue  # 'the 2023 bombing in X', 'attacks in recent years': not this story's
+        counts = casualties(s)
+        if cues is None and not counts.any():
+            continue
+        who, agency = attribution(s)
+        if last_who and last_who[0] == idx - 1 and _PRONOUN_SAID.match(s):
+            who = last_who[1]  # 'It said 11 attackers were killed': the previous speaker
+        if who:
+            last_who = (idx, who)
+        if who and _is_killing_total(counts):
+            said.append((idx, attribution_key(who), counts))
+        if cues is None:
+            if _is_killing_total(counts):  # a story total: a claim
+                _add_claim(claims, counts, who, agency or default_agency, s)
+            continue
+        mentions, rejected = finder.find(text, sent, skip)
+        sites, dropped = _sites(mentions, locator, text, sent)
+        extra_cues = [f'not a site: "{r.surface}" — {r.why}' for r in rejected] + dropped
+        province = _province_named(rejected, mentions)
+        if not sites and cues.overview:
+            if counts.any():
+                _add_claim(claims, counts, who, agency or default_agency, s)
+            continue
+        if who and _is_killing_total(counts):
+            # a figure someone is named as giving for this attack: a claim too if another
+            # source gives a different figure close by (see _conflicting)
+            pending.append((idx, counts, who, agency or default_agency, s))
+        back = ANAPHOR.search(s) or FOLLOW_UP.search(s)
+        if (
+            not sites
+            and back
+            and drafts
+            and (
+                drafts[-1].index >= idx - 2  # the sentence before may be a quote or a figure
+                or (drafts[-1].extra and drafts[-1].extra[-1].start >= sentences[idx - 2].start)
+            )
+        ):
+            for d in drafts:
+                if d.index == drafts[-1].index:
+                    d.extra.append(sent)
+                    d.extra_cues.append(
+                        f"sentence {idx + 1} refers back to this attack ('{back.group()}')"
+                    )
+            continue
+        infra, infra_cues = infrastructure(s)
+        out, out_cues = outcome(s)
+        base = dict(
+            sentence=sent,
+            index=idx,
+            attack=cues,
+            infra=infra,
+            infra_cues=infra_cues,
+            outcome=out,
+            outcome_cues=out_cues,
+            who=who,
+            agency=agency or default_agency,
+        )
+        if not sites:
+            unnamed = UNNAMED_PLACES.search(s)
+            d = _Draft(site=None, counts=counts if counts.any() else None, **base)  # type: ignore[arg-type]
+            d.unnamed = unnamed.group(1) if unnamed else None
+            d.province = province
+            d.extra_cues = extra_cues
+            drafts.append(d)
+            continue
+        shared = len(sites) > 1
+        clauses = _clause_types(sent) if _TWO_PARTS.search(s) else []
+        apart = bool(clauses) and bool(_APART.search(s))
+        for site in sites:
+            d = _Draft(
+                site=site, counts=None if shared else (counts if counts.any() else None), **base
+            )  # type: ignore[arg-type]
+            d.extra_cues = list(extra_cues)
+            if clauses:
+                _second_type(d, clauses, sites, shared or apart, text, apart)
+            if shared and counts.any():
+                d.extra_cues.append(
+                    "casualty figures cover all places in the sentence: not attached to one"
+                )
+            drafts.append(d)
+
+    _link_lede(drafts, sentences, text, sent_cues)
+    _merge_placeless(drafts)
+    for idx, counts, who, agency, s in pending:
+        if _conflicting(idx, attribution_key(who), counts, said):
+            _add_claim(claims, counts, who, agency, s)
+    _assign_actors(drafts, responsibility)
+    whens = _dates(drafts, sentences, filed)
+    incidents = _incidents(drafts, whens)
+    sid = story_id or _story_id(title, text)
+    story_title = title or _title(sentences, dateline)
+    summary = _summary(dateline, filed_on, len(incidents))
+    dated = [i for i in incidents if i.date]
+    period = (
+        {
+            "start": min(i.date for i in dated),
+            "end": max(i.date_end or i.date for i in dated),
+        }
+        if dated
+        else None
+    )
+    story = Story(
+        id=sid,
+        title=story_title,
+        summary=summary,
+        country=country,
+        period=period,
+        claims=[c for c, _ in claims],
+        responsibility=[r for r, _, _ in responsibility],
+        sources=[Source(name=n) for n in _sources(drafts, claims, default_agency)],
+        incidents=incidents,
+    )
+    reason = None
+    if not incidents:
+        reason = (
+            f"no sentence describes an attack ({len(sentences)} sentence(s) read); nothing to draft"
+        )
+    return Extraction(
+        story=story,
+        reason=reason,
+        text=text,
+        notes=notes,
+        filed_from=dateline.place if dateline else None,
+        filed_on=filed_on,
+    )
+
+
+def reference_date(value: Any) -> dt.date | None:
+    """The caller's reference (publication) date as a date; a bad one is a user error."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise SitmapError(
+            f"date: '{str(value)[:40]}' is not a date; fix: give the publication date as "
+            "YYYY-MM-DD, e.g. 2026-02-01"
+        ) from None
+
+
+def _dates(drafts: list[_Draft], sentences: list[Sentence], filed: Anchor) -> list[When]:
+    """Each draft's date: its own words first ('on Saturday', 'overnight', 'Jan. 31'), then
+    'hours later' after the attack before it, else the span of the copy's dated events."""
+    span = None
+    for s in sentences:  # 'over a 40-hour period': the whole copy's window
+        span = span_days(s.text)
+        if span:
+            break
+    own: list[When | None] = []
+    last: tuple[int, When] | None = None  # (sentence index, date) of the last dated attack
+    for d in drafts:
+        when = None
+        for sent in (d.sentence, *d.extra):
+            when = sentence_date(sent.text, filed)
+            if when is not None:
+                break
+        if when is None:
+            prev = last[1] if last and last[0] < d.index else None
+            when = after_previous(d.sentence.text, prev, filed)
+        if when is None and (found := span_days(d.sentence.text)):
+            when = within_span(filed, *found)
+        own.append(when)
+        if when is not None and when.start is not None:
+            last = (d.index, when)
+    starts = [w.start for w in own if w is not None and w.start is not None]
+    if span and filed.date is not None:
+        starts.append(filed.date - dt.timedelta(days=span[0]))
+    first = min(starts) if starts else None
+    fallback = undated(filed, first, span[1] if span else None)
+    return [w if w is not None else fallback for w in own]
+
+
+def _incidents(drafts: list[_Draft], whens: list[When]) -> list[Incident]:
+    out: list[Incident] = []
+    seen: set[str] = set()
+    for d, when in zip(drafts, whens, strict=True):
+        base = d.site.place if d.site else "unlocated"
+        iid = f"{_slug(base)}-{d.attack.attack_type.value.replace('_', '-')}"
+        uid, k = iid, 2
+        while uid in seen:
+            uid, k = f"{iid}-{k}", k + 1
+        seen.add(uid)
+        cues = list(d.attack.cues)
+        notes: list[str] = []
+        if d.site:
+            cues += d.site.cues
+            if d.site.note:
+                notes.append(d.site.note)
+        else:
+            cues.append("no named place in the sentence → unlocated")
+            notes.append(
+                "The copy names no place for this attack"
+                + (f" ({d.unnamed})" if d.unnamed else "")
+                + "; it is listed, not pinned."
+            )
+        cues += d.infra_cues + d.outcome_cues + d.extra_cues
+        casualties: list[CasualtyClaim] = []
+        if d.counts is not None and d.counts.any():
+            cues += d.counts.cues
+            casualties.append(
+                CasualtyClaim(
+                    source=d.agency or "pasted copy",
+                    attributed_to=d.who,
+                    qualifier=d.counts.qualifier,
+                    killed=d.counts.killed,
+                    militants_killed=d.counts.militants_killed,
+                    security_killed=d.counts.security_killed,
+                    civilians_killed=d.counts.civilians_killed,
+                    injured=d.counts.injured,
+                )
+            )
+        if d.who:
+            cues.append(f"attributed to: {d.who}")
+        if d.actor:
+            cues.append(f"actor: {d.actor} (from a responsibility claim in the copy)")
+        cues.append(when.cue)
+        if d.second is not None:
+            notes.append(
+                f"The copy describes this attack as {d.attack.attack_type.value} and also "
+                f"{d.second.value}; it keeps the first type — change it if the second "
+                "dominates."
+            )
+        if when.start is None:
+            notes.append("No date: " + when.cue.removeprefix(NOT_SET) + ".")
+        elif not when.own:
+            notes.append("The copy does not say when this attack happened; the date is a range.")
+        source = f"{d.who}, via {d.agency}" if d.who else (d.agency or "pasted copy")
+        evidence = [_evidence(d.sentence)] + [_evidence(e) for e in d.extra]
+        out.append(
+            Incident(
+                id=uid,
+                lon=d.site.lon if d.site else None,
+                lat=d.site.lat if d.site else None,
+                place=d.site.place if d.site else (d.unnamed or None),
+                district=d.site.district if d.site else None,
+                province=d.site.province if d.site else d.province,
+                district_match=d.site.district_match if d.site else None,  # type: ignore[arg-type]
+                geo_precision=d.site.precision if d.site else GeoPrecision.unlocated,
+                date=when.start,
+                date_end=when.date_end,
+                date_precision=when.precision,
+                attack_type=d.attack.attack_type,
+                infrastructure=d.infra,
+                summary=d.sentence.text[:5000],
+                outcome=d.outcome,
+                actor=d.actor,
+                casualties=casualties,
+                sources=[Source(name=source[:500])],
+                status=Status.draft,
+                evidence=evidence,
+                cues=[c[:500] for c in cues],
+                notes=" ".join(notes) or None,
+            )
+        )
+    return out
+
+
+def _evidence(s: Sentence) -> Evidence:
+    """The sentence and its offsets; a runaway sentence is cut, and its end with it."""
+    text = s.text[:5000].rstrip()
+    return Evidence(text=text, start=s.start, end=s.start + len(text))
+
+
+def _story_id(title: str | None, text: str) -> str:
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+    return f"draft-{_slug(title, 40)}-{digest}" if title else f"draft-{digest}"
+
+
+def _title(sentences: list[Sentence], dateline: Dateline | None) -> str:
+    for s in sentences:
+        if len(s.text) > 30:
+            t = s.text
+            return "Draft: " + (t if len(t) <= 120 else t[:117].rsplit(" ", 1)[0] + "…")
+    return "Draft from pasted copy"
+
+
+def _summary(dateline: Dateline | None, filed_on: dt.date | None, n: int) -> str:
+    parts = [f"{n} draft incident(s) extracted from pasted copy; check each before publishing."]
+    if dateline:
+        when = f" on {filed_on.isoformat()}" if filed_on else ""
+        parts.append(f"Filed from {dateline.place}{when} (dateline; not an attack site).")
+    return " ".join(parts)
+
+
+def _sources(
+    drafts: list[_Draft], claims: list[tuple[CasualtyClaim, str]], default: str
+) -> list[str]:
+    names = [d.agency for d in drafts if d.agency] + [c.source for c, _ in claims]
+    names.append(default)
+    return list(dict.fromkeys(n for n in names if n))
