@@ -1,7 +1,8 @@
 """`sitmap` command line: the same operations as the desk app, one command each.
 
-Every command turns a user mistake into one line on stderr and exit code 2, never a
-traceback. Later features add their commands here as thin wrappers over geo/ modules.
+Every command turns a user mistake into one line on stderr and its error class's exit code
+(2; see geo/errors.py), never a traceback. The commands are thin: what they do lives in
+``geo.ops``, which the desk calls too.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from geo.errors import SitmapError, one_line
+from geo.errors import ExtraMissing, SitmapError, exit_code, one_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,39 +37,36 @@ DistrictsOption = Annotated[
 ]
 
 
-def fail(message: str) -> typer.Exit:
+def fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
-    return typer.Exit(2)
+    return typer.Exit(code)
 
 
 def handled(fn: F) -> F:
-    """Report SitmapError (and a closed stdout) as one line with exit code 2."""
+    """Report SitmapError as one line with its class's exit code (2)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except SitmapError as e:
-            raise fail(one_line(e)) from None
+            raise fail(one_line(e), exit_code(e)) from None
         except KeyboardInterrupt:
             raise fail("interrupted") from None
 
     return wrapper  # type: ignore[return-value]
 
 
+def report(found: Any) -> None:
+    """A check's warnings and notes (geo.ops.Report or Published), one line each, stderr."""
+    for line in getattr(found, "warnings", ()):
+        typer.echo(f"warning: {line}", err=True)
+    for line in getattr(found, "notes", ()):
+        typer.echo(f"note: {line}", err=True)
+
+
 def emit_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-def check_lon_lat(lon: float, lat: float) -> None:
-    if not -180 <= lon <= 180:
-        raise SitmapError(
-            f"LON: {lon} is outside -180..180; fix: give longitude first, then latitude"
-        )
-    if not -90 <= lat <= 90:
-        raise SitmapError(
-            f"LAT: {lat} is outside -90..90; fix: give longitude first, then latitude"
-        )
 
 
 # --- validate ----------------------------------------------------------------------------
@@ -80,56 +78,21 @@ def validate(
     story: Annotated[Path, typer.Argument(help="Story GeoJSON file.")],
     districts: DistrictsOption = None,
 ) -> None:
-    """Check a story file: vocabularies, coordinates, dates, ids; cross-check districts."""
-    from geo import districts as dmod
+    """Check a story file: vocabularies, coordinates, dates, ids; every point inside the
+    country (swapped latitude/longitude named); cross-check districts."""
+    from geo import ops
     from geo.model import load_story
 
     s = load_story(story)
+    found = ops.validate(s, districts)
     typer.echo(
         f"ok: {s.title} — {len(s.incidents)} incidents ({len(s.located)} located, "
         f"{len(s.unlocated)} unlocated), {len(s.claims)} casualty claim(s)"
     )
-    try:
-        layer = dmod.load(districts, download=False, progress=False)
-    except SitmapError:
-        typer.echo("note: district cross-check skipped (no boundary file available)", err=True)
-        return
-    for inc in s.located:
-        found = layer.locate(inc.lon, inc.lat)  # type: ignore[arg-type]
-        if inc.district and found.district and found.district != inc.district:
-            typer.echo(
-                f"warning: incident '{inc.id}': district is '{inc.district}' but its point lies "
-                f"in {found.district} ({found.match})",
-                err=True,
-            )
+    report(found)
 
 
 # --- build -------------------------------------------------------------------------------
-
-
-def _story_for_build(story: str, store: Path | None) -> Any:
-    """A story file, else a stored story's id, else a story shipped with the package (the
-    seed), so ``sitmap build balochistan-2026-02-01`` works straight after install."""
-    from geo import paths
-    from geo.model import load_story
-    from geo.store import Store, StoreError, resolve_path
-
-    path = Path(story)
-    if path.exists() or path.suffix.lower() in (".geojson", ".json") or "/" in story:
-        return load_story(path)
-    shipped = paths.stories().get(story)
-    if shipped is not None and not resolve_path(store).exists():
-        return load_story(Path(str(shipped)))
-    try:
-        return Store(store, create=False).load(story).story
-    except StoreError:
-        if shipped is None:
-            raise
-        return load_story(Path(str(shipped)))
-
-
-BUILD_SUFFIXES = {".html": "html", ".htm": "html", ".geojson": "geojson", ".json": "geojson"}
-BUILD_SUFFIXES |= {".csv": "csv", ".png": "png"}
 
 
 @app.command()
@@ -152,60 +115,36 @@ def build(
         str | None, typer.Option(help="Where the HTML will be published (snippet src).")
     ] = None,
     snippet_height: Annotated[int, typer.Option(help="Snippet's initial height (px).")] = 600,
-    png_size: Annotated[str, typer.Option(help="PNG size WIDTHxHEIGHT.")] = "1200x800",
+    png_size: Annotated[
+        str, typer.Option(help="PNG size WIDTHxHEIGHT (200-5000 px).")
+    ] = "1200x800",
     districts: DistrictsOption = None,
     store: Annotated[
         Path | None, typer.Option("--store", help="GeoPackage store, for a story id.")
     ] = None,
 ) -> None:
-    """Build the story's map: self-contained HTML embed (default), GeoJSON, CSV or PNG."""
-    from urllib.parse import quote
+    """Build the story's map: self-contained HTML embed, GeoJSON, CSV or PNG (the format
+    follows --out's suffix unless --format is given). Points outside the country are refused."""
+    from geo import ops
 
-    from geo import districts as dmod
-    from geo import mapview
-    from geo.atomicfile import atomic_write_text
-
-    key = (fmt or BUILD_SUFFIXES.get(out.suffix.lower(), "html")).strip().lower()
-    if key not in ("html", "geojson", "csv", "png"):
-        raise SitmapError(f"--format: '{fmt}' is unknown; fix: use html, geojson, csv or png")
-    mapview.get_basemap(basemap)
-    s = _story_for_build(story, store)
-    if key in ("geojson", "csv"):
-        from geo import exports
-
-        text = exports.to_geojson(s) if key == "geojson" else exports.to_csv(s)
-        atomic_write_text(out, text)
-        typer.echo(f"ok: wrote {out} ({len(text.encode()):,} bytes, {len(s.incidents)} incidents)")
-        return
-    from geo.embed import iframe_snippet, render_html
-
-    # Check the snippet's address before writing anything: a bad --url fails cleanly.
-    snip = (
-        iframe_snippet(url or quote(out.name), title or s.title, snippet_height) if snippet else ""
+    ops.check_out(out)  # cheap checks first: nothing is loaded or rendered for a bad --out
+    key = ops.format_for(out, fmt)
+    options = ops.Options(basemap=basemap, title=title, png_size=png_size)
+    s = ops.resolve_story(story, store)
+    built = ops.build(
+        s,
+        out,
+        key,
+        districts=districts,
+        options=options,
+        snippet_url=url,
+        with_snippet=snippet,
+        snippet_height=snippet_height,
     )
-    layer = dmod.load(districts)
-    html = render_html(s, layer, basemap=basemap, title=title)
-    where = sys.stderr if snippet else sys.stdout
-    if key == "png":
-        from geo.exports import to_png
-
-        try:
-            w, h = (int(v) for v in png_size.lower().split("x"))
-        except ValueError:
-            raise SitmapError(
-                f"--png-size: '{png_size}' is not WIDTHxHEIGHT, e.g. 1200x800"
-            ) from None
-        to_png(html, out, w, h)
-        typer.echo(f"ok: wrote {out} ({w}×{h} px)", file=where)
-    else:
-        atomic_write_text(out, html)
-        typer.echo(
-            f"ok: wrote {out} ({len(html.encode()):,} bytes; {len(s.located)} on the map, "
-            f"{len(s.unlocated)} listed as unlocated)",
-            file=where,
-        )
-    if snip:
-        typer.echo(snip)
+    report(built.published)
+    typer.echo(f"ok: {built.summary()}", file=sys.stderr if built.snippet else sys.stdout)
+    if built.snippet:
+        typer.echo(built.snippet)
 
 
 # --- districts ---------------------------------------------------------------------------
@@ -261,11 +200,11 @@ def districts_locate(
     ] = 10.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Which district a point is in (or nearest to, within the tolerance)."""
-    from geo import districts as dmod
+    """Which district a point is in (or nearest to, within the tolerance). LON first; a
+    pair that looks swapped (outside the country, inside read the other way) is refused."""
+    from geo import ops
 
-    check_lon_lat(lon, lat)
-    found = dmod.load(districts).locate(lon, lat, tolerance_km)
+    found = ops.locate(lon, lat, districts=districts, tolerance_km=tolerance_km)
     if as_json:
         emit_json(
             {
@@ -320,18 +259,20 @@ def import_(
         bool, typer.Option("--replace", help="Save over a stored story with the same id.")
     ] = False,
     editor: Annotated[str | None, typer.Option(help="Name recorded with the save.")] = None,
+    districts: DistrictsOption = None,
 ) -> None:
-    """Add a story file to the store (validated whole first: nothing is half-imported)."""
+    """Add a story file to the store (validated and checked whole first: nothing is
+    half-imported; a point outside the country is refused)."""
+    from geo import ops
     from geo.model import load_story
-    from geo.store import Store
 
     s = load_story(story)
-    report = Store(store).import_story(s, replace=replace, editor=editor)
-    verb = "replaced" if report.replaced else "imported"
+    done, found = ops.import_story(s, store, replace=replace, editor=editor, districts=districts)
+    verb = "replaced" if done.replaced else "imported"
     typer.echo(
-        f"ok: {verb} '{report.story_id}' ({report.incidents} incidents) as revision "
-        f"{report.revision}"
+        f"ok: {verb} '{done.story_id}' ({done.incidents} incidents) as revision {done.revision}"
     )
+    report(found)
 
 
 @app.command()
@@ -348,23 +289,21 @@ def export(
     districts: DistrictsOption = None,
 ) -> None:
     """Write a stored story as GeoJSON, CSV (ACLED-like), the embed HTML or a PNG."""
-    from geo import publish
+    from geo import ops
     from geo.store import Store
 
-    key = publish.check_format(fmt)
+    key = ops.check_format(fmt)
+    if out is not None:
+        ops.check_out(out)
     loaded = Store(store, create=False).load(story_id)
-    layer = None
-    if key in ("html", "png"):
-        from geo import districts as dmod
-
-        layer = dmod.load(districts)
-    result = publish.render(loaded.story, key, districts=layer)
+    result = ops.render(loaded.story, key, districts=districts)
+    report(result)
     if out is None and key != "png":
         sys.stdout.flush()
         sys.stdout.buffer.write(result.data)  # bytes as the file would hold them (CSV: CRLF)
         sys.stdout.buffer.flush()
         return
-    path = publish.write(result, out or Path(result.filename))
+    path = ops.write(result, out or Path(result.filename))
     typer.echo(f"ok: wrote {path} ({len(result.data):,} bytes)")
 
 
@@ -444,6 +383,9 @@ def geocode(
     user_agent: Annotated[
         str | None, typer.Option(help="User agent sent online; else $SITMAP_USER_AGENT.")
     ] = None,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for the online geocoder's answer.")
+    ] = 10.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     districts: DistrictsOption = None,
 ) -> None:
@@ -451,33 +393,16 @@ def geocode(
 
     Offline by default (GeoNames towns, district names, curated news spellings). Exit code 1
     when nothing matches (the closest names are suggested), 2 for bad input."""
-    from geo.gazetteer import Gazetteer, GeocodeError
-    from geo.geocode import GeocoderChain
+    from geo import ops
+    from geo.errors import GeocodeError
 
     if reverse is None and name is None:
         raise GeocodeError("NAME: give a place name, or --reverse LAT LON")
     if reverse is not None and name is not None:
         raise GeocodeError("NAME: give either a place name or --reverse LAT LON, not both")
-    box = None
-    if bbox is not None:
-        parts = bbox.replace(" ", "").split(",")
-        if len(parts) != 4:
-            raise GeocodeError("--bbox: expected WEST,SOUTH,EAST,NORTH, e.g. 60.8,24.8,70.3,32.1")
-        try:
-            box = tuple(float(p) for p in parts)
-        except ValueError:
-            raise GeocodeError("--bbox: expected four numbers WEST,SOUTH,EAST,NORTH") from None
-    cc = None if country.strip().lower() in ("", "any", "none", "*") else country
-    gaz = Gazetteer.load(districts) if districts else Gazetteer.default()
-    if gaz.districts_path is None:
-        typer.echo(
-            "note: no district boundaries, so districts are left blank; fix: set "
-            "SITMAP_DISTRICTS=PATH or run `sitmap districts fetch`",
-            err=True,
-        )
-    chain = GeocoderChain.from_options(online, nominatim_url, user_agent, gazetteer=gaz)
     if reverse is not None:
-        found = chain.reverse(reverse[0], reverse[1], cc if only else None)
+        lat, lon = reverse
+        found = ops.reverse(lat, lon, country=country, only=only, districts=districts)
         if as_json:
             emit_json(None if found is None else found.model_dump(mode="json"))
         if found is None:
@@ -492,46 +417,37 @@ def geocode(
             )
             typer.echo(
                 f"{found.name} ({found.kind}, {found.country}) — {found.distance_km:g} km from "
-                f"{reverse[0]}, {reverse[1]}; the point {where}"
-                + (f", {found.admin1}" if found.admin1 else "")
+                f"{lat}, {lon}; the point {where}" + (f", {found.admin1}" if found.admin1 else "")
             )
             if found.note:
                 typer.echo(f"   note: {found.note}")
         return
     assert name is not None
-    if only and cc is None:
-        raise GeocodeError("--only: needs --country, e.g. --country PK --only")
-    found = (
-        chain.offline.gazetteer.search(name, country=cc, limit=limit, bbox=box, strict=True)
-        if only and not online
-        else chain.candidates(name, country=cc, limit=limit, bbox=box)
+    lookup = ops.geocode(
+        name,
+        country=country,
+        only=only,
+        limit=limit,
+        bbox=ops.parse_bbox(bbox),
+        online=online,
+        nominatim_url=nominatim_url,
+        user_agent=user_agent,
+        districts=districts,
+        timeout=timeout,
     )
-    if only:
-        found = [c for c in found if c.country == gaz.countries[gaz.country_index(cc)]]
-    if not found:
-        closest = gaz.suggest(name, country=cc)
-        hint = (
-            "; closest: "
-            + ", ".join(
-                f"{c.name} ({c.kind}, {c.district or c.admin1 or c.country})" for c in closest
-            )
-            if closest
-            else "; no close names either"
-        )
+    if lookup.boundary_note:
+        typer.echo(f"note: {lookup.boundary_note}", err=True)
+    if not lookup.candidates:
         if as_json:
             emit_json([])
-        typer.echo(f"no match for {name.strip()!r}{hint}", err=True)
+        typer.echo(lookup.none_message(), err=True)
         raise typer.Exit(1)
     if as_json:
-        emit_json([c.model_dump(mode="json") for c in found])
+        emit_json([c.model_dump(mode="json") for c in lookup.candidates])
         return
-    places = {(c.country, c.admin1) for c in found if c.kind != "district"}
-    if len(places) > 1:
-        typer.echo(
-            f"note: {name.strip()!r} names places in {len(places)} countries/provinces; "
-            + (f"{cc.upper()} ranked first" if cc else "ranked by match and size"),
-        )
-    for i, c in enumerate(found, 1):
+    if lookup.note:
+        typer.echo(f"note: {lookup.note}")
+    for i, c in enumerate(lookup.candidates, 1):
         where = [c.kind]
         if c.district:
             where.append(f"{c.district} district ({c.district_match})")
@@ -539,9 +455,10 @@ def geocode(
             where.append(c.admin1)
         where.append(c.country)
         src = "" if c.source == "gazetteer" else f"  [{c.source}]"
+        foreign = f"  (foreign: not in {lookup.country})" if lookup.foreign(c) else ""
         typer.echo(
             f"{i}. {c.name} — {' · '.join(where)}   {c.lat:.5f}, {c.lon:.5f}   "
-            f"precision {c.precision}   score {c.score:g}{src}"
+            f"precision {c.precision}   score {c.score:g}{src}{foreign}"
         )
         if c.note:
             typer.echo(f"   note: {c.note}")
@@ -607,6 +524,36 @@ def extract(
             when = inc.date.isoformat() + (f"..{inc.date_end.isoformat()}" if inc.date_end else "")
             when += f" ({inc.date_precision.value})"
         typer.echo(f"  {inc.id}: {where} — {inc.attack_type.value} [{infra}] {when}")
+
+
+# --- desk --------------------------------------------------------------------------------
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@handled
+def desk(
+    ctx: typer.Context,
+    store: StoreOption = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: Streamlit's 8501).")] = None,
+) -> None:
+    """Open the desk app (Streamlit) in the browser; needs the 'desk' extra. Further
+    options after -- go to `streamlit run`."""
+    import os
+    import subprocess
+
+    from geo import paths
+
+    try:
+        import streamlit  # noqa: F401
+    except ImportError:
+        raise ExtraMissing("desk", "the desk app") from None
+    env = {**os.environ}
+    if store is not None:
+        env[paths.STORE_ENV_VAR] = str(store)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(paths.desk_app())]
+    if port is not None:
+        cmd += ["--server.port", str(port)]
+    raise typer.Exit(subprocess.call([*cmd, *ctx.args], env=env))
 
 
 def main() -> None:

@@ -70,3 +70,18 @@ def default_store() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir(APP_NAME)) / "sitmap.gpkg"
+
+
+def desk_app() -> Path:
+    """The desk app's Streamlit script (``streamlit_app.py`` beside the package in a
+    checkout or an editable install)."""
+    from geo.errors import SitmapError
+
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "desk_app.py", here.parent / "streamlit_app.py"):
+        if candidate.is_file():
+            return candidate
+    raise SitmapError(
+        "desk: the desk app script is not part of this installation; fix: run "
+        "`streamlit run streamlit_app.py` in a sitmap checkout (pip install -e '.[desk]')"
+    )

@@ -1,0 +1,828 @@
+"""The operations both faces call: the CLI (``geo/cli.py``) and the desk (``geo/desk.py``,
+``streamlit_app.py``) are thin layers over these, so neither holds logic the other lacks.
+
+* **Stories**: :func:`resolve_story` (a file, a stored story's id, or a story shipped with
+  the package).
+* **Checks** (:func:`check_story`): a located incident outside the story's country — the
+  district layer's union, or the country's bounding box from the boundary manifest when no
+  boundary file can be had — is refused with one :class:`~geo.errors.PointError` line that
+  names the incident, the point (lon, lat) and the fix, and says "latitude and longitude
+  look swapped" when the point read the other way round is inside. A named district that
+  disagrees with the point is a warning. :func:`validate`, :func:`import_story`,
+  :func:`save_story` and :func:`render` (so ``build``, ``export`` and the desk's downloads)
+  all run it.
+* **Publishing**: :func:`render` (html, geojson, csv, png; basemap, title, PNG size) gives
+  the bytes; :func:`write` writes them atomically; :func:`build` checks the output path,
+  renders, writes and makes the iframe :func:`snippet`. The desk's downloads are
+  :func:`render`'s bytes, the same as ``sitmap build``/``sitmap export`` write.
+* **Geocoding**: :func:`geocode` (the offline gazetteer, then Nominatim when asked),
+  :func:`reverse` and :func:`locate`, with the same swapped-coordinates hint.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import numpy as np
+
+from geo.atomicfile import atomic_write_bytes
+from geo.errors import (
+    DistrictsNotFound,
+    GeocodeError,
+    OutputError,
+    PointError,
+    StoreError,
+)
+from geo.model import Incident, Story
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from geo.districts import Districts, Located
+    from geo.gazetteer import Candidate, Gazetteer
+    from geo.geocode import GeocoderChain
+    from geo.store import ImportReport, Store
+
+    #: A boundary layer, the path of a boundary file, or None ($SITMAP_DISTRICTS, the cache).
+    DistrictsLike: TypeAlias = Districts | str | os.PathLike[str] | None
+
+# --- formats and options ---------------------------------------------------------------------
+
+FORMATS: dict[str, tuple[str, str]] = {
+    "html": ("html", "text/html"),
+    "geojson": ("geojson", "application/geo+json"),
+    "csv": ("csv", "text/csv"),
+    "png": ("png", "image/png"),
+}
+#: ``--out`` suffix → format, when ``--format`` is not given.
+SUFFIXES: dict[str, str] = {
+    ".html": "html",
+    ".htm": "html",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".csv": "csv",
+    ".png": "png",
+}
+PNG_SIZE = (1200, 800)
+PNG_LIMITS = (200, 5000)
+SNIPPET_HEIGHT = 600
+#: The snippet address rule, for help texts (the check itself is geo.embed.snippet_src).
+SNIPPET_RULE = "an http:// or https:// address, or a relative path such as graphics/map.html"
+
+
+def check_format(fmt: str) -> str:
+    key = (fmt or "").strip().lower()
+    if key not in FORMATS:
+        raise OutputError(
+            f"--format: '{fmt}' is not a format sitmap writes; fix: use one of {', '.join(FORMATS)}"
+        )
+    return key
+
+
+def format_for(out: str | os.PathLike[str], fmt: str | None = None) -> str:
+    """The format to write: ``fmt`` when given, else the one ``out``'s suffix names. An
+    unknown or missing suffix is refused (never HTML written into ``x.pdf``)."""
+    if fmt:
+        return check_format(fmt)
+    path = Path(out)
+    key = SUFFIXES.get(path.suffix.lower())
+    if key is None:
+        what = (
+            f"sitmap does not write '{path.suffix}' files"
+            if path.suffix
+            else "no suffix to tell the format"
+        )
+        raise OutputError(
+            f"--out: {path.name}: {what}; fix: name the file .html, .geojson, .csv or .png, "
+            f"or give --format {'|'.join(FORMATS)}"
+        )
+    return key
+
+
+def parse_png_size(text: str | tuple[int, int] | None) -> tuple[int, int]:
+    """'1200x800' (or a (width, height) pair) → (1200, 800), each side 200–5000 px."""
+    if text is None or text == "":
+        return PNG_SIZE
+    if isinstance(text, tuple):
+        w, h = text
+    else:
+        try:
+            w, h = (int(v) for v in str(text).lower().replace("×", "x").split("x"))
+        except ValueError:
+            raise OutputError(
+                f"--png-size: '{text}' is not WIDTHxHEIGHT; fix: e.g. 1200x800"
+            ) from None
+    lo, hi = PNG_LIMITS
+    if not (lo <= w <= hi and lo <= h <= hi):
+        raise OutputError(f"--png-size: {w}x{h} is out of range; fix: use {lo}–{hi} px a side")
+    return int(w), int(h)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to publish: the same options whichever face asks."""
+
+    basemap: str = "none"
+    title: str | None = None
+    png_size: tuple[int, int] = PNG_SIZE
+
+    def __post_init__(self) -> None:
+        from geo import mapview
+
+        mapview.get_basemap(self.basemap)  # a one-line error listing the choices
+        object.__setattr__(self, "basemap", (self.basemap or "none").strip().lower())
+        object.__setattr__(self, "title", (self.title or "").strip() or None)
+        object.__setattr__(self, "png_size", parse_png_size(self.png_size))
+
+
+@dataclass(frozen=True)
+class Published:
+    """One publishable file: its bytes, its default name and type, and what the checks
+    said (warnings and notes that did not stop it)."""
+
+    data: bytes
+    filename: str
+    mime: str
+    fmt: str = "html"
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8")
+
+
+# --- stories ---------------------------------------------------------------------------------
+
+
+def resolve_story(
+    story: str | os.PathLike[str], store: str | os.PathLike[str] | None = None
+) -> Story:
+    """A story file, else a stored story's id, else a story shipped with the package (the
+    seed), so ``sitmap build balochistan-2026-02-01`` works straight after install."""
+    from geo import paths
+    from geo.model import load_story
+    from geo.store import Store, resolve_path
+
+    text = os.fspath(story)
+    path = Path(text)
+    if path.exists() or path.suffix.lower() in (".geojson", ".json") or "/" in text:
+        return load_story(path)
+    shipped = paths.stories().get(text)
+    if shipped is not None and not resolve_path(store).exists():
+        return load_story(Path(str(shipped)))
+    try:
+        return Store(store, create=False).load(text).story
+    except StoreError:
+        if shipped is None:
+            raise
+        return load_story(Path(str(shipped)))
+
+
+# --- boundaries and the country check --------------------------------------------------------
+
+
+def boundaries(districts: DistrictsLike = None, *, required: bool = False) -> Districts | None:
+    """The boundary layer: ``districts`` itself when it is one, else the file it names (or
+    ``$SITMAP_DISTRICTS``, or the cache). With ``required`` a missing file may be
+    downloaded and its absence is an error; without, None means "none to be had" (a bad
+    explicit path is still an error)."""
+    from geo import districts as dmod
+
+    if isinstance(districts, dmod.Districts):
+        return districts
+    if required:
+        return dmod.load(districts)
+    if districts is None and not os.environ.get(dmod.ENV_VAR):
+        try:
+            return dmod.load(download=False, progress=False)
+        except DistrictsNotFound:
+            return None
+    return dmod.load(districts, download=False, progress=False)
+
+
+@dataclass(frozen=True)
+class Area:
+    """Where a story's points may lie: a country's district layer (their union, with the
+    layer's small tolerance for generalised coasts and edges) or, without a boundary file,
+    the country's bounding box from the manifest."""
+
+    name: str
+    iso3: str
+    layer: Districts | None = None
+    bbox: tuple[float, float, float, float] | None = None
+
+    @property
+    def basis(self) -> str:
+        return "district boundaries" if self.layer is not None else "bounding box"
+
+    def names(self, lon: Any, lat: Any) -> list[str | None]:
+        """For each point: the district it lies in (with a layer) or the country's name
+        (bounding box only); None when it is outside."""
+        lon = np.asarray(lon, dtype=float).ravel()
+        lat = np.asarray(lat, dtype=float).ravel()
+        out: list[str | None] = [None] * lon.shape[0]
+        valid = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+        if not valid.any():
+            return out
+        keep = np.flatnonzero(valid)
+        if self.layer is not None:
+            idx, _, _ = self.layer.assign_index(lon[keep], lat[keep])
+            for k, i in zip(keep.tolist(), idx.tolist(), strict=True):
+                if i >= 0:
+                    out[k] = str(self.layer.names[i])
+        elif self.bbox is not None:
+            w, s, e, n = self.bbox
+            for k in keep.tolist():
+                if w <= lon[k] <= e and s <= lat[k] <= n:
+                    out[k] = self.name
+        return out
+
+    def where(self, lon: Any, lat: Any) -> list[str | None]:
+        """For each point: where it lies inside the area ('Quetta district'), or None."""
+        suffix = " district" if self.layer is not None else ""
+        return [None if n is None else n + suffix for n in self.names(lon, lat)]
+
+    def contains(self, lon: float, lat: float) -> bool:
+        return self.where([lon], [lat])[0] is not None
+
+    def swapped(self, lon: float, lat: float) -> str | None:
+        """Where the point lies read the other way round, if it is outside as given and
+        inside swapped (so latitude and longitude look swapped); else None."""
+        if self.contains(lon, lat) or abs(lon) > 90:
+            return None
+        return self.where([lat], [lon])[0]
+
+
+def country_area(country: str = "PAK", layer: Districts | None = None) -> Area | None:
+    """The area a story's points must lie in: the layer when it covers ``country`` (ISO3 or
+    ISO2), else the country's bounding box from the manifest, else None (not checkable)."""
+    from geo import districts as dmod
+
+    code = (country or "").strip().upper()
+    if layer is not None and code in (layer.entry.iso3, layer.entry.iso2):
+        e = layer.entry
+        return Area(e.country or e.iso3, e.iso3, layer, e.bbox)
+    for e in dmod.manifest().values():
+        if code in (e.iso3, e.iso2) and e.bbox:
+            return Area(e.country or e.iso3, e.iso3, None, e.bbox)
+    return None
+
+
+def _num(x: float) -> str:
+    return f"{x:.6f}".rstrip("0").rstrip(".")
+
+
+def _point_error(inc: Incident, area: Area, swapped_where: str | None) -> PointError:
+    lon, lat = float(inc.lon), float(inc.lat)  # type: ignore[arg-type]
+    label = inc.place or inc.district
+    named = f" ({label})" if label else ""
+    where = f"incident '{inc.id}'{named}: point (lon, lat) = ({_num(lon)}, {_num(lat)})"
+    outside = f"is outside {area.name}" + (
+        "" if area.layer is not None else f" (checked against its {area.basis}: no boundary file)"
+    )
+    if swapped_where is not None:
+        return PointError(
+            f"{where} {outside}, but ({_num(lat)}, {_num(lon)}) is in {swapped_where}: "
+            "latitude and longitude look swapped; fix: write the point as "
+            f"[{_num(lat)}, {_num(lon)}] (GeoJSON order is [longitude, latitude])",
+            inc.id,
+            lon,
+            lat,
+            swapped=True,
+        )
+    return PointError(
+        f"{where} {outside}; fix: correct the coordinates (GeoJSON order is [longitude, "
+        "latitude]), or make it unlocated (geometry null, geo_precision 'unlocated')",
+        inc.id,
+        lon,
+        lat,
+    )
+
+
+@dataclass
+class Report:
+    """What the checks found that does not stop the job: district warnings and notes."""
+
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problems: list[PointError] = field(default_factory=list)
+
+    def raise_first(self) -> None:
+        """Refuse: the first wrong point as one line (with how many more there are)."""
+        if not self.problems:
+            return
+        first = self.problems[0]
+        if len(self.problems) > 1:
+            more = len(self.problems) - 1
+            raise PointError(
+                f"{first} [and {more} more incident(s) with a point outside the country]",
+                first.incident_id,
+                first.lon,
+                first.lat,
+                first.swapped,
+            )
+        raise first
+
+
+def check_incidents(
+    incidents: Sequence[Incident], area: Area | None, *, cross_check: bool = True
+) -> Report:
+    """Every located incident against the area (problems) and its named district against
+    its point (warnings). Vectorised: 50,000 incidents take a fraction of a second."""
+    report = Report()
+    located = [i for i in incidents if i.located]
+    if area is None or not located:
+        return report
+    lon = np.array([i.lon for i in located], dtype=float)
+    lat = np.array([i.lat for i in located], dtype=float)
+    names = area.names(lon, lat)
+    outside = [k for k, n in enumerate(names) if n is None]
+    if outside:
+        flip = [k for k in outside if abs(lon[k]) <= 90]
+        flipped = dict(zip(flip, area.where(lat[flip], lon[flip]), strict=True)) if flip else {}
+        for k in outside:
+            report.problems.append(_point_error(located[k], area, flipped.get(k)))
+    if cross_check and area.layer is not None:
+        for k, inc in enumerate(located):
+            found = names[k]
+            if found is None or not inc.district:
+                continue
+            if found.casefold() != inc.district.strip().casefold():
+                report.warnings.append(district_warning(inc, area.layer))
+    return report
+
+
+def district_warning(inc: Incident, layer: Districts) -> str:
+    found = layer.locate(inc.lon, inc.lat)  # type: ignore[arg-type]
+    return (
+        f"incident '{inc.id}': district is '{inc.district}' but its point lies in "
+        f"{found.district} ({found.match}); fix: correct the district or the point"
+    )
+
+
+def check_story(
+    story: Story, districts: DistrictsLike = None, *, raise_problems: bool = True
+) -> Report:
+    """The country check and the district cross-check for a whole story. Raises PointError
+    (one line) for a point outside the country unless ``raise_problems`` is False (then the
+    problems are in the report, e.g. for a list of every bad incident)."""
+    layer = boundaries(districts)
+    area = country_area(story.country, layer)
+    report = check_incidents(story.incidents, area)
+    if area is None:
+        report.notes.append(
+            f"points not checked: no boundary file or bounding box for country {story.country}"
+        )
+    elif area.layer is None:
+        report.notes.append(
+            f"no boundary file: points checked against {area.name}'s bounding box only and "
+            "districts not cross-checked; fix: set SITMAP_DISTRICTS=PATH or run "
+            "`sitmap districts fetch`"
+        )
+    if raise_problems:
+        report.raise_first()
+    return report
+
+
+def check_incident(
+    inc: Incident, country: str = "PAK", layer: Districts | None = None
+) -> tuple[str | None, str | None]:
+    """One incident as the desk's editor applies it: (error, warning) — the point outside
+    the country (refused), the named district disagreeing with the point (shown)."""
+    report = check_incidents([inc], country_area(country, layer))
+    error = str(report.problems[0]) if report.problems else None
+    return error, (report.warnings[0] if report.warnings else None)
+
+
+def validate(story: Story, districts: DistrictsLike = None) -> Report:
+    """``sitmap validate``: the model has already checked every field; this adds the country
+    check (refused: PointError) and the district cross-check (warnings)."""
+    return check_story(story, districts)
+
+
+# --- the store -------------------------------------------------------------------------------
+
+
+def import_story(
+    story: Story,
+    store: Store | str | os.PathLike[str] | None = None,
+    *,
+    replace: bool = False,
+    editor: str | None = None,
+    districts: DistrictsLike = None,
+) -> tuple[ImportReport, Report]:
+    """Check the whole story, then add it to the store (nothing half-imported)."""
+    from geo.store import Store
+
+    report = check_story(story, districts)
+    target = store if isinstance(store, Store) else Store(store)
+    return target.import_story(story, replace=replace, editor=editor), report
+
+
+def save_story(
+    store: Store,
+    story: Story,
+    base_revision: int | None,
+    *,
+    editor: str | None = None,
+    districts: DistrictsLike = None,
+) -> tuple[int, Report]:
+    """Check the story, then save it (ConflictError when someone saved since)."""
+    report = check_story(story, districts)
+    return store.save(story, base_revision, editor=editor), report
+
+
+# --- publishing ------------------------------------------------------------------------------
+
+
+def filename(story: Story, fmt: str) -> str:
+    return f"{story.id}.{FORMATS[check_format(fmt)][0]}"
+
+
+def render(
+    story: Story,
+    fmt: str = "html",
+    *,
+    districts: DistrictsLike = None,
+    options: Options | None = None,
+) -> Published:
+    """The file for ``fmt`` as bytes, after the checks (a point outside the country is
+    refused). The map formats need the boundary layer (downloaded if need be); GeoJSON and
+    CSV use it when it is to be had, else the country's bounding box."""
+    key = check_format(fmt)
+    opts = options or Options()
+    layer = boundaries(districts, required=key in ("html", "png"))
+    report = check_story(story, layer)
+    ext, mime = FORMATS[key]
+    name = f"{story.id}.{ext}"
+    if key in ("geojson", "csv"):
+        from geo import exports
+
+        text = exports.to_geojson(story) if key == "geojson" else exports.to_csv(story)
+        data = text.encode("utf-8")
+    else:
+        from geo.embed import render_html
+
+        html = render_html(story, layer, basemap=opts.basemap, title=opts.title)
+        if key == "html":
+            data = html.encode("utf-8")
+        else:
+            from geo.exports import to_png
+
+            w, h = opts.png_size
+            with tempfile.TemporaryDirectory(prefix="sitmap-png-") as tmp:
+                page = Path(tmp) / f"{story.id}.html"
+                page.write_text(html, encoding="utf-8")
+                data = Path(to_png(page, Path(tmp) / name, w, h)).read_bytes()
+    return Published(data, name, mime, key, tuple(report.warnings), tuple(report.notes))
+
+
+def render_all(
+    story: Story,
+    formats: Sequence[str] = tuple(FORMATS),
+    *,
+    districts: DistrictsLike = None,
+    options: Options | None = None,
+) -> dict[str, Published]:
+    """Several formats at once (the desk's downloads): the same bytes as :func:`render`."""
+    layer = boundaries(districts, required=any(f in ("html", "png") for f in formats))
+    return {f: render(story, f, districts=layer, options=options) for f in formats}
+
+
+def check_out(out: str | os.PathLike[str]) -> Path:
+    """Refuse an output path that cannot be written, before anything is rendered."""
+    path = Path(out).expanduser()
+    if path.is_dir():
+        raise OutputError(
+            f"--out: {path} is a folder; fix: give a file name inside it, e.g. {path / 'map.html'}"
+        )
+    parent = path.parent
+    if not parent.exists():
+        raise OutputError(
+            f"--out: the folder {parent} does not exist; fix: create it first "
+            f"(mkdir -p {parent}) or choose another place"
+        )
+    if not parent.is_dir():
+        raise OutputError(f"--out: {parent} is not a folder; fix: choose another place")
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise OutputError(
+            f"--out: cannot write to {path} (the folder is read-only or not yours); fix: "
+            "choose a folder you can write to"
+        )
+    return path
+
+
+def write(published: Published, out: str | os.PathLike[str]) -> Path:
+    """Write atomically next to the target (a reader never sees half a file)."""
+    path = check_out(out)
+    try:
+        return atomic_write_bytes(path, published.data)
+    except OSError as e:
+        why = e.strerror or type(e).__name__
+        raise OutputError(
+            f"--out: cannot write {path} ({why}); fix: choose a folder you can write to"
+        ) from None
+
+
+def snippet(url: str, title: str, height: int = SNIPPET_HEIGHT) -> str:
+    """The auto-resizing iframe snippet. One address rule for every face: an http(s)
+    address or a relative path (never ``javascript:``, ``data:`` …; geo.embed.snippet_src)."""
+    from geo.embed import iframe_snippet
+
+    return iframe_snippet((url or "").strip(), title, height)
+
+
+def default_snippet_url(out: str | os.PathLike[str]) -> str:
+    """The snippet's address when none is given: the built file's name, relative."""
+    return quote(Path(out).name)
+
+
+@dataclass(frozen=True)
+class Built:
+    path: Path
+    published: Published
+    story: Story
+    snippet: str | None = None
+
+    def summary(self) -> str:
+        p, s = self.published, self.story
+        if p.fmt == "png":
+            w, h = _png_dimensions(p.data)
+            return f"wrote {self.path} ({w}×{h} px)"
+        if p.fmt == "html":
+            return (
+                f"wrote {self.path} ({len(p.data):,} bytes; {len(s.located)} on the map, "
+                f"{len(s.unlocated)} listed as unlocated)"
+            )
+        return f"wrote {self.path} ({len(p.data):,} bytes, {len(s.incidents)} incidents)"
+
+
+def _png_dimensions(data: bytes) -> tuple[int, int]:
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or len(data) < 24:
+        return 0, 0
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def build(
+    story: Story,
+    out: str | os.PathLike[str],
+    fmt: str | None = None,
+    *,
+    districts: DistrictsLike = None,
+    options: Options | None = None,
+    snippet_url: str | None = None,
+    with_snippet: bool = False,
+    snippet_height: int = SNIPPET_HEIGHT,
+) -> Built:
+    """``sitmap build``: check the output path and the snippet address first (a bad one
+    fails before anything is rendered), render, write."""
+    path = check_out(out)
+    key = format_for(out, fmt)
+    opts = options or Options()
+    snip = None
+    if with_snippet or snippet_url:
+        if key != "html":
+            raise OutputError(
+                f"--snippet: the iframe snippet embeds the HTML map, not {key}; fix: build "
+                "the HTML (--out map.html) for the snippet"
+            )
+        snip = snippet(
+            snippet_url or default_snippet_url(path), opts.title or story.title, snippet_height
+        )
+    published = render(story, key, districts=districts, options=opts)
+    return Built(write(published, path), published, story, snip)
+
+
+# --- geocoding -------------------------------------------------------------------------------
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if text is None:
+        return None
+    parts = text.replace(" ", "").split(",")
+    if len(parts) != 4:
+        raise GeocodeError("--bbox: expected WEST,SOUTH,EAST,NORTH, e.g. 60.8,24.8,70.3,32.1")
+    try:
+        w, s, e, n = (float(p) for p in parts)
+    except ValueError:
+        raise GeocodeError("--bbox: expected four numbers WEST,SOUTH,EAST,NORTH") from None
+    return w, s, e, n
+
+
+def country_code(country: str | None) -> str | None:
+    """'any', 'none', '*' or empty → None (no preference)."""
+    if country is None or country.strip().lower() in ("", "any", "none", "*"):
+        return None
+    return country.strip()
+
+
+def gazetteer(districts: str | os.PathLike[str] | None = None) -> Gazetteer:
+    from geo.gazetteer import Gazetteer
+
+    return Gazetteer.load(districts) if districts else Gazetteer.default()
+
+
+@lru_cache(maxsize=8)
+def _chain(
+    online: bool,
+    nominatim_url: str | None,
+    user_agent: str | None,
+    districts: str | None,
+    provider: tuple[tuple[str, Any], ...],
+) -> GeocoderChain:
+    from geo.geocode import GeocoderChain
+
+    return GeocoderChain.from_options(
+        online, nominatim_url, user_agent, gazetteer=gazetteer(districts), **dict(provider)
+    )
+
+
+def chain(
+    online: bool = False,
+    nominatim_url: str | None = None,
+    user_agent: str | None = None,
+    districts: str | os.PathLike[str] | None = None,
+    **provider: Any,
+) -> GeocoderChain:
+    """The geocoding chain for these options; one per process and options, so the online
+    provider's rate limiter spaces every request the desk or a script makes."""
+    return _chain(
+        bool(online),
+        nominatim_url or os.environ.get("SITMAP_NOMINATIM_URL") or None,
+        user_agent,
+        os.fspath(districts) if districts else None,
+        tuple(sorted(provider.items())),
+    )
+
+
+@dataclass
+class Lookup:
+    """Ranked candidates for a name, with what the reader should be told about them."""
+
+    query: str
+    candidates: list[Candidate]
+    country: str | None  # the preferred country, ISO2 (None: no preference)
+    note: str | None = None  # ambiguity or "no result in PK: the others are foreign"
+    boundary_note: str | None = None  # no district boundaries: districts left blank
+    suggestions: list[Candidate] = field(default_factory=list)
+
+    def foreign(self, cand: Candidate) -> bool:
+        return self.country is not None and cand.country != self.country
+
+    @property
+    def in_country(self) -> list[Candidate]:
+        return [c for c in self.candidates if not self.foreign(c)]
+
+    def none_message(self) -> str:
+        closest = (
+            "; closest: "
+            + ", ".join(
+                f"{c.name} ({c.kind}, {c.district or c.admin1 or c.country})"
+                for c in self.suggestions
+            )
+            if self.suggestions
+            else "; no close names either"
+        )
+        return f"no match for {self.query!r}{closest}"
+
+
+def geocode(
+    name: str,
+    *,
+    country: str | None = "PK",
+    only: bool = False,
+    limit: int = 5,
+    bbox: tuple[float, float, float, float] | None = None,
+    online: bool = False,
+    nominatim_url: str | None = None,
+    user_agent: str | None = None,
+    districts: str | os.PathLike[str] | None = None,
+    **provider: Any,
+) -> Lookup:
+    """Ranked candidates: the offline gazetteer first, Nominatim when ``online`` and the
+    gazetteer has no good answer. ``country`` ranks that country's places first (``only``
+    drops the others); when it has none, the note says so and the others are foreign."""
+    from geo.gazetteer import check_query
+
+    cc = country_code(country)
+    if only and cc is None:
+        raise GeocodeError("--only: needs --country, e.g. --country PK --only")
+    geo_chain = chain(online, nominatim_url, user_agent, districts, **provider)
+    gaz = geo_chain.offline.gazetteer
+    iso2 = None if cc is None else gaz.countries[gaz.country_index(cc)]  # type: ignore[index]
+    text = check_query(name)
+    if only and not online:
+        found = gaz.search(text, country=cc, limit=limit, bbox=bbox, strict=True)
+    else:
+        found = geo_chain.candidates(text, country=cc, limit=limit, bbox=bbox)
+    if only:
+        found = [c for c in found if c.country == iso2]
+    result = Lookup(text, found, iso2)
+    if gaz.districts_path is None:
+        result.boundary_note = (
+            "no district boundaries, so districts are left blank; fix: set "
+            "SITMAP_DISTRICTS=PATH or run `sitmap districts fetch`"
+        )
+    if not found:
+        result.suggestions = gaz.suggest(text, country=cc)
+        return result
+    if iso2 is not None and not result.in_country:
+        result.note = (
+            f"no result in {iso2} for {text!r}; the places below are in other countries (foreign)"
+        )
+    else:
+        places = {(c.country, c.admin1) for c in found if c.kind != "district"}
+        if len(places) > 1:
+            result.note = f"{text!r} names places in {len(places)} countries/provinces; " + (
+                f"{iso2} ranked first" if iso2 else "ranked by match and size"
+            )
+    return result
+
+
+def check_lon_lat(lon: float, lat: float, order: str = "longitude first, then latitude") -> None:
+    if not (math.isfinite(lon) and -180 <= lon <= 180):
+        raise GeocodeError(f"LON: {lon} is outside -180..180; fix: give {order}")
+    if not (math.isfinite(lat) and -90 <= lat <= 90):
+        raise GeocodeError(f"LAT: {lat} is outside -90..90; fix: give {order}")
+
+
+def reverse(
+    lat: float,
+    lon: float,
+    *,
+    country: str | None = "PK",
+    only: bool = False,
+    districts: str | os.PathLike[str] | None = None,
+) -> Candidate | None:
+    """Nearest populated place and the point's district (offline). When the point is
+    outside ``country`` but inside it read the other way round, refuse: latitude and
+    longitude look swapped (``country`` None looks the point up as given)."""
+    check_lon_lat(lon, lat, order="latitude first, then longitude")
+    cc = country_code(country)
+    gaz = chain(False, None, None, districts).offline.gazetteer
+    if cc is not None:
+        area = country_area(_iso3(gaz, cc), gaz.layer())
+        inside = area.swapped(lon, lat) if area is not None else None
+        if area is not None and inside is not None:
+            raise PointError(
+                f"--reverse LAT LON: ({_num(lat)}, {_num(lon)}) is outside {area.name}, but "
+                f"({_num(lon)}, {_num(lat)}) is in {inside}: latitude and longitude look "
+                f"swapped; fix: give latitude first: --reverse {_num(lon)} {_num(lat)} "
+                "(or --country any to look the point up as given)",
+                None,
+                lon,
+                lat,
+                swapped=True,
+            )
+    return gaz.reverse(lat, lon, cc if only else None)
+
+
+def _iso3(gaz: Gazetteer, cc: str) -> str:
+    """ISO3 for a country the gazetteer knows (ISO2, ISO3 or name)."""
+    from geo import districts as dmod
+
+    iso2 = gaz.countries[gaz.country_index(cc)]  # type: ignore[index]
+    for e in dmod.manifest().values():
+        if iso2 in (e.iso2, e.iso3):
+            return e.iso3
+    return iso2
+
+
+def locate(
+    lon: float,
+    lat: float,
+    *,
+    districts: DistrictsLike = None,
+    tolerance_km: float = 10.0,
+) -> Located:
+    """Which district a point is in (or nearest to, within the tolerance). A point outside
+    every district that would be inside read the other way round is refused: latitude and
+    longitude look swapped."""
+    check_lon_lat(lon, lat)
+    layer = boundaries(districts, required=True)
+    assert layer is not None
+    found = layer.locate(lon, lat, tolerance_km)
+    if found.district is None:
+        area = country_area(layer.entry.iso3, layer)
+        inside = area.swapped(lon, lat) if area is not None else None
+        if area is not None and inside is not None:
+            raise PointError(
+                f"LON LAT: ({_num(lon)}, {_num(lat)}) is outside {area.name}, but "
+                f"({_num(lat)}, {_num(lon)}) is in {inside}: latitude and longitude look "
+                f"swapped; fix: give longitude first: sitmap districts locate {_num(lat)} "
+                f"{_num(lon)}",
+                None,
+                lon,
+                lat,
+                swapped=True,
+            )
+    return found
