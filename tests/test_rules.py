@@ -1,0 +1,75 @@
+"""Every rule-file entry proves itself: its positive sentences fire it through the stage
+that uses it, its negative sentences (near misses) do not. A rule is added with its proof."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo.extract import attack_cues, events, infrastructure, outcome, rules
+from geo.extract.tokens import LemmaPhrase, tokenize
+
+
+def _cases(name: str) -> list[tuple[rules.Entry, str, bool]]:
+    out = []
+    for entry in rules.entries(name):
+        out += [(entry, s, True) for s in entry.positive]
+        out += [(entry, s, False) for s in entry.negative]
+    return out
+
+
+def _id(case: tuple[rules.Entry, str, bool]) -> str:
+    entry, sentence, positive = case
+    return f"{entry.label}:{'+' if positive else '-'}:{sentence[:30]}"
+
+
+@pytest.mark.parametrize("case", _cases("attack"), ids=_id)
+def test_attack_trigger_examples(case):
+    entry, sentence, positive = case
+    assert (events._matches(entry, sentence, tokenize(sentence)) is not None) is positive
+    if positive:  # and the stage reads the sentence as an attack (the cheap pass lets it in)
+        assert attack_cues(sentence) is not None
+
+
+@pytest.mark.parametrize("case", _cases("targets"), ids=_id)
+def test_target_examples(case):
+    entry, sentence, positive = case
+    values = [v.value for v in infrastructure(sentence)[0]]
+    assert (entry.value in values) is positive, values
+
+
+@pytest.mark.parametrize("case", _cases("outcomes"), ids=_id)
+def test_outcome_examples(case):
+    entry, sentence, positive = case
+    found = outcome(sentence)[0] or ""
+    assert (entry.label in found) is positive, found
+
+
+def test_every_rule_file_entry_has_both_kinds_of_example():
+    for name in ("attack", "targets", "outcomes"):
+        for entry in rules.entries(name):
+            assert entry.positive and entry.negative, (name, entry.label)
+
+
+def test_an_entry_without_pattern_or_lemmas_is_refused():
+    with pytest.raises(ValueError, match="give a pattern or lemmas"):
+        rules.Entry(value="bombing", label="empty", positive=["x"], negative=["y"])
+
+
+@pytest.mark.parametrize(
+    ("phrase", "sentence", "hit"),
+    [
+        ("come under * fire", "The convoy came under heavy fire at dusk.", "came under heavy fire"),
+        ("come under * fire", "The convoy comes under fire often.", "comes under fire"),
+        ("storm", "Attackers stormed the jail.", "stormed"),
+        ("bid to storm", "a failed bid to storm the camp", "bid to storm"),
+    ],
+)
+def test_lemma_phrases_match_every_form(phrase, sentence, hit):
+    span = LemmaPhrase.parse(phrase).find(tokenize(sentence))
+    assert span is not None and sentence[span[0] : span[1]] == hit
+
+
+def test_inflected_only_lemmas_skip_the_bare_noun():
+    phrase = LemmaPhrase.parse("storm", inflected_only=True)
+    assert phrase.find(tokenize("A storm hit the coast.")) is None
+    assert phrase.find(tokenize("Gunmen stormed the post.")) is not None
