@@ -1,10 +1,13 @@
 """Self-contained HTML for the article embed and the desk app: one file, no network.
 
-Leaflet's JS and CSS are inlined from the ``xstatic-leaflet`` package (no CDN, no jQuery,
-Bootstrap or Font Awesome). The page is ``geo/templates/map.html``: a small renderer on
-Leaflet that draws ``geo.mapview.map_data`` (see there for why not folium's pipeline).
-The desk app shows the same page (``render_html(filtered_story)``), so what editors see is
-what readers get.
+The page is the rendered :func:`geo.mapview.folium_map`: a ``folium.Map`` subclass with
+Leaflet's JS and CSS inlined from the ``xstatic-leaflet`` package (no CDN, no jQuery,
+Bootstrap or Font Awesome) and the sitmap layer, whose payload (``geo.mapview.map_data``)
+and renderer (``geo/templates/map.js``) go into the page verbatim (see ``geo.foliummap``).
+This module holds the page's parts: the assets, the layer's markup
+(``geo/templates/map.html``), the document around it (``geo/templates/page.html``) and the
+iframe snippet. The desk app shows the same page (``render_html(filtered_story)``), so what
+editors see is what readers get.
 
 Escaping, by context:
 
@@ -13,15 +16,19 @@ Escaping, by context:
 * JS: the renderer inserts strings with ``textContent``/``setAttribute`` only, never
   ``innerHTML``; there are no template literals.
 
+No value is ever parsed as a template: copy may contain ``{{ }}``.
+
 Links: only http(s) source URLs become ``<a href>`` (``Source.is_link``). A per-page CSP
-nonce allows our two scripts and nothing else, as a second line of defence.
+nonce allows our scripts and nothing else, as a second line of defence.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,16 +58,24 @@ def script_json(data: Any) -> str:
     return _JSON_RE.sub(lambda m: _JSON_ESCAPES[m.group(0)], text)
 
 
+def _leaflet_dir() -> Path:
+    import xstatic.pkg.leaflet as xl  # type: ignore[import-untyped]
+
+    return Path(xl.BASE_DIR)
+
+
 @cache
 def leaflet_assets() -> tuple[str, str]:
     """Leaflet's minified JS and its CSS, with image URLs removed (we draw no default icons
-    or layer switcher, and a relative URL would be a network request from an embed)."""
-    import xstatic.pkg.leaflet as xl
-
-    base = Path(xl.BASE_DIR)
+    or layer switcher, and a relative URL would be a network request from an embed), and
+    the CSS without comments and indentation (1.7 KB less; its strings span no line and
+    hold no ``/*``)."""
+    base = _leaflet_dir()
     js = (base / "leaflet.js").read_text(encoding="utf-8")
     css = (base / "leaflet.css").read_text(encoding="utf-8")
     css = re.sub(r"url\(images/[^)]*\)", "none", css)
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    css = re.sub(r"\s*\n\s*", "\n", css).strip()
     if "</script" in js.lower():  # would end the inline script early
         js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
     return js, css
@@ -74,6 +89,20 @@ def page_js() -> str:
     js = paths.template("map.js").read_text(encoding="utf-8")
     js = re.sub(r"(?ms)^[ \t]*/\*.*?\*/[ \t]*\n", "", js)
     return re.sub(r"(?m)^[ \t]+", "", js)
+
+
+@cache
+def leaflet_image(name: str) -> str:
+    """One of Leaflet's own images (``marker-icon.png``, ``layers.png``, …) as a data URI,
+    for folium objects that need them (the sitmap page itself uses none)."""
+    data = (_leaflet_dir() / "images" / name).read_bytes()
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+@cache
+def page_css() -> str:
+    """The sitmap layer's stylesheet (``geo/templates/map.css``)."""
+    return paths.template("map.css").read_text(encoding="utf-8").rstrip("\n")
 
 
 @cache
@@ -135,16 +164,82 @@ def _unlocated(story: Story) -> list[dict[str, Any]]:
     return out
 
 
-def _tile_origins(data: dict[str, Any]) -> str:
-    tiles = data.get("basemap")
-    if not tiles:
-        return ""
-    m = re.match(r"^(https?://)([^/]+)", tiles["url"])
+_HOST_RE = re.compile(r"^[A-Za-z0-9*][A-Za-z0-9.*-]*(?::[0-9]{1,5})?$")
+
+
+def url_origin(url: str | None) -> str:
+    """``https://host[:port]`` of an http(s) address for the CSP (``{s}`` subdomains become
+    ``*``), or "" when the address is anything else or would not be a clean CSP source."""
+    m = re.match(r"^(https?://)([^/?#]+)", url or "")
     if not m:
         return ""
     scheme, host = m.groups()
     host = host.replace("{s}", "*")
-    return f"{scheme}{host}"
+    return f"{scheme}{host}" if _HOST_RE.match(host) else ""
+
+
+def _tile_origins(data: dict[str, Any]) -> str:
+    tiles = data.get("basemap")
+    return url_origin(tiles["url"]) if tiles else ""
+
+
+def page_body(
+    story: Story, data: dict[str, Any], *, map_id: str, nonce: str | None, height: int | None
+) -> str:
+    """The sitmap layer's markup: one ``<div class="sitmap">`` with the title, legend and
+    control slots, the map box (``id=map_id``), claims, lists, table and credit line, then
+    the payload and the renderer script, both verbatim."""
+    return (
+        _env()
+        .get_template("map.html")
+        .render(
+            nonce=nonce,
+            map_id=map_id,
+            meta=data["meta"],
+            credit=data["credit"],
+            claims=data["claims"],
+            responsibility=data["responsibility"],
+            unlocated=_unlocated(story),
+            rows=_table_rows(story),
+            more_rows=max(0, len(story.incidents) - mapview.TABLE_LIMIT),
+            data_json=script_json(data),
+            page_js=page_js(),
+            map_height=height,
+        )
+    )
+
+
+def page_document(
+    *,
+    header: str,
+    body: str,
+    script: str,
+    nonce: str,
+    title: str,
+    img_origins: Iterable[str] = (),
+    style_origins: Iterable[str] = (),
+    fragment: bool = False,
+) -> str:
+    """The document around the page's parts: doctype, CSP (this page's nonce; images from
+    ``data:`` and the given origins; stylesheets and fonts from ``style_origins``),
+    referrer policy, title; ``fragment`` leaves all of that out (the parts alone)."""
+    style = sorted({o for o in style_origins if o})
+    img = sorted({o for o in (*img_origins, *style) if o})
+    return (
+        _env()
+        .get_template("page.html")
+        .render(
+            fragment=fragment,
+            nonce=nonce,
+            title=title,
+            img_origins=img,
+            style_origins=style,
+            font_origins=style,
+            header=header,
+            body=body,
+            script=script,
+        )
+    )
 
 
 def render_html(
@@ -156,42 +251,29 @@ def render_html(
     standalone: bool = True,
     highlight: str | None = None,
     height: int | None = None,
+    on_click: mapview.OnClick = "none",
 ) -> str:
-    """The situation map as HTML.
+    """The situation map as HTML: ``folium_map(story, districts, …)`` rendered, so this and
+    ``folium_map(…).save()`` give the same page (only the nonce and element ids differ).
 
-    ``standalone=True`` gives a complete document (doctype, CSP, head); ``False`` gives a
-    fragment (one ``<div class="sitmap">`` with its styles and scripts) for hosts that wrap
-    it themselves. ``districts=None`` loads the default boundary layer. ``highlight``
-    opens that incident's popup on load. ``height`` fixes the map's pixel height.
+    ``standalone=True`` gives a complete document (doctype, CSP, head); ``False`` gives the
+    page's parts without the document (styles, Leaflet, the ``<div class="sitmap">`` and
+    the map's script) for hosts that wrap it themselves. ``districts=None`` loads the
+    default boundary layer. ``highlight`` opens that incident's popup on load. ``height``
+    fixes the map's pixel height. ``on_click="post-to-parent"`` posts
+    ``{type: "sitmap:click", lat, lon}`` to the parent window when the map (not a marker)
+    is clicked: the desk app's point picker.
     """
-    if districts is None:
-        from geo import districts as dmod
-
-        districts = dmod.load()
-    data = mapview.map_data(story, districts, basemap=basemap, title=title, highlight=highlight)
-    js, css = leaflet_assets()
-    more_rows = max(0, len(story.incidents) - mapview.TABLE_LIMIT)
-    return (
-        _env()
-        .get_template("map.html")
-        .render(
-            standalone=standalone,
-            nonce=secrets.token_urlsafe(16),
-            tile_origins=_tile_origins(data),
-            meta=data["meta"],
-            credit=data["credit"],
-            claims=data["claims"],
-            responsibility=data["responsibility"],
-            unlocated=_unlocated(story),
-            rows=_table_rows(story),
-            more_rows=more_rows,
-            data=data,
-            leaflet_js=js,
-            leaflet_css=css,
-            page_js=page_js(),
-            map_height=height,
-        )
+    m = mapview.folium_map(
+        story,
+        districts,
+        basemap=basemap,
+        title=title,
+        highlight=highlight,
+        height=height,
+        on_click=on_click,
     )
+    return m.get_root().render(fragment=not standalone)
 
 
 def snippet_src(url: str) -> str:
@@ -206,7 +288,7 @@ def snippet_src(url: str) -> str:
     if not bad:
         scheme = urlsplit(url).scheme.lower()
         # "C:" style drive letters and "name:..." both parse as schemes; only http(s) pass
-        bad = scheme not in ("", "http", "https") or (scheme and not urlsplit(url).netloc)
+        bad = scheme not in ("", "http", "https") or bool(scheme and not urlsplit(url).netloc)
         bad = bad or (not scheme and ":" in url.split("/", 1)[0])
     if bad:
         raise SitmapError(

@@ -1,14 +1,17 @@
-"""The map model: what the situation map draws, as one JSON payload.
+"""The map model: what the situation map draws, as one JSON payload, and the map itself as
+a folium object.
 
 ``map_data(story, districts)`` is the single source of truth for the page that both the
 article embed (``geo.embed.render_html``) and the desk app show: district polygons with
 incident counts, province outlines, incidents, legend entries, credit line, basemap.
 
-Why not folium's default asset pipeline: ``folium.Map.save()`` links about ten CDN assets
-(jQuery, Bootstrap, Font Awesome, awesome-markers, Leaflet) and ships the boundary GeoJSON
-raw (about 1 MB). The embed must work from disk with the network unplugged and stay small,
-so the page is a Jinja template (``geo/templates/map.html``, folium's Element/template
-split, without its CDN links) with a small custom renderer on Leaflet, fed by this payload.
+``folium_map(story, districts)`` is that page as a ``folium.Map`` (``geo.foliummap``): a
+notebook user can display it, add folium layers and plugins, and ``save()`` it. Why not
+folium's stock pipeline: ``folium.Map.save()`` links about ten CDN assets (jQuery,
+Bootstrap, Font Awesome, awesome-markers, Leaflet), ships the boundary GeoJSON raw (about
+1 MB) and renders the output of every element a second time as a Jinja template (copy with
+``{{ }}`` would run). The sitmap map inlines Leaflet, draws this compact payload with a
+small renderer, and inserts text verbatim.
 
 Compact encodings keep 50,000 incidents under a few MB:
 
@@ -23,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections import Counter
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 import shapely
@@ -42,6 +45,12 @@ from geo.taxonomy import (
 
 if TYPE_CHECKING:
     from geo.districts import Districts
+    from geo.foliummap import SitmapMap
+
+#: What a click on the map (not on a marker) does: nothing, or post
+#: ``{type: "sitmap:click", lat, lon}`` to the parent window (the desk's point picker).
+OnClick = Literal["none", "post-to-parent"]
+ON_CLICK: tuple[OnClick, ...] = ("none", "post-to-parent")
 
 #: Above this many located incidents the page draws dots on one canvas instead of one
 #: focusable SVG marker each (keyboard users then use the incident table).
@@ -374,8 +383,13 @@ def map_data(
     basemap: str = "none",
     title: str | None = None,
     highlight: str | None = None,
+    on_click: OnClick = "none",
 ) -> dict[str, Any]:
     """The JSON payload the page draws from (see module docstring for the encodings)."""
+    from geo.errors import SitmapError
+
+    if on_click not in ON_CLICK:
+        raise SitmapError(f"on_click: unknown {on_click!r}; fix: use one of {', '.join(ON_CLICK)}")
     tiles = get_basemap(basemap)
     located = story.located
     dnames = incident_districts(story, districts)
@@ -480,8 +494,8 @@ def map_data(
         }
 
     if located:
-        xs = [i.lon for i in located]
-        ys = [i.lat for i in located]
+        xs = [i.lon for i in located if i.lon is not None]
+        ys = [i.lat for i in located if i.lat is not None]
         pad = 0.6
         bounds = [[min(ys) - pad, min(xs) - pad], [max(ys) + pad, max(xs) + pad]]
     elif districts is not None:
@@ -515,6 +529,7 @@ def map_data(
             "dense": len(located) > DENSE_THRESHOLD,
             "labels": 0 < len(located) <= LABEL_LIMIT,
             "highlight": highlight,
+            "onClick": on_click,
             "days": [days[0], days[-1]] if days else None,
             "dayButtons": len(days) <= 10,
         },
@@ -581,3 +596,40 @@ def map_data(
         "sources": src_table,
         "incidents": cols,
     }
+
+
+def folium_map(
+    story: Story,
+    districts: Districts | None = None,
+    *,
+    basemap: str = "none",
+    title: str | None = None,
+    highlight: str | None = None,
+    height: int | None = None,
+    on_click: OnClick = "none",
+) -> SitmapMap:
+    """The story's map as a ``folium.Map`` (a :class:`geo.foliummap.SitmapMap`): Leaflet
+    inlined, no CDN links, the sitmap layer inserted verbatim. Display it in a notebook, add
+    folium layers or plugins, ``save()`` it; its page is ``geo.embed.render_html``'s.
+    ``districts=None`` loads the default boundary layer; the options are render_html's."""
+    from geo.foliummap import SitmapMap
+
+    return SitmapMap(
+        story,
+        districts,
+        basemap=basemap,
+        title=title,
+        highlight=highlight,
+        height=height,
+        on_click=on_click,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    # The folium classes live in geo.foliummap (importing folium costs ~0.3 s, which the
+    # CSV/GeoJSON paths that use this module's helpers need not pay).
+    if name in ("SitmapMap", "SitmapLayer", "SitmapFigure"):
+        from geo import foliummap
+
+        return getattr(foliummap, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

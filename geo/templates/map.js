@@ -205,6 +205,13 @@
   map.getPane('sm-outlines').style.pointerEvents = 'none';
   map.getPane('sm-labels').style.pointerEvents = 'none';
   map.fitBounds(D.bounds, { padding: [14, 14], maxZoom: 9, animate: false });
+  /* render_html(on_click="post-to-parent"): the desk's point picker hears map clicks
+     (marker clicks do not reach the map; they post sitmap:select) */
+  if (M.onClick === 'post-to-parent') {
+    map.on('click', function (e) {
+      post({ type: 'sitmap:click', lat: e.latlng.lat, lon: e.latlng.lng });
+    });
+  }
 
   var tiles = null;
   if (D.basemap && isHttp(D.basemap.url)) {
