@@ -769,14 +769,6 @@ def merge(base: Story, mine: Story, theirs: Story) -> tuple[Story, list[str]]:
 
 # --- the map --------------------------------------------------------------------------------
 
-# A Leaflet init hook, added after Leaflet and before the page script, so a click on the map
-# (not on a marker) tells the desk app where it was. Desk-only: the export is untouched.
-_CLICK_HOOK = (
-    "L.Map.addInitHook(function(){var m=this;m.on('click',function(e){"
-    "if(window.parent&&window.parent!==window){window.parent.postMessage("
-    "{type:'sitmap:click',lat:e.latlng.lat,lon:e.latlng.lng},'*');}});});"
-)
-
 
 @lru_cache(maxsize=16)
 def _map_html(story_json: str, districts_key: int, height: int) -> str:
@@ -784,14 +776,8 @@ def _map_html(story_json: str, districts_key: int, height: int) -> str:
     from geo.model import loads_story
 
     story = loads_story(story_json)
-    html = render_html(story, _LAYERS.get(districts_key), height=height)
-    m = re.search(r'<script nonce="([^"]+)">', html)
-    if m:
-        marker = f'<script nonce="{m.group(1)}">'
-        last = html.rfind(marker)
-        if last > html.find(marker):  # Leaflet's script, then the page script: hook between
-            html = html[:last] + f"{marker}{_CLICK_HOOK}</script>\n" + html[last:]
-    return html
+    # a click on the map (not on a marker) tells the desk where it was (the point picker)
+    return render_html(story, _LAYERS.get(districts_key), height=height, on_click="post-to-parent")
 
 
 _LAYERS: dict[int, Any] = {}
