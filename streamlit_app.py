@@ -1,7 +1,7 @@
 """sitmap desk: browse, correct and publish situation maps (``streamlit run streamlit_app.py``).
 
 A thin UI: every decision (filters, validation, locating, imports, saves, exports) is made by
-``geo.desk``, ``geo.store`` and ``geo.publish``; this file only lays out widgets. The map is
+``geo.desk`` and ``geo.ops`` (the operations the CLI calls too); this file only lays out widgets. The map is
 the export's own page (``geo.embed.render_html``) in a sandboxed iframe, wrapped in a small
 bidirectional component: a marker click selects that incident here, and in "pick" mode a
 click on the map drops the selected incident's point.
@@ -13,9 +13,14 @@ import hashlib
 import os
 from typing import Any
 
-import streamlit as st
+try:
+    import streamlit as st
+except ImportError:  # the desk extra is not installed
+    raise SystemExit(
+        "error: the desk app needs the 'desk' extra; fix: pip install 'sitmap[desk]'"
+    ) from None
 
-from geo import desk, publish
+from geo import desk, ops
 from geo.errors import SitmapError, one_line
 from geo.model import Story
 from geo.store import ConflictError, Store
@@ -167,6 +172,10 @@ def on_apply_incident() -> None:
     if inc is None:
         ss.inc_errors = errors
         return
+    outside, _ = ops.check_incident(inc, work.country, districts_layer())
+    if outside:
+        ss.inc_errors = {"_": outside}
+        return
     new, problem = desk.replace_incident(work, old_id, inc)
     if new is None:
         ss.inc_errors = {"id": problem}
@@ -201,7 +210,9 @@ def set_fields(updates: dict[str, Any]) -> None:
 
 
 def on_lookup() -> None:
-    ss.cands, ss.cands_msg = desk.geocode(ss.get(prefix() + "query", ""))
+    ss.cands, ss.cands_msg = desk.geocode(
+        ss.get(prefix() + "query", ""), online=bool(ss.get("geocode_online"))
+    )
 
 
 def on_use_candidate() -> None:
@@ -222,17 +233,21 @@ def on_save(base_revision: int | None = None) -> None:
     d = doc()
     base = d["rev"] if base_revision is None else base_revision
     try:
-        rev = store().save(d["work"], base, editor=editor_name())
+        rev, found = ops.save_story(
+            store(), d["work"], base, editor=editor_name(), districts=districts_layer()
+        )
     except ConflictError as err:
         ss.conflict = err
         return
     except SitmapError as err:
-        flash("error", one_line(err))
+        flash("error", f"Not saved: {one_line(err)}")
         return
     d.update(base=d["work"], rev=rev)
     ss.pop("conflict", None)
     ss.pop("exports", None)
     flash("success", f"Saved as revision {rev}.")
+    for line in found.warnings[:5]:
+        flash("warning", line)
 
 
 def on_merge() -> None:
@@ -287,13 +302,18 @@ def on_import() -> None:
     if up is None:
         ss.import_errors = ["choose a story GeoJSON file first"]
         return
-    story, errors = desk.parse_upload(up.name, up.getvalue())
+    layer = districts_layer()
+    story, errors = desk.parse_upload(up.name, up.getvalue(), layer)
     if story is None:
         ss.import_errors = errors
         return
     try:
-        report = store().import_story(
-            story, replace=bool(ss.get("import_replace")), editor=editor_name()
+        report, found = ops.import_story(
+            story,
+            store(),
+            replace=bool(ss.get("import_replace")),
+            editor=editor_name(),
+            districts=layer,
         )
     except SitmapError as err:
         ss.import_errors = [one_line(err)]
@@ -301,6 +321,8 @@ def on_import() -> None:
     load_story(report.story_id)
     verb = "Replaced" if report.replaced else "Imported"
     flash("success", f"{verb} “{story.title}” ({report.incidents} incidents).")
+    for line in found.warnings[:5]:
+        flash("warning", line)
 
 
 def on_extract() -> None:
@@ -679,6 +701,9 @@ if current is not None:
             l3.text_input("District", key=p + "district")
             l4.text_input("Province", key=p + "province")
             field_error("district")
+            _, district_warning = ops.check_incident(current, work.country, layer)
+            if district_warning:
+                st.warning(md(district_warning))
             st.toggle(
                 "Drop the point by clicking the map",
                 key="pick",
@@ -690,6 +715,12 @@ if current is not None:
             q1, q2 = st.columns([3, 1], vertical_alignment="bottom")
             q1.text_input("Place name to look up", key=p + "query")
             q2.button("Look up", on_click=on_lookup)
+            st.toggle(
+                "Also ask OpenStreetMap (Nominatim) online",
+                key="geocode_online",
+                help="The offline gazetteer is asked first; Nominatim only when it has no "
+                "good match (as `sitmap geocode --online`; server: $SITMAP_NOMINATIM_URL).",
+            )
             if ss.get("cands"):
                 st.radio(
                     "Candidates (best first)",
@@ -698,7 +729,7 @@ if current is not None:
                     format_func=md,  # online providers' names are copy from the web
                 )
                 st.button("Use this place", on_click=on_use_candidate)
-            elif ss.get("cands_msg"):
+            if ss.get("cands_msg"):
                 st.caption(md(ss.cands_msg))
             st.text_area("Notes", key=p + "notes", height=68)
             if current.evidence:
@@ -751,24 +782,42 @@ with st.expander("Story details and casualty claims"):
 with st.expander("Publish"):
     st.caption(
         f"Downloads are made from the saved revision {d['rev']} — the same files as "
-        f"`sitmap export {work.id} --format …`."
+        f"`sitmap build {work.id} --out …` with these options."
         + ("" if changes.empty else " Save first to include your unsaved changes.")
     )
-    ekey = (work.id, d["rev"])
-    if ss.get("exports", {}).get("key") != ekey:
+    o1, o2, o3 = st.columns([1, 2, 1])
+    o1.selectbox("Basemap", ["none", "light", "labels", "osm"], key="pub_basemap")
+    o2.text_input("Headline (default: the story title)", key="pub_title")
+    o3.text_input("PNG size (WIDTHxHEIGHT)", value="1200x800", key="pub_png_size")
+    try:
+        options = ops.Options(
+            basemap=ss.get("pub_basemap") or "none",
+            title=ss.get("pub_title") or None,
+            png_size=ss.get("pub_png_size") or "1200x800",
+        )
+    except SitmapError as err:
+        options = None
+        st.error(md(one_line(err)))
+    ekey = (work.id, d["rev"], options)
+    if options is None:
+        pass
+    elif ss.get("exports", {}).get("key") != ekey:
         if st.button("Prepare downloads", key="prepare"):
             saved = store().load(work.id).story
-            files = {}
-            try:
-                with st.spinner("Rendering the embed, CSV, GeoJSON and PNG…"):
-                    for fmt in ("html", "geojson", "csv", "png"):
-                        files[fmt] = publish.render(saved, fmt, districts=layer)
-            except (SitmapError, OSError) as err:
-                st.error(md(f"Could not render {fmt}: {one_line(err)}"))
-            ss.exports = {"key": ekey, "files": files}
+            files: dict[str, Any] = {}
+            problems: list[str] = []
+            with st.spinner("Rendering the embed, CSV, GeoJSON and PNG…"):
+                for fmt in ops.FORMATS:  # one failing format (no Chromium) keeps the others
+                    try:
+                        files.update(desk.downloads(saved, layer, options, [fmt]))
+                    except (SitmapError, OSError) as err:
+                        problems.append(f"{fmt}: {one_line(err)}")
+            ss.exports = {"key": ekey, "files": files, "problems": problems}
             st.rerun()
     else:
         files = ss.exports["files"]
+        for problem in ss.exports.get("problems", []):
+            st.error(md(f"Could not render {problem}"))
         cols = st.columns(4)
         labels = {"html": "Embed HTML", "geojson": "GeoJSON", "csv": "CSV", "png": "PNG"}
         for col, (fmt, label) in zip(cols, labels.items(), strict=True):
@@ -777,12 +826,16 @@ with st.expander("Publish"):
                 col.download_button(
                     label, f.data, file_name=f.filename, mime=f.mime, key=f"dl:{fmt}"
                 )
+        shown_notes = {n for f in files.values() for n in (*f.warnings, *f.notes)}
+        for line in sorted(shown_notes):
+            st.caption(md(line))
     url = st.text_input(
         "Where the embed HTML will be published (URL)",
         value=f"https://example.com/graphics/{work.id}.html",
         key=f"url:{work.id}",
+        help=f"The iframe's address: {ops.SNIPPET_RULE}.",
     )
-    snippet, problem = desk.embed_snippet(url, work.title)
+    snippet, problem = desk.embed_snippet(url, (options and options.title) or work.title)
     if snippet is None:
         st.error(md(problem))
     else:

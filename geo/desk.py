@@ -3,8 +3,8 @@
 Everything here works on plain models: filter a story, turn form values into a validated
 incident (errors keyed by field, so the app shows each message next to its field), place or
 un-place a point, parse an upload listing every bad incident, add extraction drafts. The app
-only draws widgets and calls these functions; the CLI and the app share ``geo.store`` and
-``geo.publish``.
+only draws widgets and calls these functions; what the CLI does too (publish, check points,
+import and save, geocode, the snippet's address rule) is ``geo.ops``, which both call.
 """
 
 from __future__ import annotations
@@ -433,42 +433,60 @@ UNLOCATED_UPDATES: dict[str, Any] = {
 }
 
 
-def geocode(query: str, limit: int = 5) -> tuple[list[Any], str | None]:
-    """Ranked candidates from the offline gazetteer, or a message saying why there are none."""
+def geocode(
+    query: str, limit: int = 5, online: bool = False, country: str = "PK"
+) -> tuple[list[Any], str | None]:
+    """Ranked candidates from the geocoding chain (``geo.ops.geocode``: the offline
+    gazetteer, then Nominatim when ``online``), and a message: why there are none, or what
+    to know about them (no result in the country: the others are foreign)."""
+    from geo import ops
+
     query = (query or "").strip()
     if not query:
         return [], "type a place name to look up"
     try:
-        from geo.gazetteer import Gazetteer
-
-        found = Gazetteer.default().search(query, country="PK", limit=limit)
+        found = ops.geocode(query, country=country, limit=limit, online=online)
     except SitmapError as e:
         return [], one_line(e)
-    if not found:
-        return [], f"no place called '{query}' in the gazetteer; drop a point on the map instead"
-    return found, None
+    if not found.candidates:
+        where = "in the gazetteer or online" if online else "in the gazetteer"
+        return [], f"no place called '{query}' {where}; drop a point on the map instead"
+    return found.candidates, found.note
 
 
-def candidate_label(cand: Any) -> str:
-    district = f"{cand.district} district" if cand.district else "district unknown"
+def candidate_label(cand: Any, country: str | None = "PK") -> str:
+    if country and cand.country and cand.country != country:
+        where = f"{cand.admin1 or '?'}, {cand.country} (foreign)"
+    else:
+        district = f"{cand.district} district" if cand.district else "district unknown"
+        where = f"{district}, {cand.admin1 or '?'}"
+    source = "" if cand.source == "gazetteer" else f" · {cand.source}"
     return (
-        f"{cand.name} ({cand.kind}) — {district}, {cand.admin1 or '?'} · "
-        f"precision: {cand.precision} · score {cand.score:.0f}"
+        f"{cand.name} ({cand.kind}) — {where} · precision: {cand.precision} · "
+        f"score {cand.score:.0f}{source}"
     )
 
 
 def embed_snippet(url: str, title: str) -> tuple[str | None, str | None]:
-    """The iframe snippet for the page where the embed will be published, or why not: only
-    an http(s) address may become the iframe's ``src`` (never ``javascript:`` or ``data:``)."""
-    from geo.publish import iframe_snippet
+    """The iframe snippet for the page where the embed will be published, or why not. The
+    address rule is the CLI's (``geo.ops.snippet``): an http(s) address or a relative
+    path, never ``javascript:`` or ``data:``."""
+    from geo import ops
 
-    url = (url or "").strip()
-    if not url.lower().startswith(("http://", "https://")):
-        return None, f"the address must start with http:// or https:// (got {url[:60]!r})"
     try:
-        return iframe_snippet(url, title), None
+        return ops.snippet(url, title), None
     except SitmapError as e:
         return None, one_line(e)
+
+
+def downloads(
+    story: Story, layer: Any | None, options: Any = None, formats: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """The Publish section's files: ``geo.ops.render_all``, the bytes ``sitmap build`` and
+    ``sitmap export`` write for the same story and options."""
+    from geo import ops
+
+    return ops.render_all(story, tuple(formats or ops.FORMATS), districts=layer, options=options)
 
 
 # --- story metadata and claims --------------------------------------------------------------
@@ -589,8 +607,11 @@ def new_story(story_id: str, title: str) -> tuple[Story | None, dict[str, str]]:
         return None, errs
 
 
-def parse_upload(name: str, data: bytes) -> tuple[Story | None, list[str]]:
-    """An uploaded story file → Story, or every problem found (one line per bad incident)."""
+def parse_upload(
+    name: str, data: bytes, layer: Any | None = None
+) -> tuple[Story | None, list[str]]:
+    """An uploaded story file → Story, or every problem found (one line per bad incident,
+    points outside the story's country included: ``geo.ops.check_story``)."""
     if len(data) > MAX_UPLOAD_BYTES:
         return None, [
             f"{name}: the file is {len(data) / 1e6:.1f} MB; the limit is "
@@ -631,12 +652,20 @@ def parse_upload(name: str, data: bytes) -> tuple[Story | None, list[str]]:
         errors.insert(0, f'{name}: the "story" member (id, title, …) is missing')
     if errors:
         return None, errors
+    from geo import ops
     from geo.model import story_from_geojson
 
     try:
-        return story_from_geojson(doc), []
+        story = story_from_geojson(doc)
     except StoryError as e:
         return None, [one_line(e)]
+    try:
+        found = ops.check_story(story, layer, raise_problems=False)
+    except SitmapError as e:
+        return None, [one_line(e)]
+    if found.problems:
+        return None, [one_line(p) for p in found.problems]
+    return story, []
 
 
 def add_drafts(story: Story, drafts: Story) -> tuple[Story, list[str]]:

@@ -403,6 +403,6 @@ def test_hostile_copy_only_reaches_markdown_escaped(store_path, seed_story, orde
     assert_copy_escaped(at, every)
 
     at.text_input(key="url:xss").set_value("javascript:alert(40)").run()
-    assert any("the address must start with http" in e for e in errors(at))
+    assert any("is not a web address for the iframe" in e for e in errors(at))
     assert not at.code  # no snippet with a javascript: iframe
     assert_copy_escaped(at, (*every, "javascript:alert(40)"))

@@ -176,7 +176,7 @@ def test_hostile_copy_is_shown_as_text_and_never_runs(desks, server, seed_story)
     address = page.get_by_role("textbox", name="Where the embed HTML will be published (URL)")
     address.fill("javascript:alert(40)")
     address.press("Enter")
-    expect(page.get_by_text("the address must start with http")).to_be_visible()
+    expect(page.get_by_text("is not a web address for the iframe")).to_be_visible()
 
     trap.assert_nothing_ran()
 
