@@ -233,10 +233,10 @@ def test_development_corpus_does_not_fall_below_its_last_measurement(gaz, layer)
     for the full figures) so a rule change that loses sites or adds spurious ones fails."""
     dev = _scores(gaz, layer)["dev corpus"]
     assert dev.expected >= 60 and dev.claims_expected >= 60
-    assert dev.recall >= 0.75, dev.problems
-    assert dev.precision >= 0.60, dev.problems
+    assert dev.recall >= 0.82, dev.problems
+    assert dev.precision >= 0.78, dev.problems
     drafts = dev.predicted + dev.unlocated_predicted
-    assert drafts <= 1.6 * (dev.expected + dev.unlocated_expected), dev.problems
+    assert drafts <= 1.4 * (dev.expected + dev.unlocated_expected), dev.problems
     assert dev.claims_toll >= 0.50 * dev.claims_expected, dev.problems
 
 
@@ -811,3 +811,59 @@ def test_dateline_forms_after_a_date_stamp_are_not_sites(extract):
     assert result.filed_from == "Peshawar"
     assert {d.place for d in result.drafts} == {"Tank"}
     assert result.filed_on is not None and result.filed_on.isoformat() == "2026-04-02"
+
+
+# --- discourse and layout on shapes of real copy ------------------------------------------
+
+
+def test_page_furniture_and_headline_lines_make_no_drafts(extract):
+    text = (
+        "Gunmen kill two policemen in Quetta\n"
+        "Our Correspondent\n"
+        "Published March 3, 2026\n"
+        "KOHAT: Gunmen on a motorcycle shot dead two policemen at a checkpoint in Kohat on "
+        "Tuesday, police said.\n"
+        "Read: Blast hits market in Bannu\n"
+        "Tags: Kohat, terrorism\n"
+        "Mobile tower torched in Panjgur\n"
+        "Two labourers shot dead in Kech\n"
+    )
+    result = extract(text, published="2026-03-03")
+    assert {d.place for d in result.drafts} == {"Kohat"}
+    assert result.story.title == "Draft: Gunmen kill two policemen in Quetta"
+    assert any("page furniture" in n for n in result.notes)
+
+
+def test_a_place_the_gazetteer_lacks_is_named_on_the_unlocated_draft(extract):
+    text = "PESHAWAR: Militants attacked a police post in Zarkhelo on Monday night, police said."
+    (draft,) = extract(text, published="2026-05-05").drafts
+    assert not draft.located and draft.place == "Zarkhelo"
+    assert "Zarkhelo: not in the gazetteer" in (draft.notes or "")
+
+
+def test_a_close_spelling_finds_the_place(extract):
+    text = "QUETTA: Gunmen kidnapped six labourers in Barkan district on Sunday, Levies said."
+    (draft,) = extract(text, published="2026-05-05").drafts
+    assert draft.located and draft.district == "Barkhan"
+
+
+def test_where_the_wounded_were_taken_and_earlier_attacks_are_not_sites(extract):
+    text = (
+        "ZHOB: A roadside bomb struck an FC vehicle near Zhob on Monday, wounding three "
+        "soldiers, who were airlifted to the Combined Military Hospital in Quetta.\n"
+        "The bombing came a day after militants attacked a police station in Loralai.\n"
+        "In November, a suicide bomber killed 12 people outside a court in Islamabad.\n"
+    )
+    result = extract(text, published="2026-03-10")
+    assert {d.place for d in result.drafts} == {"Zhob"}
+
+
+def test_two_sentences_about_one_attack_at_one_place_make_one_draft(extract):
+    text = (
+        "DERA ISMAIL KHAN: A police van came under fire near Kulachi late on Tuesday, police "
+        "said.\n"
+        "Three officers were wounded in the ambush near Kulachi, a police spokesman said.\n"
+    )
+    result = extract(text, published="2026-03-11")
+    assert [d.place for d in result.drafts] == ["Kulachi"]
+    assert len(result.drafts[0].evidence) == 2

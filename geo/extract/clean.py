@@ -73,8 +73,36 @@ def clean_text(text: str) -> tuple[str, list[str]]:
     text = re.sub(r"[\u00a0\u2000-\u200a\u202f\t]", " ", text)
     text = re.sub(r"[\u200b-\u200d\ufeff]", "", text)
     lines = [" ".join(line.split()) for line in text.split("\n")]
-    text = "\n".join(line for line in lines if line)
-    return text, notes
+    kept, dropped = drop_furniture([line for line in lines if line])
+    if dropped:
+        notes.append(
+            f"{dropped} line(s) of page furniture left out (link lines such as 'Read: …', "
+            "tags, share buttons, related headlines after the article)"
+        )
+    return "\n".join(kept), notes
+
+
+# Lines a web page puts around an article: link lines to other stories, tags, buttons.
+_FURNITURE = re.compile(
+    r"^(?:(?:also |must )?read(?: more| also)?|related(?: stories| articles?| news)?|see also|"
+    r"tags?|topics?|share(?: this)?|follow us|advertisement|comments?|recommended|more on this|"
+    r"trending|latest news|you may also like|watch)\b\s*(?:[:|»>-]|$)",
+    re.IGNORECASE,
+)
+_ENDS_SENTENCE = re.compile(r"[.!?][\"'”’)]*$")
+
+
+def drop_furniture(lines: list[str]) -> tuple[list[str], int]:
+    """The article's lines without link lines and tags anywhere, and without the run of
+    headline-like lines (no sentence ending) that follows the article's last sentence:
+    related stories, menus, footers. Their place names are not this story's."""
+    kept = [line for line in lines if not _FURNITURE.match(line)]
+    last = max((i for i, line in enumerate(kept) if _ENDS_SENTENCE.search(line)), default=-1)
+    if last >= 0:
+        tail = kept[last + 1 :]
+        if tail and all(len(line.split()) <= 16 for line in tail):
+            kept = kept[: last + 1]
+    return kept, len(lines) - len(kept)
 
 
 _ENGLISH = _words(

@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from geo.dates import MONTH_RE, Anchor, month_number, nearest_year, sentence_date
 from geo.extract.document import Sentence, _Draft
 from geo.extract.events import _BOMB_BACKREF, Cues, attack_cues, infrastructure
 from geo.extract.mentions import Locator, PlaceFinder, Site, _sites
@@ -51,6 +52,33 @@ _BACKGROUND = re.compile(
 _YEAR = re.compile(
     r"\b(?:in|since|of) ((?:19|20)\d\d)\b|\b((?:19|20)\d\d) (?:[\w-]+ )?(?:attack|bombing|blast|assault)"
 )
+
+
+BACKGROUND_DAYS = 7  # an attack dated more than a week before the filing date is background
+_MONTH_ONLY = re.compile(
+    rf"\b(?:[Ii]n|[Ll]ast|[Ss]ince|[Ee]arly|[Ll]ate|[Mm]id-?)\s+(?:early\s+|late\s+)?(?P<mon>{MONTH_RE})"
+    r"(?![\w.]*\s+\d)\b"
+)
+
+
+def long_before(sentence: str, filed: Anchor) -> bool:
+    """An attack the copy dates well before it was filed ('On November 17, …', 'In March,
+    …' in a June story): an earlier event told as background, not this story's."""
+    if filed.date is None:
+        return False
+    when = sentence_date(sentence, filed)
+    if when is not None and when.start is not None and when.own:
+        last = when.end or when.start
+        if (filed.date - last).days > BACKGROUND_DAYS:
+            return True
+    for m in _MONTH_ONLY.finditer(sentence):
+        month = month_number(m["mon"])
+        if month is None or month == filed.date.month:
+            continue
+        start = nearest_year(month, 1, filed.date)
+        if start is not None and start < filed.date:
+            return True
+    return False
 
 
 def _background(sentence: str, today: dt.date | None) -> bool:
@@ -222,7 +250,10 @@ _SEPARATE = re.compile(
 _EARLIER = re.compile(
     r"^(?:Last|In early|In late|In mid|In the same|Since|Over the past)\b|"
     r"\b(?:earlier this (?:month|year|week)|last (?:week|month|year)|(?:a|two|three|several) "
-    r"(?:weeks|months|years) ago|in the same month|in the first week of)\b",
+    r"(?:weeks|months|years) ago|in the same month|in the first week of)\b|"
+    # 'The bombing came a day after militants attacked …': the attack after 'after' is earlier
+    r"\b(?:came|comes|follows|followed)\s+(?:just\s+|only\s+)?(?:[\w-]+\s+){0,2}"
+    r"(?:after|on the heels of)\b",
 )
 
 
@@ -270,7 +301,29 @@ def _merge_placeless(drafts: list[_Draft]) -> None:
     incident — unless the copy marks it as another one ('In a separate incident …') or it
     happened in unnamed other places. One draft per real attack, not one per sentence."""
     for d in list(drafts):
-        if d.site is not None or d.unnamed is not None or _SEPARATE.search(d.sentence.text):
+        if d.site is not None and not _SEPARATE.search(d.sentence.text):
+            same = next(
+                (
+                    o
+                    for o in drafts
+                    if o is not d
+                    and o.index < d.index
+                    and o.site is not None
+                    and o.site.place == d.site.place
+                    and _same_family(o.attack.attack_type, d.attack.attack_type)
+                ),
+                None,
+            )
+            if same is not None:  # 'the ambush near Kulachi' after 'came under fire near Kulachi'
+                same.extra.append(d.sentence)
+                same.extra_cues.append(
+                    f"sentence {d.index + 1} tells more of this attack at {d.site.place}"
+                )
+                if same.counts is None and d.counts is not None:
+                    same.counts = d.counts
+                drafts.remove(d)
+            continue
+        if d.unnamed is not None or _SEPARATE.search(d.sentence.text):
             continue
         kin = [
             o

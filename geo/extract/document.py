@@ -34,6 +34,7 @@ class _Draft:
     who: str | None
     agency: str | None
     unnamed: str | None = None
+    unknown: str | None = None  # a place the copy names that the gazetteer does not know
     province: str | None = None
     extra: list[Sentence] = field(default_factory=list)
     extra_cues: list[str] = field(default_factory=list)

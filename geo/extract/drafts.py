@@ -49,11 +49,13 @@ from geo.extract.discourse import (
     _merge_placeless,
     _place_back,
     _second_type,
+    long_before,
 )
 from geo.extract.document import Sentence, _Draft
 from geo.extract.events import Cues, attack_cues, infrastructure, outcome
 from geo.extract.layout import Dateline, filing_anchor, find_dateline
 from geo.extract.mentions import (
+    UNKNOWN_PLACE,
     Locator,
     _default_gazetteer,
     _default_layer,
@@ -183,6 +185,15 @@ def extract_article(
 
     dateline = find_dateline(text)
     skip = [(dateline.start, dateline.end)] if dateline else []
+    headline = None
+    if dateline and dateline.start > 0:
+        # headline, byline and date lines above the dateline: layout, not the story's
+        # sentences (the body tells every attack the headline names)
+        skip.append((0, dateline.start))
+        headline = next(
+            (ln for ln in text[: dateline.start].split("\n") if len(ln) > 20 and " " in ln),
+            None,
+        )
     filed = filing_anchor(text, dateline, published)
     filed_on = filed.date
     sentences = split_sentences(text, skip)
@@ -222,7 +233,9 @@ def extract_article(
             continue  # its attack is told already; this sentence only said where
         cues = attack_cues(s)
         sent_cues[idx] = cues
-        if cues is not None and (_background(s, filed.date or published) or _EARLIER.search(s)):
+        if cues is not None and (
+            _background(s, filed.date or published) or _EARLIER.search(s) or long_before(s, filed)
+        ):
             continue  # 'the 2023 bombing in X', 'attacks in recent years': not this story's
         counts = casualties(s)
         if cues is None and not counts.any():
@@ -284,6 +297,7 @@ def extract_article(
             unnamed = UNNAMED_PLACES.search(s)
             d = _Draft(site=None, counts=counts if counts.any() else None, **base)  # type: ignore[arg-type]
             d.unnamed = unnamed.group(1) if unnamed else None
+            d.unknown = next((r.surface for r in rejected if r.why == UNKNOWN_PLACE), None)
             d.province = province
             d.extra_cues = extra_cues
             drafts.append(d)
@@ -313,7 +327,7 @@ def extract_article(
     whens = _dates(drafts, sentences, filed)
     incidents = _incidents(drafts, whens)
     sid = story_id or _story_id(title, text)
-    story_title = title or _title(sentences, dateline)
+    story_title = title or ("Draft: " + headline[:120] if headline else _title(sentences, dateline))
     summary = _summary(dateline, filed_on, len(incidents))
     dated = [i for i in incidents if i.date]
     period = (
@@ -415,6 +429,12 @@ def _incidents(drafts: list[_Draft], whens: list[When]) -> list[Incident]:
             cues += d.site.cues
             if d.site.note:
                 notes.append(d.site.note)
+        elif d.unknown:
+            cues.append(f'place: "{d.unknown}" — not in the gazetteer → unlocated')
+            notes.append(
+                f"{d.unknown}: not in the gazetteer. The copy places this attack there; "
+                "pick its point on the map (or a candidate) to locate it."
+            )
         else:
             cues.append("no named place in the sentence → unlocated")
             notes.append(
@@ -454,13 +474,14 @@ def _incidents(drafts: list[_Draft], whens: list[When]) -> list[Incident]:
         elif not when.own:
             notes.append("The copy does not say when this attack happened; the date is a range.")
         source = f"{d.who}, via {d.agency}" if d.who else (d.agency or "pasted copy")
-        evidence = [_evidence(d.sentence)] + [_evidence(e) for e in d.extra]
+        told = [d.sentence] + [e for e in d.extra if e != d.sentence]
+        evidence = [_evidence(e) for e in dict.fromkeys(told)]  # each sentence once, in order
         out.append(
             Incident(
                 id=uid,
                 lon=d.site.lon if d.site else None,
                 lat=d.site.lat if d.site else None,
-                place=d.site.place if d.site else (d.unnamed or None),
+                place=d.site.place if d.site else (d.unknown or d.unnamed or None),
                 district=d.site.district if d.site else None,
                 province=d.site.province if d.site else d.province,
                 district_match=d.site.district_match if d.site else None,  # type: ignore[arg-type]

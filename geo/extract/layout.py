@@ -28,7 +28,8 @@ _DATELINE = re.compile(
 
 _NOT_DATELINE = _words(
     "update updated note editor breaking exclusive warning correction photo video analysis "
-    "opinion live watch read listen comment editorial explainer background timeline"
+    "opinion live watch read listen comment editorial explainer background timeline published "
+    "posted updated by source sources photo caption file"
 )
 _DATELINE_COUNTRIES = frozenset(
     {"pakistan", "afghanistan", "india", "iran", "china", "united arab emirates", "qatar"}
@@ -47,11 +48,14 @@ class Dateline:
     date_text: str | None = None  # the date as written, e.g. 'Feb. 1'
 
 
+HEAD_LINES = 6  # headline, byline, date and caption lines may come before the dateline
+
+
 def find_dateline(text: str) -> Dateline | None:
     """'Islamabad, Feb. 1:' / 'PESHAWAR, Pakistan (AP) —' at the start of one of the first
     lines: where the story was filed, not where anything happened."""
     pos = 0
-    for _ in range(3):
+    for _ in range(HEAD_LINES):
         end = text.find("\n", pos)
         line_end = len(text) if end < 0 else end
         m = _DATELINE.match(text, pos, line_end)

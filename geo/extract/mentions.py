@@ -68,6 +68,25 @@ _ATTRIB_AFTER = re.compile(
     re.IGNORECASE,
 )
 _DISTRICT_AFTER = re.compile(r"^\s+(?:district|District|agency|Agency|tribal district)\b")
+VARIANT_SCORE = 80.0  # gazetteer score of a close spelling (fuzzy ratio × 0.9): 'Barkan' → Barkhan
+UNKNOWN_PLACE = "a place the gazetteer does not know"
+_PLACE_WORD_AFTER = re.compile(
+    r"^\s*(?:,\s*)?(?:district|tehsil|town|village|area|city|bazaar|cantonment|sub-division|"
+    r"subdivision|locality|region|valley|pass|dam|tunnel|camp|fort)\b",
+    re.IGNORECASE,
+)
+# where the wounded were taken is not where the attack was: 'shifted to the District
+# Headquarters Hospital in Parachinar', 'airlifted to the Combined Military Hospital in Quetta'
+_TAKEN_TO = re.compile(
+    r"\b(?:airlifted|shifted|taken|rushed|moved|flown|evacuated|brought|referred|transported|"
+    r"admitted)\s+(?:to|at)\s+[^.;,]{0,50}?\b(?:in|at)\s+$",
+    re.IGNORECASE,
+)
+_UNKNOWN_LOCATIVE = re.compile(r"\b(?:in|near|at|outside)\s+(?:the\s+)?$")
+_CALENDAR = _words(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday ramadan eid muharram"
+)
 _LOCATIVE_BEFORE = re.compile(
     r"\b(?:in|near|at|outside|inside|on the outskirts of|of)\s+$", re.IGNORECASE
 )
@@ -166,6 +185,61 @@ class PlaceFinder:
             self._memo[key] = hit
         return hit
 
+    def variant(self, name: str) -> list[Any]:
+        """A spelling the gazetteer does not hold exactly ('Barkan', 'Bajur'): its close
+        Pakistani spelling, when one is close enough and starts with the same letter."""
+        key = "~" + name.casefold()
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = []
+            try:
+                found = self.gaz.search(name, country=self.country, limit=3, strict=True)
+            except (ValueError, KeyError):
+                found = []
+            for cand in found:
+                if (
+                    cand.score >= VARIANT_SCORE
+                    and cand.name[:1].casefold() == name[:1].casefold()
+                    and _level(cand) in ("town", "district")
+                ):
+                    hit = [cand]
+                    break
+            self._memo[key] = hit
+        return hit
+
+    def _variant_or_unknown(
+        self,
+        text: str,
+        run: list[tuple[int, int, str]],
+        i: int,
+        sentence: Sentence,
+        rejected: list[Rejected],
+    ) -> tuple[int, str, int, int, list[Any], str | None] | None:
+        """A one-word name the gazetteer lacks, where the copy says it is a place ('in
+        Daraban', 'Barkan district'): its close spelling when there is one; else it is
+        kept as a named place the gazetteer does not know (never silently dropped)."""
+        if len(run) - i != 1 or i != 0:
+            return None  # only a name standing alone in its phrase
+        a, b, word = run[i]
+        if word.endswith(("'s", "’s")):
+            b -= 2
+        surface = text[a:b]
+        low = surface.casefold()
+        if len(surface) < 4 or low in _FUNCTION or low in DEMONYMS or low in _COMMON_WORDS:
+            return None
+        pre = text[max(sentence.start, a - 30) : a]
+        post = text[b : min(sentence.end, b + 20)]
+        placed = bool(_LOCATIVE_BEFORE.search(pre)) or bool(_DISTRICT_AFTER.match(post))
+        if not placed or _ROUTE_BEFORE.search(pre) or low in PROVINCES or low in FOREIGN:
+            return None
+        cands = self.variant(surface)
+        if cands:
+            return (1, surface, a, b, cands, None)
+        if low in _CALENDAR or not (_PLACE_WORD_AFTER.match(post) or _UNKNOWN_LOCATIVE.search(pre)):
+            return None
+        rejected.append(Rejected(surface, UNKNOWN_PLACE))
+        return None
+
     def find(
         self, text: str, sentence: Sentence, exclude: Sequence[tuple[int, int]] = ()
     ) -> tuple[list[Mention], list[Rejected]]:
@@ -196,6 +270,8 @@ class PlaceFinder:
                     if cands:
                         hit = (n, surface, a, b, cands, None)
                         break
+                if hit is None:
+                    hit = self._variant_or_unknown(text, run, i, sentence, rejected)
                 if hit is None:
                     i += 1
                     continue
@@ -231,7 +307,8 @@ class PlaceFinder:
                             end=b,
                             candidates=cands,
                             district_marked=bool(_DISTRICT_AFTER.match(post)),
-                            route=bool(_ROUTE_BEFORE.search(pre)),
+                            route=bool(_ROUTE_BEFORE.search(pre))
+                            or bool(_TAKEN_TO.search(text[max(sentence.start, a - 90) : a])),
                             attribution=bool(
                                 _ATTRIB_BEFORE.search(pre) and _ATTRIB_AFTER.match(post)
                             )
@@ -450,7 +527,8 @@ def _finder(gaz: Any, iso2: str) -> PlaceFinder:
 
 
 _UNKNOWN_BEFORE = re.compile(
-    r"\b(?:in|near|at|outside)\s+(?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+){0,2}),?\s+"
+    r"\b(?:in|near|at|outside|of)\s+(?:the\s+)?(?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+){0,2})"
+    r"(?:\s+(?:area|village|town|tehsil|bazaar|market|locality))?,?\s+"
     r"(?:in\s+(?:the\s+)?)?$"
 )
 
