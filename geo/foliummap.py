@@ -19,12 +19,19 @@ Here:
   cannot turn copy into template code either; their ``<script src>`` links get the page's
   nonce, and the CSP admits their stylesheet hosts and any tile layer's host.
 
+What this does not change: how folium's own classes escape the text given to them (a
+``folium.Tooltip`` is HTML inside a JS template literal, a ``folium.Popup`` is HTML), so
+folium objects added on top should carry trusted text; folium parses each element's output
+as a template once, so unbalanced Jinja there (``{% raw %}`` alone) raises instead of
+rendering. Story copy goes through the sitmap layer, which escapes it by context.
+
 The renderer draws the map itself (``L.map`` on the layer's ``.sm-map`` box, whose id is
 this map's folium name); the map's script then binds folium's usual variable
 (``map_<id>``) to that Leaflet map, so folium children (``folium.Marker``,
 ``folium.plugins.MiniMap``, ``folium.TileLayer``, …) attach to it as on any folium map.
 Leaflet's default marker icon and layer-switch images are added as data URIs only when a
-folium marker or layer control is on the map.
+folium marker or layer control is on the map, and a stand-in for the one jQuery call folium
+makes (``$(html)[0]`` in popups) only when a folium popup is.
 """
 
 from __future__ import annotations
@@ -75,8 +82,10 @@ class _Section(Element):
     ) -> Element:
         if name is None:
             name = child.get_name()
-        if type(child) is Element and child._template_str is not None:
-            child = Verbatim(child._template_str)
+        if type(child) is Element:  # folium's rendered text (branca >= 0.8 keeps it)
+            text = getattr(child, "_template_str", None)
+            if text is not None:
+                child = Verbatim(text)
         return super().add_child(child, name=name, index=index)
 
     def render(self, **kwargs: Any) -> str:
@@ -249,7 +258,17 @@ class SitmapMap(folium.Map):
         lines = [
             f"var {name} = document.getElementById({json.dumps(name)}).closest('.sitmap').sitmap.map;"
         ]
-        if any(isinstance(el, folium.Marker) and el.icon is None for el in _walk(self)):
+        if self._uses(folium.Popup):
+            # folium's popup script parses its HTML with jQuery's $(html)[0]; the page has no
+            # jQuery, so the same parse (a <template>) unless the user linked jQuery
+            lines.append(
+                "var $ = window.$ || function (html) { var t = document.createElement('template');"
+                " t.innerHTML = String(html).trim(); return [t.content.firstElementChild]; };"
+            )
+        if any(
+            isinstance(el, folium.Marker) and getattr(el, "icon", None) is None
+            for el in _walk(self)
+        ):
             icons = {
                 "iconUrl": embed.leaflet_image("marker-icon.png"),
                 "iconRetinaUrl": embed.leaflet_image("marker-icon-2x.png"),

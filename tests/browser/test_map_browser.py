@@ -614,3 +614,126 @@ def test_basemap_offline_falls_back_to_the_districts(offline_page, pages, seed_s
     assert all("Failed to load resource" in t and is_tile(u) for t, u in errors), errors
     assert len(offline_page.console_errors) == len(errors)
     assert "Basemap: © OpenStreetMap contributors." in page.locator(".sm-credit").inner_text()
+
+
+# --- the folium map (geo.mapview.folium_map): saved, displayed, with folium objects ---------
+
+JINJA = ("{{7*7}}", "{{ cycler.__init__.__globals__.os.popen('id').read() }}")
+
+
+def test_saved_folium_map_offline_with_hostile_copy(offline_page, pages, seed_story, layer):
+    import folium
+
+    from geo.mapview import folium_map
+
+    story = poison_story(seed_story, None, payloads=JINJA + TEXT_PAYLOADS)
+    m = folium_map(story, layer)
+    # a folium object a notebook user adds, with Jinja in its text: kept literal too. (Its
+    # other escaping is folium's: a tooltip is HTML inside a JS template literal, so only
+    # trusted text belongs there; the sitmap layer is what takes copy.)
+    folium.Marker([29.3, 66.5], tooltip=" ".join(JINJA)).add_to(m)
+    path = pages["root"] / "folium-xss.html"
+    m.save(str(path))
+    page = open_map(offline_page, path)
+    assert page.locator(MARKERS).count() == len(story.located)
+    for marker in page.locator(MARKERS).all():
+        marker.dispatch_event("click")
+        popup = page.locator(".leaflet-popup-content").last
+        popup.wait_for()
+        assert JINJA[0] in popup.text_content()  # literal, never computed
+    page.locator("img.leaflet-marker-icon").dispatch_event("mouseover")
+    tip = page.locator(".leaflet-tooltip").last
+    tip.wait_for()
+    assert "{{7*7}} {{ cycler" in tip.text_content() and "uid=" not in tip.text_content()
+    page.click(".sm-table summary")
+    text = page.locator(".sitmap").inner_text()
+    assert "{{7*7}}" in text and "uid=" not in text
+    assert page.locator("h1").inner_text() == story.title
+    assert offline_page.dialogs == []
+    assert page.evaluate("window.__xss") is None
+    bad = page.evaluate(
+        """[...document.querySelectorAll('*')].flatMap(e => [...e.attributes]
+             .filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name))"""
+    )
+    assert bad == []
+    assert_clean(offline_page)
+
+
+def test_folium_objects_on_the_saved_map_work_offline(offline_page, pages, seed_story, layer):
+    import folium
+
+    from geo.mapview import folium_map
+
+    m = folium_map(seed_story, layer)
+    pins = folium.FeatureGroup(name="Pins").add_to(m)
+    folium.Marker([28.4, 65.2], tooltip="Added in Python", popup="A folium popup").add_to(pins)
+    folium.CircleMarker([27.5, 64.5], radius=8, tooltip="A circle").add_to(pins)
+    folium.LayerControl(collapsed=False).add_to(m)
+    path = pages["root"] / "folium-objects.html"
+    m.save(str(path))
+    page = open_map(offline_page, path)
+    assert page.locator(MARKERS).count() == 6  # the sitmap layer, untouched
+    assert page.evaluate(f"window.{m.get_name()} === document.querySelector('.sitmap').sitmap.map")
+    pin = page.locator(".leaflet-marker-pane img.leaflet-marker-icon")
+    assert pin.count() == 1 and pin.get_attribute("src").startswith("data:image/png;base64,")
+    switch = page.get_by_role("checkbox", name="Pins")
+    assert switch.is_checked()
+    switch.uncheck()  # folium's layer switch hides the group on the sitmap map
+    assert page.locator(".leaflet-marker-pane img.leaflet-marker-icon").count() == 0
+    switch.check()
+    pin.dispatch_event("mouseover")
+    page.locator(".leaflet-tooltip:has-text('Added in Python')").wait_for()
+    pin.dispatch_event("click")
+    page.locator(".leaflet-popup-content:has-text('A folium popup')").wait_for()
+    assert page.locator("path.leaflet-interactive:not(.sm-district)").count() >= 1  # the circle
+    assert_clean(offline_page)  # no CSP violation, no request: images are data URIs
+
+
+def test_folium_map_in_a_notebook_cell(offline_page, pages, seed_story, layer):
+    from geo.mapview import folium_map
+
+    cell = folium_map(seed_story, layer)._repr_html_()
+    path = pages["root"] / "notebook.html"
+    path.write_text(
+        f"<!doctype html><html><body><p>In [1]: m</p>{cell}</body></html>", encoding="utf-8"
+    )
+    page = offline_page.page
+    page.goto(path.as_uri())
+    frame = page.frame_locator("iframe")
+    frame.locator(".sitmap[data-ready='1']").wait_for()
+    assert frame.locator(MARKERS).count() == 6
+    assert frame.locator("path.sm-district").count() > 100
+    assert_clean(offline_page)
+
+
+def test_on_click_posts_map_clicks_to_the_parent(offline_page, pages, seed_story, layer):
+    root = pages["root"]
+    pages["write"]("clicks.html", render_html(seed_story, layer, on_click="post-to-parent"))
+    listener = (
+        "<script>window.msgs=[];window.addEventListener('message',function(e){"
+        "if(e.data&&/^sitmap:(click|select)$/.test(e.data.type))window.msgs.push(e.data);});"
+        "</script>"
+    )
+    for name, src in (("click-host.html", "clicks.html"), ("plain-host.html", "seed.html")):
+        (root / name).write_text(
+            f'<!doctype html><html><body><iframe src="{src}" width="1100" height="900"></iframe>'
+            f"{listener}</body></html>",
+            encoding="utf-8",
+        )
+    page = offline_page.page
+    for name, posts in (("click-host.html", True), ("plain-host.html", False)):
+        page.goto((root / name).as_uri())
+        frame = page.frame_locator("iframe")
+        frame.locator(".sitmap[data-ready='1']").wait_for()
+        box = frame.locator(".sm-map")
+        box.click(position={"x": box.bounding_box()["width"] - 30, "y": 200})
+        # then a marker click, whose message comes after any map-click message
+        frame.locator(".sm-marker[data-id='mastung-prison']").dispatch_event("click")
+        page.wait_for_function("window.msgs.some(m => m.type === 'sitmap:select')")
+        clicks = page.evaluate("window.msgs.filter(m => m.type === 'sitmap:click')")
+        if posts:
+            assert len(clicks) == 1
+            assert 20 < clicks[0]["lat"] < 40 and 55 < clicks[0]["lon"] < 80
+        else:
+            assert clicks == []
+    assert_clean(offline_page)
