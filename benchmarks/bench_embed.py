@@ -1,5 +1,8 @@
 """Embed size and speed against folium's default ``Map.save()`` of the same content.
 
+"ours" is ``embed.render_html``, i.e. ``mapview.folium_map(...)`` rendered (the sitmap folium
+map: Leaflet inlined, no CDN); "folium" is what a developer would write with stock folium.
+
 Not a test: prints figures and ratios measured in this one run.
 
     python benchmarks/bench_embed.py [--quick]
@@ -35,12 +38,12 @@ if not os.environ.get("SITMAP_DISTRICTS") and MIRROR.is_file():
     os.environ["SITMAP_DISTRICTS"] = str(MIRROR)
 
 from geo import districts as dmod  # noqa: E402
-from geo import embed, exports  # noqa: E402
+from geo import embed, exports, paths  # noqa: E402
 from geo.model import Incident, Story, load_story  # noqa: E402
 from geo.taxonomy import ATTACK_TYPES, AttackType, Infrastructure  # noqa: E402
 
 JQUERY = Path("/usr/share/javascript/jquery/jquery.min.js")  # Debian libjs-jquery
-SEED = ROOT / "data" / "stories" / "balochistan-2026-02-01.geojson"
+SEED = paths.seed_story()
 CLOCK = """
 (() => {
   window.__drawn = null;
