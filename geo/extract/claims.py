@@ -19,7 +19,7 @@ _WORDNUM = {
     "dozen": 12, "a dozen": 12,
 }  # fmt: skip
 _NUM = (
-    r"(?:\d[\d,]*|a dozen|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"(?:(?!(?:19|20)\d\d\b)\d[\d,]*|a dozen|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
     r"sixty|seventy|eighty|ninety|hundred)"
 )
@@ -84,7 +84,7 @@ _WOUNDED_NOUN = re.compile(
     re.IGNORECASE,
 )
 _TOLL = re.compile(
-    rf"\b(?:death|casualty) toll (?:at|to|rose to|stood at|climbed to|reached)\s+{_QUAL}(?P<n>{_NUM})\b",
+    rf"\b(?:(?:death|casualty) )?toll (?:at|to|(?:had |has )?(?:risen|rose|climbed|jumped|gone up) to|stood at|reached)\s+{_QUAL}(?P<n>{_NUM})\b",
     re.IGNORECASE,
 )
 _AND_MORE = re.compile(rf"^\s*(?:,\s*)?(?:and|,)\s+{_QUAL}(?P<n>{_NUM})\s+{_NOUN}", re.IGNORECASE)
@@ -287,10 +287,13 @@ _ATTRIB = (
     re.compile(rf"^{_WHO}\s+{_SAID}\b"),
     re.compile(rf"^{_WHO},\s+{_APPOSITIVE},\s+(?:later |also |on \w+ )?{_SAID}\b"),
     re.compile(rf"\b{_SAID} {_WHO}[,.]$"),
+    # '…, the military's media wing, Inter-Services Public Relations (ISPR), said'
+    re.compile(rf",\s+(?P<who>[A-Z][^,;]{{2,80}}\([A-Z]{{2,10}}\)),\s+{_SAID}\b"),
 )
 _NOT_WHO = re.compile(
     r"^(?:it|he|she|they|we|this|that|there|which|who|officials? said|but|and|as|while|when|"
-    r"adding|earlier|later|no|nobody)$",
+    r"adding|earlier|later|no|nobody)$|"
+    r"^(?:in|on|at|from|to|by|with|after|before|during|for|over|while)\b|\d|\b(?:and|but|toll)$",
     re.IGNORECASE,
 )
 
@@ -317,7 +320,7 @@ def attribution(sentence: str) -> tuple[str | None, str | None]:
             # name) are part of who; 'requesting anonymity' / 'speaking to reporters' are not
             if app and not re.match(r"[a-z]+ing\b|who\b|which\b", app):
                 cand = f"{cand}, {app}"
-            who = cand
+            who = re.sub(r",?\s+(?:however|though|meanwhile|too|also)$", "", cand)
             break
         if who:
             break

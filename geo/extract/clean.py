@@ -89,7 +89,10 @@ _FURNITURE = re.compile(
     r"trending|latest news|you may also like|watch)\b\s*(?:[:|»>-]|$)",
     re.IGNORECASE,
 )
-_ENDS_SENTENCE = re.compile(r"[.!?][\"'”’)]*$")
+# a line that ends a sentence, or the copy's sign-off ('…the United States.-Agencies')
+_ENDS_SENTENCE = re.compile(
+    r"[.!?][\"'”’)]*$|[.!?][\"'”’)]*\s*[-–—]\s*[A-Z][\w.]*(?: [A-Z][\w.]*)?\s*$"
+)
 
 
 def drop_furniture(lines: list[str]) -> tuple[list[str], int]:
@@ -100,7 +103,7 @@ def drop_furniture(lines: list[str]) -> tuple[list[str], int]:
     last = max((i for i, line in enumerate(kept) if _ENDS_SENTENCE.search(line)), default=-1)
     if last >= 0:
         tail = kept[last + 1 :]
-        if tail and all(len(line.split()) <= 16 for line in tail):
+        if tail and all(len(line.split()) <= 16 and ". " not in line for line in tail):
             kept = kept[: last + 1]
     return kept, len(lines) - len(kept)
 

@@ -50,14 +50,15 @@ _BACKGROUND = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(
-    r"\b(?:in|since|of) ((?:19|20)\d\d)\b|\b((?:19|20)\d\d) (?:[\w-]+ )?(?:attack|bombing|blast|assault)"
+    r"\b(?:in|since|of) ((?:19|20)\d\d)\b|\b((?:19|20)\d\d) (?:[\w-]+ )?(?:attack|bombing|blast|assault)|"
+    rf"\b(?:{MONTH_RE})\s+(?:\d{{1,2}},?\s+)?((?:19|20)\d\d)\b"  # 'In July 2023', 'on May 9, 2023'
 )
 
 
 BACKGROUND_DAYS = 7  # an attack dated more than a week before the filing date is background
 _MONTH_ONLY = re.compile(
     rf"\b(?:[Ii]n|[Ll]ast|[Ss]ince|[Ee]arly|[Ll]ate|[Mm]id-?)\s+(?:early\s+|late\s+)?(?P<mon>{MONTH_RE})"
-    r"(?![\w.]*\s+\d)\b"
+    r"\b(?![.]?\s+\d{1,2}\b)"
 )
 
 
@@ -84,11 +85,14 @@ def long_before(sentence: str, filed: Anchor) -> bool:
 def _background(sentence: str, today: dt.date | None) -> bool:
     """A sentence recalling earlier attacks ('a bombing near X in 2024', 'hit by several
     attacks in recent years'): background, not an attack of this story."""
-    if _BACKGROUND.search(sentence):
-        return True
+    return bool(_BACKGROUND.search(sentence)) or earlier_year(sentence, today)
+
+
+def earlier_year(sentence: str, today: dt.date | None) -> bool:
+    """The sentence dates what it tells in an earlier year ('in 2023', 'In July 2023')."""
     if today is None:
         return False
-    return any(int(m[1] or m[2]) < today.year for m in _YEAR.finditer(sentence))
+    return any(int(m[1] or m[2] or m[3]) < today.year for m in _YEAR.finditer(sentence))
 
 
 # Where one sentence tells two attacks apart: 'a suicide bomber rammed …, then gunmen
@@ -255,6 +259,15 @@ _EARLIER = re.compile(
     r"\b(?:came|comes|follows|followed)\s+(?:just\s+|only\s+)?(?:[\w-]+\s+){0,2}"
     r"(?:after|on the heels of)\b",
 )
+
+
+# Figures that are not one attack's: tallies over months or years, a think tank's data
+TALLY = re.compile(
+    r"\b(?:this year|so far this year|since the start of|since January|in the first \w+ months|"
+    r"(?:according to|compiled by) (?:data|figures|a tally)|think[- ]tank|tally|on average)\b",
+    re.IGNORECASE,
+)
+_PRONOUN_SPEAKER = re.compile(r"\b(?:he|she|they|it) (?:said|added|told)\b", re.IGNORECASE)
 
 
 def _place_back(

@@ -36,10 +36,12 @@ from geo.extract.discourse import (
     _APART,
     _EARLIER,
     _PRONOUN_SAID,
+    _PRONOUN_SPEAKER,
     _TWO_PARTS,
     ANAPHOR,
     FOLLOW_UP,
     RESPONSIBILITY,
+    TALLY,
     UNNAMED_PLACES,
     _actor,
     _assign_actors,
@@ -49,6 +51,7 @@ from geo.extract.discourse import (
     _merge_placeless,
     _place_back,
     _second_type,
+    earlier_year,
     long_before,
 )
 from geo.extract.document import Sentence, _Draft
@@ -241,14 +244,20 @@ def extract_article(
         if cues is None and not counts.any():
             continue
         who, agency = attribution(s)
-        if last_who and last_who[0] == idx - 1 and _PRONOUN_SAID.match(s):
+        if (
+            last_who
+            and last_who[0] >= idx - 2
+            and (_PRONOUN_SAID.match(s) or (not who and _PRONOUN_SPEAKER.search(s)))
+        ):
             who = last_who[1]  # 'It said 11 attackers were killed': the previous speaker
         if who:
             last_who = (idx, who)
         if who and _is_killing_total(counts):
             said.append((idx, attribution_key(who), counts))
         if cues is None:
-            if _is_killing_total(counts):  # a story total: a claim
+            if TALLY.search(s) or earlier_year(s, filed.date or published) or long_before(s, filed):
+                continue  # a tally or an earlier event's toll: not this story's figures
+            if _is_killing_total(counts) or (who and counts.any()):  # a source's figures
                 _add_claim(claims, counts, who, agency or default_agency, s)
             continue
         mentions, rejected = finder.find(text, sent, skip)
@@ -279,6 +288,8 @@ def extract_article(
                     d.extra_cues.append(
                         f"sentence {idx + 1} refers back to this attack ('{back.group()}')"
                     )
+            if counts.any() and who:  # 'All six attackers … were killed, the ISPR said'
+                _add_claim(claims, counts, who, agency or default_agency, s)
             continue
         infra, infra_cues = infrastructure(s)
         out, out_cues = outcome(s)
