@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo.extract import attack_cues, events, infrastructure, outcome, rules
+from geo.extract import attack_cues, casualties, events, infrastructure, outcome, rules
 from geo.extract.tokens import LemmaPhrase, tokenize
 
 
@@ -42,6 +42,23 @@ def test_outcome_examples(case):
     entry, sentence, positive = case
     found = outcome(sentence)[0] or ""
     assert (entry.label in found) is positive, found
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (v, s, pos)
+        for v in (
+            rules.vocabulary("casualties", name)
+            for name in ("security", "militants", "civilians", "dead_after")
+        )
+        for s, pos in [(x, True) for x in v.positive] + [(x, False) for x in v.negative]
+    ],
+    ids=lambda c: f"{c[0].value}:{'+' if c[2] else '-'}:{c[1][:30]}",
+)
+def test_casualty_vocabulary_examples(case):
+    vocab, sentence, positive = case
+    assert (getattr(casualties(sentence), vocab.expect) is not None) is positive
 
 
 def test_every_rule_file_entry_has_both_kinds_of_example():

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from geo.extract import rules
 from geo.model import (
     CasualtyClaim,
 )
@@ -26,18 +27,20 @@ _NUM = (
 _QUAL = (
     r"(?:(?P<qual>at least|more than|over|nearly|almost|about|around|some|up to|as many as)\s+)?"
 )
-_GROUP_SECURITY = (
-    r"(?:law[- ]enforcement |security |police |paramilitary |FC |army )?(?:personnel|policem[ae]n|"
-    r"police ?officers?|officers?|constables?|soldiers?|troops|security forces?|guards?|"
-    r"levies(?: personnel)?|security men|cops|servicem[ae]n|traffic wardens?)"
-)
-_GROUP_MILITANT = (
-    r"(?:militants?|attackers?|insurgents?|terrorists?|gunmen|assailants|fighters|rebels|bombers?)"
-)
-_GROUP_CIVILIAN = (
-    r"(?:civilians?|passengers?|worshipp?ers|labou?rers|workers?|children|students|women|"
-    r"engineers|nationals|relatives|shoppers|travell?ers|villagers|drivers?|pilgrims)"
-)
+
+
+def _group_pattern(value: str) -> str:
+    vocab = rules.vocabulary("casualties", value)
+    terms = rules.alternation(vocab.terms)
+    if vocab.prefixes:
+        return rf"(?:(?:{rules.alternation(vocab.prefixes)}) )?(?:{terms})"
+    return rf"(?:{terms})"
+
+
+_GROUP_SECURITY = _group_pattern("security")
+_GROUP_MILITANT = _group_pattern("militants")
+_GROUP_CIVILIAN = _group_pattern("civilians")
+_DEAD = rules.alternation(rules.vocabulary("casualties", "dead_after").terms)
 _GROUP_ANY = r"(?:people|persons|others|(?:of (?:his|her|their|them) )?\w+)"
 _NOUN = rf"(?:(?:[\w-]+ ){{0,2}}?(?P<group>{_GROUP_SECURITY}|{_GROUP_MILITANT}|{_GROUP_CIVILIAN}|people|persons|others))"
 _KILL_BEFORE = re.compile(
@@ -48,7 +51,7 @@ _KILL_BEFORE = re.compile(
 _KILL_AFTER = re.compile(
     rf"\b{_QUAL}(?P<n>{_NUM})\s+{_NOUN}(?:,[^,]{{0,40}},)?\s+"
     rf"(?:were|was|had been|have been|are|being|got|had|have)?\s*"
-    rf"(?P<verb>killed|dead|died|martyred|wounded|injured|hurt|lost (?:their|his|her) lives)\b",
+    rf"(?P<verb>{_DEAD}|wounded|injured|hurt)\b",
     re.IGNORECASE,
 )
 # '17 law enforcement personnel and 31 civilians lost their lives': one verb for a list
@@ -56,14 +59,14 @@ _LIST_AFTER = re.compile(
     rf"\b{_QUAL}(?P<n>{_NUM}|an?)\s+{_NOUN}\s+and\s+(?P<qual2>at least\s+)?(?P<n2>{_NUM})\s+"
     rf"(?:[\w-]+ ){{0,2}}?(?P<group2>{_GROUP_SECURITY}|{_GROUP_MILITANT}|{_GROUP_CIVILIAN}|people|"
     rf"persons|others)\s+(?:were|had been|have been|are)?\s*"
-    rf"(?:killed|dead|died|martyred|lost (?:their|his|her) lives)\b",
+    rf"(?:{_DEAD})\b",
     re.IGNORECASE,
 )
 # 'twelve people, including ten soldiers, were killed': a total and the group inside it
 _INCLUDING_AFTER = re.compile(
     rf"\b{_QUAL}(?P<n>{_NUM})\s+(?:people|persons)\s*,?\s+including\s+(?P<n2>{_NUM}|an?)\s+"
     rf"(?:[\w-]+ ){{0,2}}?(?P<group2>{_GROUP_SECURITY}|{_GROUP_MILITANT}|{_GROUP_CIVILIAN})\s*,?\s+"
-    rf"(?:were|had been|have been|are)?\s*(?:killed|dead|died|martyred|lost (?:their|his|her) lives)\b",
+    rf"(?:were|had been|have been|are)?\s*(?:{_DEAD})\b",
     re.IGNORECASE,
 )
 _INJURE_BEFORE = re.compile(
@@ -171,7 +174,8 @@ class Counts:
 
 
 _CASUALTY_WORDS = re.compile(
-    r"kill|wound|injur|dead|died|hurt|lives|martyr|shot|gunned|massacred|left \w+|bodies|toll",
+    r"kill|wound|injur|dead|died|hurt|lives|martyr|shot|gunned|massacred|left \w+|bodies|toll|"
+    r"shahadat|sent to hell|neutrali|perish|succumb",
     re.IGNORECASE,
 )
 

@@ -115,6 +115,11 @@ def _empty(
     return Extraction(story=story, reason=reason, text=text, notes=notes or [])
 
 
+_PRESS_RELEASE = re.compile(
+    r"\A\s*(?:Inter[- ]Services Public Relations|ISPR)\b|^No PR-\d", re.IGNORECASE | re.MULTILINE
+)
+
+
 def extract_article(
     text: str,
     *,
@@ -207,6 +212,8 @@ def extract_article(
     if default_agency is None and sign_off:
         default_agency = AGENCIES.get(sign_off[1].lower(), sign_off[1])
     default_agency = default_agency or "pasted copy"
+    # a military press release speaks for itself: its unattributed figures are the ISPR's
+    release = "Inter-Services Public Relations (ISPR)" if _PRESS_RELEASE.search(text) else None
 
     drafts: list[_Draft] = []
     sent_cues: dict[int, Cues | None] = {}
@@ -244,6 +251,7 @@ def extract_article(
         if cues is None and not counts.any():
             continue
         who, agency = attribution(s)
+        who = who or release
         if (
             last_who
             and last_who[0] >= idx - 2

@@ -89,10 +89,14 @@ def _phrases(lemmas: tuple[str, ...], inflected_only: bool) -> tuple[LemmaPhrase
 
 
 class Vocabulary(Examples):
-    """A word list used as data (group nouns, dateline words), with its examples."""
+    """A list of terms used as data (group nouns, casualty verbs), with its examples.
+    Terms and prefixes are regular-expression fragments; ``expect`` says what a positive
+    example must produce in the stage that uses the vocabulary."""
 
     value: str
-    words: list[str] = Field(min_length=1)
+    expect: str
+    terms: list[str] = Field(min_length=1)
+    prefixes: list[str] = Field(default_factory=list)
 
 
 @cache
