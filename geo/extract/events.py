@@ -22,7 +22,7 @@ OUTCOME_RULES = rules.entries("outcomes")
 _ATTACK_WORDS = re.compile(rules.load("attack")["cheap"], re.IGNORECASE)
 
 
-def _matches(rule: rules.Entry, sentence: str, toks: list[Token]) -> tuple[int, int] | None:
+def _matches(rule: rules.Entry, sentence: str, toks: tuple[Token, ...]) -> tuple[int, int] | None:
     """The rule's first match that counts: a noun cue must not be a definite back-reference
     ('the bomb' is a bomb told before)."""
     if not rule.noun:
@@ -159,6 +159,6 @@ def outcome(sentence: str) -> tuple[str | None, list[str]]:
     if m:
         parts.append(f"{(m['q'] or '').lower()}{m['n']} inmates freed")
     for rule in OUTCOME_RULES:
-        if rule.label not in parts and rule.search(sentence, []) is not None:
+        if rule.label not in parts and rule.search(sentence, ()) is not None:
             parts.append(rule.label)
     return ("; ".join(parts) or None), [f"outcome: {p}" for p in parts]

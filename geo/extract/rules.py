@@ -60,7 +60,7 @@ class Entry(Examples):
     def phrases(self) -> tuple[LemmaPhrase, ...]:
         return _phrases(tuple(self.lemmas), self.inflected_only)
 
-    def search(self, sentence: str, toks: list[Token]) -> tuple[int, int] | None:
+    def search(self, sentence: str, toks: tuple[Token, ...]) -> tuple[int, int] | None:
         """Span of the first match in the sentence (pattern first, then lemma phrases)."""
         if self.requires and not _compile(self.requires).search(sentence):
             return None

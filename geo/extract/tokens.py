@@ -41,8 +41,17 @@ def lemma(word: str) -> str:
     return str(simplemma.lemmatize(low, lang="en")).lower()
 
 
-def tokenize(text: str) -> list[Token]:
-    return [Token(m.group(), m.start(), m.end(), lemma(m.group())) for m in _WORD.finditer(text)]
+@lru_cache(maxsize=1024)
+def tokenize(text: str) -> tuple[Token, ...]:
+    """The words of a sentence with lemmas (cached: several stages read one sentence)."""
+    return tuple(
+        Token(m.group(), m.start(), m.end(), lemma(m.group())) for m in _WORD.finditer(text)
+    )
+
+
+@lru_cache(maxsize=1024)
+def _vocabulary(toks: tuple[Token, ...]) -> frozenset[str]:
+    return frozenset([t.lemma for t in toks] + [t.text.lower() for t in toks])
 
 
 @dataclass(frozen=True)
@@ -56,11 +65,11 @@ class LemmaPhrase:
     def parse(cls, phrase: str, inflected_only: bool = False) -> LemmaPhrase:
         return cls(tuple(phrase.lower().split()), inflected_only)
 
-    def find(self, toks: list[Token]) -> tuple[int, int] | None:
+    def find(self, toks: tuple[Token, ...]) -> tuple[int, int] | None:
         """Character span of the first match in ``toks``, or None."""
         words = [p for p in self.parts if p != "*"]
-        if not words:
-            return None
+        if not words or not _vocabulary(toks).issuperset(words):
+            return None  # a word of the phrase is missing: no need to walk the tokens
         for i, tok in enumerate(toks):
             if tok.lemma != words[0] and tok.text.lower() != words[0]:
                 continue
@@ -71,7 +80,7 @@ class LemmaPhrase:
                 return tok.start, toks[end].end
         return None
 
-    def _rest(self, toks: list[Token], at: int, part: int) -> int | None:
+    def _rest(self, toks: tuple[Token, ...], at: int, part: int) -> int | None:
         """Index of the last token when parts[part:] match from ``at`` (else None)."""
         if part >= len(self.parts):
             return at - 1
