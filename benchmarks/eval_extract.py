@@ -47,6 +47,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "tests" / "articles"
@@ -85,6 +86,7 @@ class Score:
     dates_consistent: int = 0
     dates_blank: int = 0
     problems: list[str] = field(default_factory=list)
+    missed_by: dict[str, int] = field(default_factory=dict)  # stage → missed sites
 
     def add(self, other: Score) -> None:
         for name in (
@@ -108,6 +110,8 @@ class Score:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.forbidden += other.forbidden
         self.problems += other.problems
+        for stage, n in other.missed_by.items():
+            self.missed_by[stage] = self.missed_by.get(stage, 0) + n
 
     @property
     def precision(self) -> float:
@@ -217,6 +221,40 @@ def _claim_figure(claim, name: str):
     return deaths_total(claim) if name == "killed" else getattr(claim, name)
 
 
+def miss_stage(extraction, site: dict, drafts) -> str:
+    """Which stage lost an expected site (a diagnosis for the developer, by re-reading the
+    copy): the place never named as written; named but unknown to the gazetteer
+    (mentions); its sentences carry no attack cue (events); a draft names it but in another
+    district (mentions: geocoding); or the cues were there and discourse rules (dateline,
+    background, merging) set it aside."""
+    from geo.extract import attack_cues, split_sentences
+    from geo.gazetteer import Gazetteer
+
+    names = [site["place"], *site.get("aliases", [])]
+    text = extraction.text
+    if not any(re.search(rf"\b{re.escape(n)}\b", text, re.IGNORECASE) for n in names):
+        return "copy: not named as written"
+    if any(names_of(d) & {_norm(n) for n in names} for d in drafts if d.located):
+        return "mentions: wrong district"
+    if any(
+        _norm(n) in names_of(d) or (d.place and _norm(d.place) == _norm(n))
+        for d in drafts
+        if not d.located
+        for n in names
+    ):
+        return "mentions: not in the gazetteer (unlocated draft names it)"
+    gaz = Gazetteer.default()
+    if not any(gaz.exact(n, "PK") or gaz.search(n, "PK", limit=1, strict=True) for n in names):
+        return "mentions: not in the gazetteer"
+    cued = [
+        s
+        for s in split_sentences(text)
+        if any(re.search(rf"\b{re.escape(n)}\b", s.text, re.IGNORECASE) for n in names)
+        and attack_cues(s.text) is not None
+    ]
+    return "discourse: set aside" if cued else "events: no attack cue in its sentences"
+
+
 def score(extraction, exp: dict, label: str = "") -> Score:
     sc = Score()
     drafts = extraction.drafts
@@ -228,7 +266,9 @@ def score(extraction, exp: dict, label: str = "") -> Score:
         want = {_norm(site["place"]), *(_norm(a) for a in site.get("aliases", []))}
         hit = next((d for d in free if names_of(d) & want and d.district == site["district"]), None)
         if hit is None:
-            sc.problems.append(f"{label}: missed {site['place']} ({site['district']})")
+            stage = miss_stage(extraction, site, drafts)
+            sc.missed_by[stage] = sc.missed_by.get(stage, 0) + 1
+            sc.problems.append(f"{label}: missed {site['place']} ({site['district']}) [{stage}]")
             continue
         free.remove(hit)
         sc.matched += 1
@@ -321,7 +361,7 @@ class _Naive:
     def __call__(self, text: str):
         from types import SimpleNamespace
 
-        seen: dict[str, object] = {}
+        seen: dict[str, Any] = {}
         words = re.findall(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}", text)
         for run in words:
             parts = run.split()
@@ -340,7 +380,7 @@ class _Naive:
                             casualties=[], date=None, date_end=None,
                         )  # fmt: skip
         drafts = list(seen.values())
-        return SimpleNamespace(drafts=drafts, story=SimpleNamespace(claims=[]))
+        return SimpleNamespace(drafts=drafts, story=SimpleNamespace(claims=[]), text=text)
 
 
 def evaluate(verbose: bool = False, baseline: bool = True) -> dict[str, dict[str, Score]]:
@@ -389,6 +429,11 @@ def main() -> int:
             f"  drafts per real site: {(sc.predicted + sc.unlocated_predicted) / max(real, 1):.2f} "
             f"({sc.predicted + sc.unlocated_predicted} drafts, {real} expected incl. unlocated)"
         )
+        if sc.missed_by:
+            print(
+                "  missed sites by stage: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(sc.missed_by.items()))
+            )
         print(f"  attack type accuracy:    {sc.attack_type:.3f} ({sc.type_ok}/{sc.matched})")
         print(f"  infrastructure accuracy: {sc.infrastructure:.3f} ({sc.infra_ok}/{sc.matched})")
         print(
