@@ -359,8 +359,8 @@ ss.setdefault("editor", os.environ.get("SITMAP_EDITOR", ""))
 try:
     with st.spinner("Opening the story store…"):
         infos = store().list()
-except SitmapError as err:
-    st.error(md(one_line(err)))
+except SitmapError as failure:
+    st.error(md(one_line(failure)))
     st.stop()
 
 with st.sidebar:
@@ -540,9 +540,9 @@ with left:
             on_select_change=lambda: None,
             on_click_change=lambda: None,
         )
-    except SitmapError as err:
+    except SitmapError as failure:
         result = None
-        st.error(md(f"The map could not be drawn: {one_line(err)}"))
+        st.error(md(f"The map could not be drawn: {one_line(failure)}"))
     if result is not None:
         clicked_id = getattr(result, "select", None)
         if clicked_id and any(i.id == clicked_id for i in work.incidents):
@@ -789,15 +789,16 @@ with st.expander("Publish"):
     o1.selectbox("Basemap", ["none", "light", "labels", "osm"], key="pub_basemap")
     o2.text_input("Headline (default: the story title)", key="pub_title")
     o3.text_input("PNG size (WIDTHxHEIGHT)", value="1200x800", key="pub_png_size")
+    options: ops.Options | None
     try:
         options = ops.Options(
             basemap=ss.get("pub_basemap") or "none",
             title=ss.get("pub_title") or None,
-            png_size=ss.get("pub_png_size") or "1200x800",
+            png_size=ops.parse_png_size(ss.get("pub_png_size") or "1200x800"),
         )
-    except SitmapError as err:
+    except SitmapError as failure:
         options = None
-        st.error(md(one_line(err)))
+        st.error(md(one_line(failure)))
     ekey = (work.id, d["rev"], options)
     if options is None:
         pass
@@ -810,8 +811,8 @@ with st.expander("Publish"):
                 for fmt in ops.FORMATS:  # one failing format (no Chromium) keeps the others
                     try:
                         files.update(desk.downloads(saved, layer, options, [fmt]))
-                    except (SitmapError, OSError) as err:
-                        problems.append(f"{fmt}: {one_line(err)}")
+                    except (SitmapError, OSError) as failure:
+                        problems.append(f"{fmt}: {one_line(failure)}")
             ss.exports = {"key": ekey, "files": files, "problems": problems}
             st.rerun()
     else:

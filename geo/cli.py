@@ -129,7 +129,8 @@ def build(
 
     ops.check_out(out)  # cheap checks first: nothing is loaded or rendered for a bad --out
     key = ops.format_for(out, fmt)
-    options = ops.Options(basemap=basemap, title=title, png_size=png_size)
+    size = ops.parse_png_size(png_size)
+    options = ops.Options(basemap=basemap, title=title, png_size=size)
     s = ops.resolve_story(story, store)
     built = ops.build(
         s,
@@ -448,16 +449,16 @@ def geocode(
     if lookup.note:
         typer.echo(f"note: {lookup.note}")
     for i, c in enumerate(lookup.candidates, 1):
-        where = [c.kind]
+        parts = [c.kind]
         if c.district:
-            where.append(f"{c.district} district ({c.district_match})")
+            parts.append(f"{c.district} district ({c.district_match})")
         if c.admin1:
-            where.append(c.admin1)
-        where.append(c.country)
+            parts.append(c.admin1)
+        parts.append(c.country)
         src = "" if c.source == "gazetteer" else f"  [{c.source}]"
         foreign = f"  (foreign: not in {lookup.country})" if lookup.foreign(c) else ""
         typer.echo(
-            f"{i}. {c.name} — {' · '.join(where)}   {c.lat:.5f}, {c.lon:.5f}   "
+            f"{i}. {c.name} — {' · '.join(parts)}   {c.lat:.5f}, {c.lon:.5f}   "
             f"precision {c.precision}   score {c.score:g}{src}{foreign}"
         )
         if c.note:

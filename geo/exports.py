@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from geo.atomicfile import atomic_write_bytes
-from geo.errors import SitmapError
+from geo.errors import ExtraMissing, SitmapError
 from geo.model import CasualtyClaim, Incident, Story, dumps_story
 from geo.taxonomy import ATTACK_TYPES, INFRASTRUCTURE, PRECISIONS, DatePrecision
 
@@ -229,9 +229,7 @@ def _screenshot(
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError:
-        raise SitmapError(
-            "png: PNG export needs the 'png' extra; fix: pip install 'sitmap[png]'"
-        ) from None
+        raise ExtraMissing("png", "png: PNG export") from None
 
     try:
         with sync_playwright() as pw:

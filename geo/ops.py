@@ -107,7 +107,7 @@ def format_for(out: str | os.PathLike[str], fmt: str | None = None) -> str:
     return key
 
 
-def parse_png_size(text: str | tuple[int, int] | None) -> tuple[int, int]:
+def parse_png_size(text: str | tuple[int, ...] | None) -> tuple[int, int]:
     """'1200x800' (or a (width, height) pair) → (1200, 800), each side 200–5000 px."""
     if text is None or text == "":
         return PNG_SIZE
@@ -140,7 +140,7 @@ class Options:
         mapview.get_basemap(self.basemap)  # a one-line error listing the choices
         object.__setattr__(self, "basemap", (self.basemap or "none").strip().lower())
         object.__setattr__(self, "title", (self.title or "").strip() or None)
-        object.__setattr__(self, "png_size", parse_png_size(self.png_size))
+        object.__setattr__(self, "png_size", parse_png_size(tuple(self.png_size)))
 
 
 @dataclass(frozen=True)

@@ -146,10 +146,12 @@ def test_output_paths_are_checked_before_rendering(tmp_path):
 
 
 def test_options_are_validated_once_for_every_face():
-    assert ops.Options(png_size="800x600").png_size == (800, 600)
+    assert ops.Options(png_size=ops.parse_png_size("800x600")).png_size == (800, 600)
     for bad in ("800", "10x10", "axb"):
         with pytest.raises(errors.OutputError, match="png-size"):
-            ops.Options(png_size=bad)
+            ops.parse_png_size(bad)
+    with pytest.raises(errors.OutputError, match="png-size"):
+        ops.Options(png_size=(10, 10))
     with pytest.raises(errors.SitmapError, match="basemap"):
         ops.Options(basemap="satellite")
 
