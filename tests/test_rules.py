@@ -37,6 +37,12 @@ def test_target_examples(case):
     assert (entry.value in values) is positive, values
 
 
+@pytest.mark.parametrize("case", _cases("background"), ids=_id)
+def test_background_and_discourse_cue_examples(case):
+    entry, sentence, positive = case
+    assert (entry.search(sentence, ()) is not None) is positive
+
+
 @pytest.mark.parametrize("case", _cases("outcomes"), ids=_id)
 def test_outcome_examples(case):
     entry, sentence, positive = case
@@ -62,7 +68,7 @@ def test_casualty_vocabulary_examples(case):
 
 
 def test_every_rule_file_entry_has_both_kinds_of_example():
-    for name in ("attack", "targets", "outcomes"):
+    for name in ("attack", "targets", "outcomes", "background"):
         for entry in rules.entries(name):
             assert entry.positive and entry.negative, (name, entry.label)
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from geo.dates import MONTH_RE, Anchor, month_number, nearest_year, sentence_date
+from geo.extract import rules
 from geo.extract.document import Sentence, _Draft
 from geo.extract.events import _BOMB_BACKREF, Cues, attack_cues, infrastructure
 from geo.extract.mentions import Locator, PlaceFinder, Site, _sites
@@ -44,11 +45,17 @@ UNNAMED_PLACES = re.compile(
 )
 
 
-_BACKGROUND = re.compile(
-    r"\b(?:in recent (?:years|months)|in the past (?:few )?(?:years|decades?)|years ago|"
-    r"(?:have|has) been (?:hit|targeted|attacked) (?:by \w+ )?(?:before|previously|repeatedly))\b",
-    re.IGNORECASE,
-)
+_CUES = rules.entries("background")
+
+
+def cue(kind: str, sentence: str) -> str | None:
+    """The first background/discourse cue of ``kind`` in the sentence (rules/background.toml)."""
+    for entry in _CUES:
+        if entry.value == kind and (span := entry.search(sentence, ())) is not None:
+            return sentence[span[0] : span[1]]
+    return None
+
+
 _YEAR = re.compile(
     r"\b(?:in|since|of) ((?:19|20)\d\d)\b|\b((?:19|20)\d\d) (?:[\w-]+ )?(?:attack|bombing|blast|assault)|"
     rf"\b(?:{MONTH_RE})\s+(?:\d{{1,2}},?\s+)?((?:19|20)\d\d)\b"  # 'In July 2023', 'on May 9, 2023'
@@ -85,7 +92,7 @@ def long_before(sentence: str, filed: Anchor) -> bool:
 def _background(sentence: str, today: dt.date | None) -> bool:
     """A sentence recalling earlier attacks ('a bombing near X in 2024', 'hit by several
     attacks in recent years'): background, not an attack of this story."""
-    return bool(_BACKGROUND.search(sentence)) or earlier_year(sentence, today)
+    return cue("background", sentence) is not None or earlier_year(sentence, today)
 
 
 def earlier_year(sentence: str, today: dt.date | None) -> bool:
@@ -247,26 +254,6 @@ _REFER_PLACE = re.compile(
     r"(?:[A-Z]|district|town|village|area)",
 )
 # 'In a separate incident', 'another attack': a new event, never merged into one told before
-_SEPARATE = re.compile(
-    r"\b(?:separate|another|other|second|third|also|elsewhere|meanwhile|similar)\b", re.IGNORECASE
-)
-# earlier events told as background: 'Earlier this month', 'In early March', 'last week'
-_EARLIER = re.compile(
-    r"^(?:Last|In early|In late|In mid|In the same|Since|Over the past)\b|"
-    r"\b(?:earlier this (?:month|year|week)|last (?:week|month|year)|(?:a|two|three|several) "
-    r"(?:weeks|months|years) ago|in the same month|in the first week of)\b|"
-    # 'The bombing came a day after militants attacked …': the attack after 'after' is earlier
-    r"\b(?:came|comes|follows|followed)\s+(?:just\s+|only\s+)?(?:[\w-]+\s+){0,2}"
-    r"(?:after|on the heels of)\b",
-)
-
-
-# Figures that are not one attack's: tallies over months or years, a think tank's data
-TALLY = re.compile(
-    r"\b(?:this year|so far this year|since the start of|since January|in the first \w+ months|"
-    r"(?:according to|compiled by) (?:data|figures|a tally)|think[- ]tank|tally|on average)\b",
-    re.IGNORECASE,
-)
 _PRONOUN_SPEAKER = re.compile(r"\b(?:he|she|they|it) (?:said|added|told)\b", re.IGNORECASE)
 
 
@@ -314,7 +301,7 @@ def _merge_placeless(drafts: list[_Draft]) -> None:
     incident — unless the copy marks it as another one ('In a separate incident …') or it
     happened in unnamed other places. One draft per real attack, not one per sentence."""
     for d in list(drafts):
-        if d.site is not None and not _SEPARATE.search(d.sentence.text):
+        if d.site is not None and not cue("separate", d.sentence.text):
             same = next(
                 (
                     o
@@ -336,7 +323,7 @@ def _merge_placeless(drafts: list[_Draft]) -> None:
                     same.counts = d.counts
                 drafts.remove(d)
             continue
-        if d.unnamed is not None or _SEPARATE.search(d.sentence.text):
+        if d.unnamed is not None or cue("separate", d.sentence.text):
             continue
         kin = [
             o

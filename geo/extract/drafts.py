@@ -34,14 +34,12 @@ from geo.extract.claims import (
 from geo.extract.clean import _DATE_STAMP, MAX_CHARS, clean_text, not_english
 from geo.extract.discourse import (
     _APART,
-    _EARLIER,
     _PRONOUN_SAID,
     _PRONOUN_SPEAKER,
     _TWO_PARTS,
     ANAPHOR,
     FOLLOW_UP,
     RESPONSIBILITY,
-    TALLY,
     UNNAMED_PLACES,
     _actor,
     _assign_actors,
@@ -51,6 +49,7 @@ from geo.extract.discourse import (
     _merge_placeless,
     _place_back,
     _second_type,
+    cue,
     earlier_year,
     long_before,
 )
@@ -244,7 +243,7 @@ def extract_article(
         cues = attack_cues(s)
         sent_cues[idx] = cues
         if cues is not None and (
-            _background(s, filed.date or published) or _EARLIER.search(s) or long_before(s, filed)
+            _background(s, filed.date or published) or cue("earlier", s) or long_before(s, filed)
         ):
             continue  # 'the 2023 bombing in X', 'attacks in recent years': not this story's
         counts = casualties(s)
@@ -263,7 +262,7 @@ def extract_article(
         if who and _is_killing_total(counts):
             said.append((idx, attribution_key(who), counts))
         if cues is None:
-            if TALLY.search(s) or earlier_year(s, filed.date or published) or long_before(s, filed):
+            if cue("tally", s) or earlier_year(s, filed.date or published) or long_before(s, filed):
                 continue  # a tally or an earlier event's toll: not this story's figures
             if _is_killing_total(counts) or (who and counts.any()):  # a source's figures
                 _add_claim(claims, counts, who, agency or default_agency, s)
