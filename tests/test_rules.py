@@ -96,3 +96,13 @@ def test_inflected_only_lemmas_skip_the_bare_noun():
     phrase = LemmaPhrase.parse("storm", inflected_only=True)
     assert phrase.find(tokenize("A storm hit the coast.")) is None
     assert phrase.find(tokenize("Gunmen stormed the post.")) is not None
+
+
+@pytest.mark.parametrize(
+    "example", rules.load("datelines")["example"], ids=lambda e: e["line"][:30]
+)
+def test_dateline_examples(example):
+    from geo.extract import find_dateline
+
+    found = find_dateline(example["line"])
+    assert (found.place if found else "") == example["place"]

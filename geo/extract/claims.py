@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geo.extract import rules
+from geo.extract.layout import AGENCIES
 from geo.model import (
     CasualtyClaim,
 )
@@ -256,22 +257,10 @@ def casualties(sentence: str) -> Counts:
     return counts
 
 
-AGENCIES = {
-    "reuters": "Reuters",
-    "ap": "Associated Press",
-    "associated press": "Associated Press",
-    "afp": "AFP",
-    "agence france-presse": "AFP",
-    "xinhua": "Xinhua",
-    "app": "APP",
-    "dpa": "dpa",
-    "agencies": "Agencies",
-    "ians": "IANS",
-    "pti": "PTI",
-    "anadolu": "Anadolu",
-}
 _AGENCY_RE = re.compile(
-    r"\b(Reuters|AP|Associated Press|AFP|Agence France-Presse|Xinhua|APP|dpa|IANS|PTI|Anadolu)\b"
+    r"\b("
+    + rules.alternation([re.escape(n) for n in rules.load("datelines")["agency_names"]])
+    + r")\b"
 )
 _WHO = (
     r"(?P<who>(?:the |a |an )?[A-Za-z][\w’'.-]*"

@@ -22,7 +22,6 @@ from geo.dates import (
 )
 from geo.errors import SitmapError
 from geo.extract.claims import (
-    AGENCIES,
     Counts,
     _add_claim,
     _conflicting,
@@ -55,7 +54,7 @@ from geo.extract.discourse import (
 )
 from geo.extract.document import Sentence, _Draft
 from geo.extract.events import Cues, attack_cues, infrastructure, outcome
-from geo.extract.layout import Dateline, filing_anchor, find_dateline
+from geo.extract.layout import AGENCIES, Dateline, filing_anchor, find_dateline
 from geo.extract.mentions import (
     UNKNOWN_PLACE,
     Locator,

@@ -13,7 +13,7 @@ from geo.dates import (
     header_date,
     parse_month_day,
 )
-from geo.extract.rules import _words
+from geo.extract import rules
 
 _DATELINE = re.compile(
     r"(?:[A-Z][A-Za-z]+(?: [A-Za-z]+){0,2} [Rr]eport(?:er)?\s*[:|/-]\s*)?"  # 'Dawn report: '
@@ -26,14 +26,10 @@ _DATELINE = re.compile(
 )
 
 
-_NOT_DATELINE = _words(
-    "update updated note editor breaking exclusive warning correction photo video analysis "
-    "opinion live watch read listen comment editorial explainer background timeline published "
-    "posted updated by source sources photo caption file"
-)
-_DATELINE_COUNTRIES = frozenset(
-    {"pakistan", "afghanistan", "india", "iran", "china", "united arab emirates", "qatar"}
-)
+_RULES = rules.load("datelines")
+_NOT_DATELINE = frozenset(_RULES["not_dateline"])
+_DATELINE_COUNTRIES = frozenset(_RULES["countries"])
+AGENCIES: dict[str, str] = dict(_RULES["agencies"])
 
 
 @dataclass(frozen=True)
