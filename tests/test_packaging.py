@@ -42,6 +42,8 @@ def test_wheel_holds_templates_manifest_and_seed_story(wheel):
         "geo/data/districts/manifest.json",
         "geo/data/stories/balochistan-2026-02-01.geojson",
         "geo/py.typed",
+        "geo/extract/rules/attack.toml",
+        "geo/extract/rules/casualties.toml",
     ):
         assert needed in names, needed
     assert not any(n.startswith(("tests/", "benchmarks/", "data/")) for n in names)
@@ -96,5 +98,18 @@ def test_installed_wheel_builds_the_seed_map_outside_the_source_tree(wheel, tmp_
     assert proc.returncode == 0, proc.stderr
     html = (work / "map.html").read_text(encoding="utf-8")
     assert "Mastung" in html and "Boundaries: geoBoundaries" in html
+    # drafting from copy works from the wheel too (its rule files are package data)
+    article = work / "article.txt"
+    article.write_text((ROOT / "tests" / "articles" / "seed-retold.txt").read_text("utf-8"))
+    proc = subprocess.run(
+        [str(venv / "bin" / "sitmap"), "extract", "article.txt", "--out", "drafts.geojson"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Mastung" in (work / "drafts.geojson").read_text(encoding="utf-8")
     assert not (work / "data").exists()  # no cache or store written into the cwd
     assert ROOT.joinpath("data").exists() is False or not any(ROOT.joinpath("data").iterdir())
