@@ -295,13 +295,29 @@ def _same_family(a: AttackType, b: AttackType) -> bool:
     return a == b or (a in bombs and b in bombs)
 
 
+def _absorb(host: _Draft, d: _Draft, why: str) -> None:
+    """Draft ``d`` is more of the attack ``host`` tells: its sentence becomes evidence, its
+    figures fill what the host lacks, its targets join the host's."""
+    host.extra.append(d.sentence)
+    host.extra_cues.append(f"sentence {d.index + 1} {why}")
+    if host.counts is None and d.counts is not None:
+        host.counts = d.counts
+    for i in d.infra:
+        if i not in host.infra:
+            host.infra.append(i)
+    if d.attack.attack_type != host.attack.attack_type and host.second is None:
+        host.second = d.attack.attack_type
+
+
 def _merge_placeless(drafts: list[_Draft]) -> None:
     """A placeless attack sentence in copy that tells an attack of that kind already is more
     of that attack ('The ambush was carried out by …', 'the attackers fled'), not a new
     incident — unless the copy marks it as another one ('In a separate incident …') or it
-    happened in unnamed other places. One draft per real attack, not one per sentence."""
+    happened in unnamed other places; so is what the same attackers did next ('They torched
+    an excavator', of whatever type). One draft per real attack, not one per sentence."""
     for d in list(drafts):
-        if d.site is not None and not cue("separate", d.sentence.text):
+        text = d.sentence.text
+        if d.site is not None and not cue("separate", text):
             same = next(
                 (
                     o
@@ -315,15 +331,17 @@ def _merge_placeless(drafts: list[_Draft]) -> None:
                 None,
             )
             if same is not None:  # 'the ambush near Kulachi' after 'came under fire near Kulachi'
-                same.extra.append(d.sentence)
-                same.extra_cues.append(
-                    f"sentence {d.index + 1} tells more of this attack at {d.site.place}"
-                )
-                if same.counts is None and d.counts is not None:
-                    same.counts = d.counts
+                _absorb(same, d, f"tells more of this attack at {d.site.place}")
                 drafts.remove(d)
             continue
-        if d.unnamed is not None or cue("separate", d.sentence.text):
+        if d.site is not None or d.unnamed is not None:
+            continue
+        before = [o for o in drafts if o is not d and o.index < d.index]
+        if before and cue("same_actors", text) and not cue("new_event", text):
+            _absorb(before[-1], d, "tells what the same attackers did next")
+            drafts.remove(d)
+            continue
+        if cue("separate", text):
             continue
         kin = [
             o
@@ -332,18 +350,13 @@ def _merge_placeless(drafts: list[_Draft]) -> None:
         ]
         if not kin:
             continue
-        before = [o for o in kin if o.index <= d.index]
-        host = (before or kin)[-1] if before else kin[0]
-        host.extra.append(d.sentence)
-        host.extra_cues.append(
-            f"sentence {d.index + 1} tells more of this attack (a {d.attack.attack_type.value} "
-            "with no place of its own)"
+        kin_before = [o for o in kin if o.index <= d.index]
+        host = kin_before[-1] if kin_before else kin[0]
+        _absorb(
+            host,
+            d,
+            f"tells more of this attack (a {d.attack.attack_type.value} with no place of its own)",
         )
-        if host.counts is None and d.counts is not None:
-            host.counts = d.counts
-        for i in d.infra:
-            if i not in host.infra:
-                host.infra.append(i)
         drafts.remove(d)
 
 
