@@ -186,6 +186,18 @@ class OfflineGeocoder(Provider):
     def candidates(self, query, country=None, limit=5, bbox=None) -> list[Candidate]:
         return self.gazetteer.search(query, country=country or self.country, limit=limit, bbox=bbox)
 
+    def exact(self, name: str, country: str | None = None) -> list[Candidate]:
+        """Exact (normalised) names only: for scanning copy word by word."""
+        return self.gazetteer.exact(name, country=country or self.country)
+
+    def close_spellings(
+        self, name: str, country: str | None = None, limit: int = 3
+    ) -> list[Candidate]:
+        """Spellings close to ``name`` in that country only (misspellings, transliterations)."""
+        return self.gazetteer.search(
+            name, country=country or self.country, limit=limit, strict=True
+        )
+
     def reverse(self, query: Any, exactly_one: bool = True, **_: Any):  # type: ignore[override]
         lat, lon = _point(query)
         found = self.gazetteer.reverse(lat, lon)
@@ -418,6 +430,17 @@ class GeocoderChain:
             if extra:
                 return (extra + found)[:limit]
         return found
+
+    def exact(self, name: str, country: str | None = "PK") -> list[Candidate]:
+        """Exact names for scanning copy (the extractor asks this for every capitalised
+        phrase): the offline providers only — never a network request per word."""
+        return self.offline.exact(name, country)
+
+    def close_spellings(
+        self, name: str, country: str | None = "PK", limit: int = 3
+    ) -> list[Candidate]:
+        """Close spellings of a name the copy gives as a place ('Barkan' → Barkhan), offline."""
+        return self.offline.close_spellings(name, country, limit)
 
     def geocode(
         self,

@@ -127,12 +127,14 @@ def extract_article(
     districts: Any = None,
     gazetteer: Any = None,
     published: dt.date | str | None = None,
+    geocoder: Any = None,
 ) -> Extraction:
     """Read one article and propose draft incidents (status 'draft') plus casualty claims.
 
     ``districts`` is a :class:`geo.districts.Districts` layer or a path to one (default: the
-    configured layer; without one, districts come from the gazetteer). ``gazetteer`` defaults
-    to :meth:`geo.gazetteer.Gazetteer.default`. ``published`` is the reference date (the
+    configured layer; without one, districts come from the gazetteer). Places are looked up
+    through ``geocoder`` (a :class:`geo.geocode.GeocoderChain`, offline providers only), by
+    default the chain over ``gazetteer`` (default :meth:`geo.gazetteer.Gazetteer.default`). ``published`` is the reference date (the
     publication date, ``YYYY-MM-DD``): it gives the year when the dateline has none, and is
     the day relative words count from when the copy has no dateline date; dates are never
     taken from today's clock. Bad input never raises: the result has no drafts and a
@@ -175,7 +177,7 @@ def extract_article(
     if foreign:
         return _empty(story_id, title, country, foreign, text, notes)
 
-    gaz = gazetteer if gazetteer is not None else _default_gazetteer()
+    gaz = gazetteer if gazetteer is not None or geocoder is not None else _default_gazetteer()
     if districts is None:
         layer = _default_layer() if country == "PAK" else None
     elif isinstance(districts, str | bytes) or hasattr(districts, "__fspath__"):
@@ -186,7 +188,7 @@ def extract_article(
         layer = districts
     if layer is None:
         notes.append("no district boundary file: districts come from the gazetteer")
-    finder = _finder(gaz, country)
+    finder = _finder(geocoder if geocoder is not None else gaz, country)
     locator = Locator(layer)
 
     dateline = find_dateline(text)

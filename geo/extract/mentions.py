@@ -6,12 +6,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geo.errors import SitmapError
 from geo.extract.document import Sentence
 from geo.extract.rules import _words
 from geo.taxonomy import GeoPrecision
+
+if TYPE_CHECKING:
+    from geo.geocode import GeocoderChain
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 # capitalised words that may precede a place in the same phrase without making it a name
@@ -164,10 +167,12 @@ def _strip_possessive(word: str) -> str:
 
 
 class PlaceFinder:
-    """Finds place mentions in a sentence with the gazetteer's exact (normalised) lookup."""
+    """Finds place mentions in a sentence through the geocoding chain (geo.geocode): its
+    exact names first, its close spellings where the copy says a word is a place — the same
+    lookup the CLI and the desk use, so a place taught to the chain is found here too."""
 
-    def __init__(self, gazetteer: Any, country: str = "PK", max_words: int = 5):
-        self.gaz = gazetteer
+    def __init__(self, places: GeocoderChain, country: str = "PK", max_words: int = 5):
+        self.places = places
         self.country = country
         self.max_words = max_words
         self._memo: dict[str, list[Any]] = {}
@@ -177,7 +182,7 @@ class PlaceFinder:
         hit = self._memo.get(key)
         if hit is None:
             try:
-                hit = list(self.gaz.exact(name, country=self.country))
+                hit = list(self.places.exact(name, country=self.country))
             except (ValueError, KeyError):
                 hit = []
             if len(self._memo) > 50_000:
@@ -193,7 +198,7 @@ class PlaceFinder:
         if hit is None:
             hit = []
             try:
-                found = self.gaz.search(name, country=self.country, limit=3, strict=True)
+                found = self.places.close_spellings(name, country=self.country, limit=3)
             except (ValueError, KeyError):
                 found = []
             for cand in found:
@@ -512,14 +517,32 @@ def _default_layer() -> Any | None:
 
 
 _FINDERS: dict[int, PlaceFinder] = {}
+_CHAINS: dict[int, GeocoderChain] = {}
 
 
-def _finder(gaz: Any, iso2: str) -> PlaceFinder:
-    """One finder (and its lookup memo) per gazetteer object and country."""
-    key = id(gaz)
+def chain_for(gazetteer: Any) -> GeocoderChain:
+    """The offline geocoding chain over one gazetteer (one per gazetteer object)."""
+    chain = _CHAINS.get(id(gazetteer))
+    if chain is None or chain.offline.gazetteer is not gazetteer:
+        from geo.geocode import GeocoderChain, OfflineGeocoder
+
+        chain = GeocoderChain(OfflineGeocoder(gazetteer))
+        if len(_CHAINS) > 8:
+            _CHAINS.clear()
+        _CHAINS[id(gazetteer)] = chain
+    return chain
+
+
+def _finder(places: Any, iso2: str) -> PlaceFinder:
+    """One finder (and its lookup memo) per geocoding chain and country; a gazetteer is
+    wrapped in its offline chain."""
+    from geo.geocode import GeocoderChain
+
+    chain = places if isinstance(places, GeocoderChain) else chain_for(places)
+    key = id(chain)
     f = _FINDERS.get(key)
-    if f is None or f.gaz is not gaz or f.country != iso2:
-        f = PlaceFinder(gaz, iso2)
+    if f is None or f.places is not chain or f.country != iso2:
+        f = PlaceFinder(chain, iso2)
         if len(_FINDERS) > 8:
             _FINDERS.clear()
         _FINDERS[key] = f
