@@ -342,6 +342,8 @@ def score(extraction, exp: dict, label: str = "") -> Score:
 def group_of(name: str) -> str:
     if name.startswith("real-"):
         return "real copy"
+    if name.startswith("heldout3-"):
+        return "held-out 3 (blind)"
     if name.startswith("heldout2-"):
         return "held-out 2"
     if name.startswith("heldout-"):
