@@ -540,7 +540,6 @@ def desk(
     """Open the desk app (Streamlit) in the browser; needs the 'desk' extra. Further
     options after -- go to `streamlit run`."""
     import os
-    import subprocess
 
     from geo import paths
 
@@ -554,7 +553,8 @@ def desk(
     cmd = [sys.executable, "-m", "streamlit", "run", str(paths.desk_app())]
     if port is not None:
         cmd += ["--server.port", str(port)]
-    raise typer.Exit(subprocess.call([*cmd, *ctx.args], env=env))
+    sys.stdout.flush()
+    os.execve(sys.executable, [*cmd, *ctx.args], env)  # streamlit takes this process over
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""sitmap desk: browse, correct and publish situation maps (``streamlit run streamlit_app.py``).
+"""sitmap desk: browse, correct and publish situation maps (``sitmap desk``, or
+``streamlit run streamlit_app.py`` in a checkout, which runs this script).
 
 A thin UI: every decision (filters, validation, locating, imports, saves, exports) is made by
 ``geo.desk`` and ``geo.ops`` (the operations the CLI calls too); this file only lays out widgets. The map is

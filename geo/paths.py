@@ -73,15 +73,6 @@ def default_store() -> Path:
 
 
 def desk_app() -> Path:
-    """The desk app's Streamlit script (``streamlit_app.py`` beside the package in a
-    checkout or an editable install)."""
-    from geo.errors import SitmapError
-
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "desk_app.py", here.parent / "streamlit_app.py"):
-        if candidate.is_file():
-            return candidate
-    raise SitmapError(
-        "desk: the desk app script is not part of this installation; fix: run "
-        "`streamlit run streamlit_app.py` in a sitmap checkout (pip install -e '.[desk]')"
-    )
+    """The desk app's Streamlit script, installed with the package (a real path: wheels
+    are installed unpacked)."""
+    return Path(str(resources.files("geo") / "desk_app.py"))

@@ -3,6 +3,7 @@ console script: each is one line on stderr, exit code 2, no traceback, nothing w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -241,3 +243,33 @@ def test_the_desk_names_its_extra_when_streamlit_is_missing(tmp_path):
     )
     assert app.returncode != 0 and "pip install 'sitmap[desk]'" in app.stderr
     assert "Traceback" not in app.stderr
+
+
+def test_sitmap_desk_serves_the_packaged_app(tmp_path):
+    """`sitmap desk` runs the app installed with the package (geo/desk_app.py) from any
+    folder; ready once Streamlit's health endpoint answers."""
+    from tests.conftest import ROOT
+
+    port = free_port()
+    cmd = [sys.executable, "-m", "geo.cli", "desk", "--store", str(tmp_path / "d.gpkg")]
+    cmd += ["--port", str(port), "--", "--server.headless", "true"]
+    cmd += ["--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    log = tmp_path / "desk.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1):
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            with contextlib.suppress(subprocess.TimeoutExpired):  # not a busy loop: wait on
+                proc.wait(timeout=0.2)  # the process, which returns at once if it exits
+                pytest.fail("sitmap desk exited:\n" + log.read_text())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
