@@ -45,7 +45,7 @@ _DEAD = rules.alternation(rules.vocabulary("casualties", "dead_after").terms)
 _GROUP_ANY = r"(?:people|persons|others|(?:of (?:his|her|their|them) )?\w+)"
 _NOUN = rf"(?:(?:[\w-]+ ){{0,2}}?(?P<group>{_GROUP_SECURITY}|{_GROUP_MILITANT}|{_GROUP_CIVILIAN}|people|persons|others))"
 _KILL_BEFORE = re.compile(
-    rf"\b(?:killing|killed|claimed the lives of|left|leaving|shot dead|gunned down|massacred|"
+    rf"\b(?:killing|killed|to kill|claimed the lives of|left|leaving|shot dead|gunned down|massacred|"
     rf"(?:including|among them))\s+{_QUAL}(?P<n>{_NUM}|an?)\b(?:\s+{_NOUN})?",
     re.IGNORECASE,
 )
@@ -267,7 +267,7 @@ _WHO = (
     r"(?: (?:[A-Za-z0-9][\w’'.-]*|\([A-Z][A-Za-z-]{1,10}\))){0,7})"
 )
 _SAID = (
-    r"(?:said|says|told|added|confirmed|stated|reported|"
+    r"(?:said|says|say|told|added|confirmed|stated|reported|"
     r"(?:later |also )?put the (?:death |casualty )?toll at)"
 )
 # 'Jane Doe, a doctor at the district hospital, said' / 'The spokesman, Ali Khan, later put'

@@ -118,6 +118,45 @@ _PRESS_RELEASE = re.compile(
 )
 
 
+# the copy says the attack happened where it was filed: 'in the provincial capital', 'here'
+_HERE = re.compile(
+    r"\b(?:in|of|near|outside|on the outskirts of) (?:the |this )(?:provincial |federal |port |garrison )?"
+    r"(?:capital|city|town|metropolis)\b(?! of\b)|\bhere\b|\b[Tt]he city'?s\b"
+)
+
+
+def _speaker_next(drafts: list[_Draft], sentences: list[Sentence], default: str | None) -> None:
+    """A lede's figures given without a source ('A policeman and four labourers were killed
+    …') take the speaker the copy names next ('Confirming the development, the district
+    police officer said …'), when that sentence tells no attack of its own."""
+    told = {d.index for d in drafts}
+    for d in drafts:
+        if d.who or d.counts is None or not d.counts.any():
+            continue
+        for j in range(d.index + 1, min(d.index + 3, len(sentences))):
+            if j in told:
+                break
+            who, _ = attribution(sentences[j].text)
+            if who and who != default:
+                d.who = who
+                d.extra_cues.append(
+                    f"figures without a source: attributed to {who}, who speaks next "
+                    f"(sentence {j + 1})"
+                )
+                break
+
+
+def _dateline_site(dateline: Dateline, finder: Any, locator: Locator, text: str) -> Any:
+    """The dateline town as the attack's site (town precision, as the copy gives it)."""
+    from geo.extract.mentions import Mention
+
+    cands = [c for c in finder.lookup(dateline.place) if getattr(c, "kind", "town") != "province"]
+    if not cands:
+        return None
+    end = dateline.start + len(dateline.place)
+    return locator.site(Mention(dateline.place, dateline.start, end, cands))
+
+
 def extract_article(
     text: str,
     *,
@@ -312,6 +351,14 @@ def extract_article(
             who=who,
             agency=agency or default_agency,
         )
+        if not sites and dateline is not None and (here := _HERE.search(s)):
+            site = _dateline_site(dateline, finder, locator, text)
+            if site is not None:  # 'QUETTA: … a bomb went off in the provincial capital'
+                sites = [site]
+                extra_cues.append(
+                    f"the copy places this attack where it was filed ('{here.group()}'): "
+                    f"the dateline town {dateline.place}"
+                )
         if not sites:
             unnamed = UNNAMED_PLACES.search(s)
             d = _Draft(site=None, counts=counts if counts.any() else None, **base)  # type: ignore[arg-type]
@@ -339,6 +386,7 @@ def extract_article(
 
     _link_lede(drafts, sentences, text, sent_cues)
     _merge_placeless(drafts)
+    _speaker_next(drafts, sentences, release)
     for idx, counts, who, agency, s in pending:
         if _conflicting(idx, attribution_key(who), counts, said):
             _add_claim(claims, counts, who, agency, s)

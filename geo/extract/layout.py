@@ -44,7 +44,7 @@ class Dateline:
     date_text: str | None = None  # the date as written, e.g. 'Feb. 1'
 
 
-HEAD_LINES = 6  # headline, byline, date and caption lines may come before the dateline
+HEAD_LINES = 12  # headline, byline, date, caption and menu lines may come before the dateline
 
 
 def find_dateline(text: str) -> Dateline | None:
@@ -76,10 +76,14 @@ def find_dateline(text: str) -> Dateline | None:
             if place.isupper():
                 place = place.title()
             return Dateline(place, m.start(), m.end(), m["agency"], month, day, year, m["date"])
-        if end < 0:
-            break
+        if end < 0 or _BODY_LINE.match(text, pos, line_end):
+            break  # the body has begun: a dateline comes before it
         pos = end + 1
     return None
+
+
+# a paragraph of running text (25 words or more ending a sentence): the body, not the head
+_BODY_LINE = re.compile(r"(?:\S+\s+){24,}\S*[.!?][\"'”’]?\s*$")
 
 
 def filing_anchor(text: str, dateline: Dateline | None, published: dt.date | None) -> Anchor:
