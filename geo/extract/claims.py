@@ -50,10 +50,23 @@ _KILL_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _KILL_AFTER = re.compile(
-    rf"\b{_QUAL}(?P<n>{_NUM})\s+{_NOUN}(?:,[^,]{{0,40}},)?\s+"
+    rf"\b{_QUAL}(?P<n>{_NUM})\s+{_NOUN}(?:\s+of the [\w -]{{1,30}}?(?= were| was| had))?(?:,[^,]{{0,40}},)?\s+"
     rf"(?:were|was|had been|have been|are|being|got|had|have)?\s*"
     rf"(?P<verb>{_DEAD}|wounded|injured|hurt)\b",
     re.IGNORECASE,
+)
+# 'two brave sons of soil, Naik X (age 31 years, …) and Sepoy Y (…), having fought
+# gallantly, embraced shahadat': a press release lists the dead between number and verb
+_LISTED_AFTER = re.compile(
+    rf"\b{_QUAL}(?P<n>{_NUM})\s+{_NOUN},[^.;]{{0,240}}?,\s+(?:having [^,]{{0,40}},\s+)?"
+    r"(?P<verb>embraced (?:shahadat|martyrdom)|were martyred|lost their lives)\b",
+    re.IGNORECASE,
+)
+# one named soldier or policeman: 'Sailor Muhammad Usman (age 26 years, …) embraced shahadat'
+_NAMED_AFTER = re.compile(
+    r"\b(?:Sailor|Sepoy|Naik|Lance Naik|Havildar|Constable|Head Constable|Captain|Major|"
+    r"Lieutenant|Subedar|Sub-Inspector|Inspector|ASI|SHO)\s+(?:[A-Z][\w'’-]+\s+){1,3}"
+    r"(?:\([^)]{0,80}\)\s*)?(?:,\s+)?(?:was\s+)?(?:embraced (?:shahadat|martyrdom)|martyred)\b"
 )
 # '17 law enforcement personnel and 31 civilians lost their lives': one verb for a list
 _LIST_AFTER = re.compile(
@@ -76,8 +89,8 @@ _INJURE_BEFORE = re.compile(
 )
 # 'were killed and 12 injured' / 'and 12 others were wounded': the injured after the dead
 _AND_INJURED = re.compile(
-    rf"^\s*(?:,\s*)?and\s+{_QUAL}(?P<n>{_NUM})\s+(?:others?\s+|more\s+)?(?:were\s+)?"
-    r"(?:wounded|injured|hurt)\b",
+    rf"^\s*(?:,\s*)?and\s+(?:{_QUAL}(?P<n>{_NUM})|(?P<one>another))\s+(?:others?\s+|more\s+)?"
+    r"(?:were\s+|are\s+|was\s+|have been\s+)?(?:wounded|injured|hurt|sustained injuries)\b",
     re.IGNORECASE,
 )
 # '14 bodies' (dead) / '37 wounded people' (injured) / 'put the death toll at 11' (dead)
@@ -193,6 +206,15 @@ def casualties(sentence: str) -> Counts:
     def free(a: int, b: int) -> bool:
         return all(b <= x or a >= y for x, y in taken)
 
+    for m in _LISTED_AFTER.finditer(sentence):
+        n = _number(m["n"])
+        if n is not None and free(m.start(), m.end()):
+            counts.add(_group(m["group"]), n, m.group(), m["qual"])
+            taken.append((m.start(), m.end()))
+    for m in _NAMED_AFTER.finditer(sentence):
+        if free(m.start(), m.end()):
+            counts.add("security", 1, m.group(), None)
+            taken.append((m.start(), m.end()))
     for m in _INCLUDING_AFTER.finditer(sentence):
         n, n2 = _number(m["n"]), _number(m["n2"])
         if n is None or n2 is None:
@@ -219,8 +241,9 @@ def casualties(sentence: str) -> Counts:
         counts.add(kind, n, m.group(), m["qual"])
         taken.append((m.start(), m.end()))
         more = _AND_INJURED.match(sentence[m.end() :])
-        if kind != "injured" and more and _number(more["n"]) is not None:
-            counts.add("injured", _number(more["n"]) or 0, more.group(), more["qual"])
+        hurt = (1 if more["one"] else _number(more["n"])) if more else None
+        if kind != "injured" and more and hurt is not None:
+            counts.add("injured", hurt, more.group(), more["qual"])
             taken.append((m.end(), m.end() + more.end()))
     low = sentence.lower()
     for pattern, kind, word in (

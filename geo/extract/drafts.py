@@ -125,6 +125,18 @@ _HERE = re.compile(
 )
 
 
+def _filled(have: Counts | None, more: Counts) -> Counts:
+    """An attack's figures completed by a later sentence's (never summed: a field the
+    attack already has keeps its value)."""
+    if have is None:
+        return more
+    for name in ("killed", "militants_killed", "security_killed", "civilians_killed", "injured"):
+        if getattr(have, name) is None and getattr(more, name) is not None:
+            setattr(have, name, getattr(more, name))
+    have.cues += more.cues
+    return have
+
+
 def _speaker_next(drafts: list[_Draft], sentences: list[Sentence], default: str | None) -> None:
     """A lede's figures given without a source ('A policeman and four labourers were killed
     …') take the speaker the copy names next ('Confirming the development, the district
@@ -337,6 +349,8 @@ def extract_article(
                     )
             if counts.any() and who:  # 'All six attackers … were killed, the ISPR said'
                 _add_claim(claims, counts, who, agency or default_agency, s)
+            elif counts.any():  # unsourced figures of the attack told just before: its own
+                drafts[-1].counts = _filled(drafts[-1].counts, counts)
             continue
         infra, infra_cues = infrastructure(s)
         out, out_cues = outcome(s)
