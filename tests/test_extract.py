@@ -867,3 +867,12 @@ def test_two_sentences_about_one_attack_at_one_place_make_one_draft(extract):
     result = extract(text, published="2026-03-11")
     assert [d.place for d in result.drafts] == ["Kulachi"]
     assert len(result.drafts[0].evidence) == 2
+
+
+def test_abbreviated_titles_are_spelled_out_for_readers():
+    from geo.extract import attribution
+
+    who, _ = attribution("Two constables were martyred in the attack, the DPO said.")
+    assert who == "the DPO (district police officer)"
+    who, _ = attribution("Nine bodies were recovered, Deputy Commissioner (DC) Ali Raza said.")
+    assert who is not None and who.count("deputy commissioner") <= 1

@@ -317,6 +317,20 @@ _NOT_WHO = re.compile(
 _CLAUSE_VERB = re.compile(r"\b(?:were|was|had|have|has|been|is|are)\b", re.IGNORECASE)
 
 
+_TITLES: dict[str, str] = rules.load("datelines")["titles"]
+_TITLE_RE = re.compile(r"\b(" + "|".join(sorted(_TITLES, key=len, reverse=True)) + r")\b")
+
+
+def _spelled_titles(who: str) -> str:
+    """'the DPO' → 'the DPO (district police officer)': the first abbreviated title spelled
+    out, unless the speaker's words already say it."""
+    m = _TITLE_RE.search(who)
+    if m is None:
+        return who
+    words = _TITLES[m[1]]
+    return who if words.lower() in who.lower() else f"{who} ({words})"
+
+
 def attribution(sentence: str) -> tuple[str | None, str | None]:
     """(who said it, which agency reported it) — either may be None."""
     agency = None
@@ -336,7 +350,7 @@ def attribution(sentence: str) -> tuple[str | None, str | None]:
             # name) are part of who; 'requesting anonymity' / 'speaking to reporters' are not
             if app and not re.match(r"[a-z]+ing\b|who\b|which\b", app):
                 cand = f"{cand}, {app}"
-            who = re.sub(r",?\s+(?:however|though|meanwhile|too|also)$", "", cand)
+            who = _spelled_titles(re.sub(r",?\s+(?:however|though|meanwhile|too|also)$", "", cand))
             break
         if who:
             break
