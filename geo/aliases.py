@@ -77,6 +77,21 @@ DISTRICT_ALIASES: tuple[DistrictAlias, ...] = (
     DistrictAlias("Islamabad Capital Territory", ("ICT", "Islamabad district")),
     DistrictAlias("Umerkot", ("Umarkot district",)),
     DistrictAlias("Mirpurkhas", ("Mirpur Khas district",)),
+    # spellings wire copy uses for these districts (transliterations vary by outlet)
+    DistrictAlias("Nasirabad", ("Naseerabad", "Naseerabad district")),
+    DistrictAlias("Bajaur", ("Bajur", "Bajaur Agency", "Bajaur tribal district")),
+    DistrictAlias("Barkhan", ("Barkan",)),
+    DistrictAlias("Musakhel", ("Musa Khel", "Musakhail")),
+    DistrictAlias("Kohlu", ("Kohloo",)),
+    DistrictAlias("Dera Bugti", ("Dera Bugtti",)),
+    DistrictAlias("Kharan", ("Kharaan",)),
+    DistrictAlias("Awaran", ("Awaraan",)),
+    DistrictAlias("Mohmand", ("Mohmand Agency", "Mohmand tribal district")),
+    DistrictAlias("Khyber", ("Khyber Agency", "Khyber tribal district")),
+    DistrictAlias("Kurram", ("Kurram Agency", "Kurram tribal district")),
+    DistrictAlias("Orakzai", ("Orakzai Agency", "Orakzai tribal district")),
+    DistrictAlias("North Waziristan", ("North Waziristan Agency",)),
+    DistrictAlias("South Waziristan", ("South Waziristan Agency",)),
 )
 
 HEADQUARTERS: tuple[Headquarters, ...] = (
