@@ -321,11 +321,14 @@ _TITLES: dict[str, str] = rules.load("datelines")["titles"]
 _TITLE_RE = re.compile(r"\b(" + "|".join(sorted(_TITLES, key=len, reverse=True)) + r")\b")
 
 
+_SPELLED_OUT = re.compile(r"\s*\((?:" + "|".join(re.escape(v) for v in _TITLES.values()) + r")\)$")
+
+
 def _spelled_titles(who: str) -> str:
     """'the DPO' → 'the DPO (district police officer)': the first abbreviated title spelled
-    out, unless the speaker's words already say it."""
+    out, unless the speaker's words already say it or explain it ('… Relations (ISPR)')."""
     m = _TITLE_RE.search(who)
-    if m is None:
+    if m is None or f"({m[1]})" in who:
         return who
     words = _TITLES[m[1]]
     return who if words.lower() in who.lower() else f"{who} ({words})"
@@ -376,7 +379,7 @@ def attribution_key(who: str | None) -> str:
     military': compare the head words, without determiners and possessive owners."""
     if not who:
         return ""
-    w = who.lower().replace("’", "'")
+    w = _SPELLED_OUT.sub("", who).lower().replace("’", "'")  # our own gloss is not the speaker
     w = re.sub(r"^(?:the|a|an)\s+", "", w)
     w = re.sub(r"^[\w-]+(?: [\w-]+)?'s\s+", "", w)
     return w.strip()

@@ -302,9 +302,9 @@ def _absorb(host: _Draft, d: _Draft, why: str) -> None:
     host.extra_cues.append(f"sentence {d.index + 1} {why}")
     if host.counts is None and d.counts is not None:
         host.counts = d.counts
-    for i in d.infra:
-        if i not in host.infra:
-            host.infra.append(i)
+    if not host.infra:  # the host's own sentence names its targets best; else take these
+        host.infra.extend(d.infra)
+        host.infra_cues.extend(d.infra_cues)
     if d.attack.attack_type != host.attack.attack_type and host.second is None:
         host.second = d.attack.attack_type
 
@@ -342,6 +342,12 @@ def _merge_placeless(drafts: list[_Draft]) -> None:
             drafts.remove(d)
             continue
         if cue("separate", text):
+            continue
+        located = [o for o in drafts if o.site is not None]
+        if len(located) == 1:
+            # copy that places one attack tells it in every placeless attack sentence too
+            _absorb(located[0], d, "tells the one attack the copy places (no place of its own)")
+            drafts.remove(d)
             continue
         kin = [
             o

@@ -29,6 +29,7 @@ from geo.extract.claims import (
     attribution,
     attribution_key,
     casualties,
+    same_speaker,
 )
 from geo.extract.clean import _DATE_STAMP, MAX_CHARS, clean_text, not_english
 from geo.extract.discourse import (
@@ -123,6 +124,20 @@ _HERE = re.compile(
     r"\b(?:in|of|near|outside|on the outskirts of) (?:the |this )(?:provincial |federal |port |garrison )?"
     r"(?:capital|city|town|metropolis)\b(?! of\b)|\bhere\b|\b[Tt]he city'?s\b"
 )
+
+
+def _completes(draft: _Draft, counts: Counts, who: str | None) -> bool:
+    """The same speaker gives more figures for the attack just told, none it gave already:
+    they complete that speaker's account of it (one claim), never a second one."""
+    if not who or not draft.who or draft.counts is None or not counts.any():
+        return False
+    if not same_speaker(attribution_key(who), attribution_key(draft.who)):
+        return False
+    return all(
+        getattr(draft.counts, f) is None
+        for f in ("killed", "militants_killed", "security_killed", "civilians_killed", "injured")
+        if getattr(counts, f) is not None
+    )
 
 
 def _filled(have: Counts | None, more: Counts) -> Counts:
@@ -316,7 +331,12 @@ def extract_article(
         if cues is None:
             if cue("tally", s) or earlier_year(s, filed.date or published) or long_before(s, filed):
                 continue  # a tally or an earlier event's toll: not this story's figures
-            if _is_killing_total(counts) or (who and counts.any()):  # a source's figures
+            last = drafts[-1] if drafts and drafts[-1].index >= idx - 3 else None
+            if last is not None and _completes(last, counts, who):
+                last.counts = _filled(
+                    last.counts, counts
+                )  # 'Four terrorists were killed, the ISPR said'
+            elif _is_killing_total(counts) or (who and counts.any()):  # a source's figures
                 _add_claim(claims, counts, who, agency or default_agency, s)
             continue
         mentions, rejected = finder.find(text, sent, skip)
@@ -347,7 +367,9 @@ def extract_article(
                     d.extra_cues.append(
                         f"sentence {idx + 1} refers back to this attack ('{back.group()}')"
                     )
-            if counts.any() and who:  # 'All six attackers … were killed, the ISPR said'
+            if counts.any() and who and _completes(drafts[-1], counts, who):
+                drafts[-1].counts = _filled(drafts[-1].counts, counts)
+            elif counts.any() and who:  # 'All six attackers … were killed, the ISPR said'
                 _add_claim(claims, counts, who, agency or default_agency, s)
             elif counts.any():  # unsourced figures of the attack told just before: its own
                 drafts[-1].counts = _filled(drafts[-1].counts, counts)
