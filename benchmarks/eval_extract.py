@@ -354,8 +354,9 @@ def group_of(name: str) -> str:
 
 
 class _Naive:
-    """The baseline a tool must beat: every Pakistani gazetteer place named in the copy
-    (capitalised runs of one to three words) is an attack site, in its gazetteer district."""
+    """The baseline a tool must beat: every Pakistani gazetteer town or city named in the
+    copy (capitalised runs of one to three words) is an attack site, in its gazetteer
+    district (district names alone are not taken: 'every city named is a site')."""
 
     def __init__(self, gaz) -> None:
         self.gaz = gaz
@@ -373,7 +374,11 @@ class _Naive:
                     key = name.lower()
                     if key in seen or len(name) < 3:
                         continue
-                    hits = [c for c in self.gaz.exact(name, "PK") if c.district]
+                    hits = [
+                        c
+                        for c in self.gaz.exact(name, "PK")
+                        if c.district and c.kind in ("town", "city")
+                    ]
                     if hits:
                         c = hits[0]
                         seen[key] = SimpleNamespace(

@@ -233,11 +233,12 @@ def test_development_corpus_does_not_fall_below_its_last_measurement(gaz, layer)
     for the full figures) so a rule change that loses sites or adds spurious ones fails."""
     dev = _scores(gaz, layer)["dev corpus"]
     assert dev.expected >= 60 and dev.claims_expected >= 60
-    assert dev.recall >= 0.82, dev.problems
-    assert dev.precision >= 0.78, dev.problems
+    assert dev.recall >= 0.85, dev.problems
+    assert dev.precision >= 0.80, dev.problems
     drafts = dev.predicted + dev.unlocated_predicted
-    assert drafts <= 1.4 * (dev.expected + dev.unlocated_expected), dev.problems
-    assert dev.claims_toll >= 0.50 * dev.claims_expected, dev.problems
+    assert drafts <= 1.25 * (dev.expected + dev.unlocated_expected), dev.problems
+    assert dev.claims_toll >= 0.65 * dev.claims_expected, dev.problems
+    assert dev.claims_found >= 0.48 * dev.claims_expected, dev.problems
 
 
 def test_people_named_like_places_are_not_sites(extract):
