@@ -54,7 +54,7 @@ from geo.extract.discourse import (
     long_before,
 )
 from geo.extract.document import Sentence, _Draft
-from geo.extract.events import Cues, attack_cues, infrastructure, outcome
+from geo.extract.events import _BOMB_BACKREF, Cues, attack_cues, infrastructure, outcome
 from geo.extract.layout import AGENCIES, Dateline, filing_anchor, find_dateline
 from geo.extract.mentions import (
     UNKNOWN_PLACE,
@@ -171,6 +171,32 @@ def _speaker_next(drafts: list[_Draft], sentences: list[Sentence], default: str 
                     f"(sentence {j + 1})"
                 )
                 break
+
+
+# 'in the Spinwam area of the district': the district the copy named before
+_THE_DISTRICT = re.compile(r"\b(?:of|in) the (?:same )?district\b")
+
+
+def _in_the_district(
+    name: str, drafts: list[_Draft], dateline: Dateline | None, finder: Any, locator: Locator
+) -> Any:
+    """A place the gazetteer lacks, in 'the district' the copy named before (the last
+    attack's district, else the dateline town's): marked at that district's centre, named."""
+    from geo.extract.mentions import Mention
+
+    district = next((d.site.district for d in reversed(drafts) if d.site and d.site.district), None)
+    if district is None and dateline is not None:
+        district = next((c.district for c in finder.lookup(dateline.place) if c.district), None)
+    if district is None:
+        return None
+    cands = [c for c in finder.lookup(district) if c.kind == "district"]
+    if not cands:
+        return None
+    mention = Mention(district, 0, 0, cands, district_marked=True)
+    site = locator.site(mention, unknown=name)
+    if site is not None:
+        site.cues.append(f"'the district' is {district}, named before in the copy")
+    return site
 
 
 def _dateline_site(dateline: Dateline, finder: Any, locator: Locator, text: str) -> Any:
@@ -351,7 +377,7 @@ def extract_article(
             # a figure someone is named as giving for this attack: a claim too if another
             # source gives a different figure close by (see _conflicting)
             pending.append((idx, counts, who, agency or default_agency, s))
-        back = ANAPHOR.search(s) or FOLLOW_UP.search(s)
+        back = ANAPHOR.search(s) or FOLLOW_UP.search(s) or _BOMB_BACKREF.search(s)
         if (
             not sites
             and back
@@ -395,11 +421,16 @@ def extract_article(
                     f"the copy places this attack where it was filed ('{here.group()}'): "
                     f"the dateline town {dateline.place}"
                 )
+        unknown = next((r.surface for r in rejected if r.why == UNKNOWN_PLACE), None)
+        if not sites and unknown and _THE_DISTRICT.search(s):
+            site = _in_the_district(unknown, drafts, dateline, finder, locator)
+            if site is not None:  # 'in the Tajazai area of the district' (named before)
+                sites = [site]
         if not sites:
             unnamed = UNNAMED_PLACES.search(s)
             d = _Draft(site=None, counts=counts if counts.any() else None, **base)  # type: ignore[arg-type]
             d.unnamed = unnamed.group(1) if unnamed else None
-            d.unknown = next((r.surface for r in rejected if r.why == UNKNOWN_PLACE), None)
+            d.unknown = unknown
             d.province = province
             d.extra_cues = extra_cues
             drafts.append(d)

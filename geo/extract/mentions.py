@@ -234,10 +234,19 @@ class PlaceFinder:
             return None
         pre = text[max(sentence.start, a - 30) : a]
         post = text[b : min(sentence.end, b + 20)]
-        placed = bool(_LOCATIVE_BEFORE.search(pre)) or bool(_DISTRICT_AFTER.match(post))
+        placed = bool(
+            _LOCATIVE_BEFORE.search(pre)
+            or _UNKNOWN_LOCATIVE.search(pre)
+            or _DISTRICT_AFTER.match(post)
+            or _PLACE_WORD_AFTER.match(post)
+        )
         if not placed or _ROUTE_BEFORE.search(pre) or low in PROVINCES or low in FOREIGN:
             return None
-        cands = self.variant(surface)
+        # a close spelling only where the copy says the word is a district ('Barkan
+        # district'): elsewhere a small place the gazetteer lacks ('Kalmat') would be taken
+        # for a bigger one spelled alike ('Kalat')
+        cands = self.variant(surface) if _DISTRICT_AFTER.match(post) else []
+        cands = [c for c in cands if _level(c) == "district"]
         if cands:
             return (1, surface, a, b, cands, None)
         if low in _CALENDAR or not (_PLACE_WORD_AFTER.match(post) or _UNKNOWN_LOCATIVE.search(pre)):
@@ -552,7 +561,7 @@ def _finder(places: Any, iso2: str) -> PlaceFinder:
 _UNKNOWN_BEFORE = re.compile(
     r"\b(?:in|near|at|outside|of)\s+(?:the\s+)?(?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+){0,2})"
     r"(?:\s+(?:area|village|town|tehsil|bazaar|market|locality))?,?\s+"
-    r"(?:in\s+(?:the\s+)?)?$"
+    r"(?:in\s+(?:the\s+)?(?:(?:tribal|border|mountainous|remote)\s+)?(?:area\s+of\s+)?)?$"
 )
 
 
