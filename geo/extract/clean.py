@@ -95,11 +95,36 @@ _ENDS_SENTENCE = re.compile(
 )
 
 
+def _without_link_lists(lines: list[str]) -> list[str]:
+    """Runs of two or more short lines without a sentence ending, after the article has
+    begun, are lists of links (related stories, menus), not the story's text."""
+    started = False
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while (
+            started
+            and j < len(lines)
+            and len(lines[j].split()) <= 12
+            and not _ENDS_SENTENCE.search(lines[j])
+        ):
+            j += 1
+        if j - i >= 2:
+            i = j  # a list of links: left out
+            continue
+        started = started or bool(_ENDS_SENTENCE.search(lines[i]))
+        out.append(lines[i])
+        i += 1
+    return out
+
+
 def drop_furniture(lines: list[str]) -> tuple[list[str], int]:
     """The article's lines without link lines and tags anywhere, and without the run of
     headline-like lines (no sentence ending) that follows the article's last sentence:
     related stories, menus, footers. Their place names are not this story's."""
     kept = [line for line in lines if not _FURNITURE.match(line)]
+    kept = _without_link_lists(kept)
     last = max((i for i, line in enumerate(kept) if _ENDS_SENTENCE.search(line)), default=-1)
     if last >= 0:
         tail = kept[last + 1 :]

@@ -317,6 +317,13 @@ def _merge_placeless(drafts: list[_Draft]) -> None:
     an excavator', of whatever type). One draft per real attack, not one per sentence."""
     for d in list(drafts):
         text = d.sentence.text
+        earlier = [o for o in drafts if o is not d and o.index < d.index and o.site is not None]
+        if d.site is not None and d.site.mention.attribution and earlier:
+            # 'a Levies official in Nasirabad said …': where the speaker is, about the attack
+            # told before, not a new site
+            _absorb(earlier[-1], d, f"quotes a source in {d.site.place} about this attack")
+            drafts.remove(d)
+            continue
         if d.site is not None and not cue("separate", text):
             same = next(
                 (
