@@ -184,10 +184,13 @@ def anchor(
             d = _safe(year, month, day)
             if d:
                 return Anchor(d, f"dateline {said}")
-        if hdate or hyear:
-            d = nearest_year(month, day, hdate) if hdate else _safe(hyear, month, day)
-            if d:
-                return Anchor(d, f"dateline {said}, year from the date line '{hline}'")
+        d = None
+        if hdate:
+            d = nearest_year(month, day, hdate)
+        elif hyear:
+            d = _safe(hyear, month, day)
+        if d:
+            return Anchor(d, f"dateline {said}, year from the date line '{hline}'")
         if published:
             d = nearest_year(month, day, published)
             if d:
@@ -314,32 +317,32 @@ def sentence_date(sentence: str, filed: Anchor) -> When | None:
             (_SAME_DAY, 0, "the filing date"),
             (_YESTERDAY, 1, "the day before the filing date"),
         ):
-            m = pattern.search(sentence)
-            if m and not speech(m.start()):
+            found = pattern.search(sentence)
+            if found and not speech(found.start()):
                 if base is None:
-                    blank.append(m.group())
+                    blank.append(found.group())
                     break
                 d = base - dt.timedelta(days=back)
-                hits.append((d, d, m.group(), f"{label} {_fmt(base)} ({filed.how})"))
+                hits.append((d, d, found.group(), f"{label} {_fmt(base)} ({filed.how})"))
                 break
     if not hits and not blank:
-        m = _NIGHT.search(sentence)
-        if m and not speech(m.start()):
+        found = _NIGHT.search(sentence)
+        if found and not speech(found.start()):
             if base is None:
-                blank.append(m.group())
+                blank.append(found.group())
             else:
                 hits.append(
                     (
                         base - dt.timedelta(days=1),
                         base,
-                        m.group(),
+                        found.group(),
                         f"the night before the filing date {_fmt(base)} ({filed.how})",
                     )
                 )
-        m = _WEEKEND.search(sentence)
-        if m and base is not None and not hits:
+        found = _WEEKEND.search(sentence)
+        if found and base is not None and not hits:
             sunday = base - dt.timedelta(days=(base.weekday() - 6) % 7)
-            hits.append((sunday - dt.timedelta(days=1), sunday, m.group(), "the last weekend"))
+            hits.append((sunday - dt.timedelta(days=1), sunday, found.group(), "the last weekend"))
     if not hits:
         if blank:
             return When(

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from geo import paths
 from geo.errors import SitmapError, one_line
@@ -230,7 +231,7 @@ def page_of(items: Sequence[Any], page: int, size: int = PAGE_SIZE) -> tuple[lis
 # --- incident forms -------------------------------------------------------------------------
 
 
-def _field_of(err: dict[str, Any]) -> str:
+def _field_of(err: ErrorDetails) -> str:
     loc = [str(p) for p in err["loc"]]
     if loc:
         return loc[0]

@@ -191,7 +191,10 @@ def on_apply_incident() -> None:
 def on_add_incident() -> None:
     work = doc()["work"]
     inc = desk.blank_incident(work)
-    new, _ = desk.add_incident(work, inc)
+    new, problem = desk.add_incident(work, inc)
+    if new is None:
+        flash("error", problem or "the incident could not be added")
+        return
     set_work(new)
     select(inc.id)
     flash("info", "New incident added as a draft: fill in its fields, then apply and save.")
@@ -218,7 +221,7 @@ def on_lookup() -> None:
 
 def on_use_candidate() -> None:
     cands = {desk.candidate_label(c): c for c in ss.get("cands") or []}
-    chosen = cands.get(ss.get(prefix() + "cand"))
+    chosen = cands.get(ss.get(prefix() + "cand") or "")
     if chosen is None:
         return
     set_fields(desk.candidate_updates(chosen))
@@ -253,6 +256,8 @@ def on_save(base_revision: int | None = None) -> None:
 
 def on_merge() -> None:
     err: ConflictError = ss.conflict
+    if err.theirs is None:  # the stored story was deleted: nothing to merge with
+        return
     merged, overlaps = desk.merge(doc()["base"], doc()["work"], err.theirs)
     if overlaps:
         return
@@ -525,6 +530,7 @@ shown = desk.filtered(work, flt)
 left, right = st.columns([3, 2])
 with left:
     pick_mode = ss.get("pick", False) and ss.get("inc_select") is not None
+    result = None
     try:
         with st.spinner("Drawing the map…"):
             html = desk.map_html(shown, layer, height=480)
@@ -542,7 +548,6 @@ with left:
             on_click_change=lambda: None,
         )
     except SitmapError as failure:
-        result = None
         st.error(md(f"The map could not be drawn: {one_line(failure)}"))
     if result is not None:
         clicked_id = getattr(result, "select", None)
@@ -702,7 +707,7 @@ if current is not None:
             l3.text_input("District", key=p + "district")
             l4.text_input("Province", key=p + "province")
             field_error("district")
-            _, district_warning = ops.check_incident(current, work.country, layer)
+            _outside, district_warning = ops.check_incident(current, work.country, layer)
             if district_warning:
                 st.warning(md(district_warning))
             st.toggle(
@@ -820,9 +825,9 @@ with st.expander("Publish"):
         files = ss.exports["files"]
         for problem in ss.exports.get("problems", []):
             st.error(md(f"Could not render {problem}"))
-        cols = st.columns(4)
+        dl_cols = st.columns(4)
         labels = {"html": "Embed HTML", "geojson": "GeoJSON", "csv": "CSV", "png": "PNG"}
-        for col, (fmt, label) in zip(cols, labels.items(), strict=True):
+        for col, (fmt, label) in zip(dl_cols, labels.items(), strict=True):
             if fmt in files:
                 f = files[fmt]
                 col.download_button(

@@ -333,7 +333,7 @@ class Districts:
                     self._province_codes[idx], categories=self._province_categories
                 ),
                 "match": pd.Categorical.from_codes(
-                    match.astype(np.int64) - 1, categories=["inside", "nearest"]
+                    match.astype(np.int64) - 1, categories=pd.Index(["inside", "nearest"])
                 ),
                 "distance_km": dist,
             }

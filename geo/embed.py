@@ -59,7 +59,7 @@ def script_json(data: Any) -> str:
 
 
 def _leaflet_dir() -> Path:
-    import xstatic.pkg.leaflet as xl  # type: ignore[import-untyped]
+    import xstatic.pkg.leaflet as xl
 
     return Path(xl.BASE_DIR)
 

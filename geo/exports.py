@@ -99,7 +99,7 @@ def _time_precision(inc: Incident) -> int:
 
 
 def csv_rows(story: Story) -> list[dict[str, object]]:
-    rows = []
+    rows: list[dict[str, object]] = []
     for inc in story.incidents:
         info = ATTACK_TYPES[inc.attack_type]
         notes = inc.summary + (f" Outcome: {inc.outcome}." if inc.outcome else "")

@@ -29,13 +29,16 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from geo import paths
 from geo.errors import GeocodeError, SitmapError  # GeocodeError: importable from here too
+
+if TYPE_CHECKING:
+    from geo.districts import Districts
 
 ALIASES_FILE = Path(__file__).resolve().parent / "aliases.py"
 CACHE_ENV_VAR = paths.CACHE_ENV_VAR
@@ -148,7 +151,9 @@ def normalize(name: str) -> str:
 
 # Pasted copy carries these (soft hyphens, zero-width spaces, direction marks, BOMs):
 # invisible, never part of a name, dropped silently. Tabs and newlines become spaces.
-_INVISIBLE = {c: None for c in (0xAD, 0x200B, 0x200E, 0x200F, 0xFEFF, *range(0x202A, 0x202F))}
+_INVISIBLE: dict[int, str | None] = {
+    c: None for c in (0xAD, 0x200B, 0x200E, 0x200F, 0xFEFF, *range(0x202A, 0x202F))
+}
 _INVISIBLE.update({c: None for c in range(0x2066, 0x206A)})
 _INVISIBLE.update({ord("\t"): " ", ord("\n"): " ", ord("\r"): " "})
 
@@ -379,16 +384,16 @@ def build_index(
         dist[home] = idx
         dmatch[home] = match
         ddist[home] = km
-        for i, d in zip(home, idx, strict=True):
+        for t, d in zip(home, idx, strict=True):
             if d >= 0 and layer.provinces[d]:
-                admin1[i] = sid(str(layer.provinces[d]))
+                admin1[t] = sid(str(layer.provinces[d]))
         # The headquarters rule: same-named towns (and curated HQ facts) win their district.
         d_by_key = {normalize(n): j for j, n in enumerate(d_names)}
         hq: dict[int, int] = {}
-        for i in home:
-            j = d_by_key.get(normalize(names[i]))
+        for t in home:
+            j = d_by_key.get(normalize(names[t]))
             if j is not None:
-                hq[int(i)] = j
+                hq[int(t)] = j
         by_name: dict[tuple[str, str], list[int]] = {}
         for i, c in enumerate(cities):
             by_name.setdefault((c["countrycode"], c["name"]), []).append(i)
@@ -438,8 +443,8 @@ def build_index(
     if n_d:
         centres = layer.centres
         names += d_names
-        lon = np.concatenate([lon, np.float32([centres[n][0] for n in d_names])])
-        lat = np.concatenate([lat, np.float32([centres[n][1] for n in d_names])])
+        lon = np.concatenate([lon, np.array([centres[n][0] for n in d_names], np.float32)])
+        lat = np.concatenate([lat, np.array([centres[n][1] for n in d_names], np.float32)])
         pop = np.concatenate([pop, np.zeros(n_d, dtype=np.int32)])
         gid = np.concatenate([gid, np.zeros(n_d, dtype=np.int32)])
         cc = np.concatenate([cc, np.full(n_d, cc_index.get(layer_cc, -1), dtype=np.int16)])
@@ -468,10 +473,10 @@ def build_index(
         add(normalize(c["name"]), i, PRIMARY)
         for alt in c.get("alternatenames") or ():
             if alt and not _is_code(alt):
-                k = norm_cache.get(alt)
-                if k is None:
-                    k = norm_cache[alt] = normalize(alt)
-                add(k, i, ALTERNATE)
+                key = norm_cache.get(alt)
+                if key is None:
+                    key = norm_cache[alt] = normalize(alt)
+                add(key, i, ALTERNATE)
     by_name = {}
     for i, c in enumerate(cities):
         by_name.setdefault((c["countrycode"], c["name"]), []).append(i)
@@ -590,7 +595,7 @@ class Gazetteer:
                 self._cc_index.setdefault(c3, i)
         for i, name in enumerate(self.country_names):
             self._cc_index.setdefault(normalize(name).upper(), i)
-        self._layer = None
+        self._layer: Districts | None = None
         self._rows: dict[int, dict[str, Any]] = {}
         # Python lists of the columns the ranking reads per hit (cheaper than NumPy scalars).
         self.cc_list: list[int] = self.cc.tolist()
@@ -940,7 +945,7 @@ class Gazetteer:
             self._by_lat = order, self.lat[order]
         return self._by_lat
 
-    def layer(self):
+    def layer(self) -> Districts | None:
         """The boundary layer the index was built with (loaded on first use), or None."""
         if self._layer is None and self.districts_path is not None:
             from geo import districts as dmod
@@ -958,7 +963,7 @@ def _save(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> No
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
         blob = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
-        np.savez(tmp, meta=blob, **arrays)
+        np.savez(tmp, allow_pickle=True, meta=blob, **arrays)
         os.replace(tmp, path)
         for old in path.parent.glob("gazetteer-*.npz"):
             if old != path:  # superseded (36 MB each); a reader holding it open is unaffected

@@ -149,7 +149,7 @@ class Provider(Geocoder):
     ) -> list[Candidate]:
         raise NotImplementedError
 
-    def geocode(  # type: ignore[override]
+    def geocode(
         self,
         query: str,
         exactly_one: bool = True,
@@ -198,7 +198,7 @@ class OfflineGeocoder(Provider):
             name, country=country or self.country, limit=limit, strict=True
         )
 
-    def reverse(self, query: Any, exactly_one: bool = True, **_: Any):  # type: ignore[override]
+    def reverse(self, query: Any, exactly_one: bool = True, **_: Any):
         lat, lon = _point(query)
         found = self.gazetteer.reverse(lat, lon)
         if found is None:
@@ -339,7 +339,7 @@ class NominatimProvider(Provider):
         places = self._cached("search", params, call)
         return [self._candidate(p, text) for p in places[: int(limit)]]
 
-    def reverse(self, query: Any, exactly_one: bool = True, **_: Any):  # type: ignore[override]
+    def reverse(self, query: Any, exactly_one: bool = True, **_: Any):
         lat, lon = _point(query)
         places = self._cached(
             "reverse",

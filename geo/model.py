@@ -37,7 +37,7 @@ class Source(_Model):
     @property
     def is_link(self) -> bool:
         """Only http(s) URLs may become links: never javascript:, data:, file: …"""
-        return bool(self.url) and self.url.lower().startswith(("http://", "https://"))
+        return self.url is not None and self.url.lower().startswith(("http://", "https://"))
 
 
 class CasualtyClaim(_Model):

@@ -32,6 +32,7 @@ Overwriting is only ever explicit: save again with ``base_revision=err.current_r
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import getpass
 import json
@@ -489,7 +490,7 @@ class Store:
             ).fetchall()
         return [StoryInfo(*r) for r in rows]
 
-    def ids(self) -> list[str]:
+    def ids(self) -> builtins.list[str]:  # `list` here is Store.list
         return [s.id for s in self.list()]
 
     def revision(self, story_id: str) -> int | None:
@@ -558,7 +559,7 @@ class Store:
                 describe(e, f"store: story '{row['story_id']}', incident '{row['incident_id']}'")
             ) from None
 
-    def history(self, story_id: str) -> list[RevisionInfo]:
+    def history(self, story_id: str) -> builtins.list[RevisionInfo]:
         with self._read() as con:
             rows = con.execute(
                 "SELECT revision, saved_at, saved_by, incident_count FROM story_revisions "
