@@ -198,6 +198,7 @@ def _link_lede(
                 for o in drafts
                 if o.index > lede
                 and o.site is not None
+                and d.site is not None
                 and o.site.place == d.site.place
                 and o.attack.attack_type == d.attack.attack_type
             ),

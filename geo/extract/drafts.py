@@ -71,6 +71,7 @@ from geo.model import (
     CasualtyClaim,
     Evidence,
     Incident,
+    Period,
     ResponsibilityClaim,
     Source,
     Story,
@@ -402,7 +403,7 @@ def extract_article(
             continue
         infra, infra_cues = infrastructure(s)
         out, out_cues = outcome(s)
-        base = dict(
+        base: dict[str, Any] = dict(
             sentence=sent,
             index=idx,
             attack=cues,
@@ -428,7 +429,7 @@ def extract_article(
                 sites = [site]
         if not sites:
             unnamed = UNNAMED_PLACES.search(s)
-            d = _Draft(site=None, counts=counts if counts.any() else None, **base)  # type: ignore[arg-type]
+            d = _Draft(site=None, counts=counts if counts.any() else None, **base)
             d.unnamed = unnamed.group(1) if unnamed else None
             d.unknown = unknown
             d.province = province
@@ -441,7 +442,7 @@ def extract_article(
         for site in sites:
             d = _Draft(
                 site=site, counts=None if shared else (counts if counts.any() else None), **base
-            )  # type: ignore[arg-type]
+            )
             d.extra_cues = list(extra_cues)
             if clauses:
                 _second_type(d, clauses, sites, shared or apart, text, apart)
@@ -463,15 +464,8 @@ def extract_article(
     sid = story_id or _story_id(title, text)
     story_title = title or ("Draft: " + headline[:120] if headline else _title(sentences, dateline))
     summary = _summary(dateline, filed_on, len(incidents))
-    dated = [i for i in incidents if i.date]
-    period = (
-        {
-            "start": min(i.date for i in dated),
-            "end": max(i.date_end or i.date for i in dated),
-        }
-        if dated
-        else None
-    )
+    spans = [(i.date, i.date_end or i.date) for i in incidents if i.date]
+    period = Period(start=min(a for a, _ in spans), end=max(b for _, b in spans)) if spans else None
     story = Story(
         id=sid,
         title=story_title,

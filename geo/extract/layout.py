@@ -100,5 +100,7 @@ def filing_anchor(text: str, dateline: Dateline | None, published: dt.date | Non
                                    dateline.day if dateline else None)  # fmt: skip
         if hyear:
             header = (hdate, hyear, line.strip())
-    dl = (dateline.month, dateline.day, dateline.year) if dateline and dateline.month else None
-    return anchor(dl, dateline.date_text if dl else None, header, published)
+    if dateline and dateline.month and dateline.day:
+        dl = (dateline.month, dateline.day, dateline.year)
+        return anchor(dl, dateline.date_text, header, published)
+    return anchor(None, None, header, published)

@@ -263,7 +263,7 @@ class PlaceFinder:
         for run in _runs(text, toks):
             i = 0
             while i < len(run):
-                hit = None
+                hit: tuple[int, str, int, int, list[Any], str | None] | None = None
                 for n in range(min(self.max_words, len(run) - i), 0, -1):
                     a = run[i][0]
                     last = run[i + n - 1]
