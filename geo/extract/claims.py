@@ -187,9 +187,9 @@ class Counts:
         self.cues.append(f"casualties: '{text.strip()}' → {name} {n}")
 
 
-_CASUALTY_WORDS = re.compile(
-    r"kill|wound|injur|dead|died|hurt|lives|martyr|shot|gunned|massacred|left \w+|bodies|toll|"
-    r"shahadat|sent to hell|neutrali|perish|succumb",
+_CASUALTY_WORDS = re.compile(  # word starts only: a cheap first pass
+    r"\b(?:kill|wound|injur|dead|died|hurt|lives|martyr|shot|gunned|massacred|left \w+|bodies|toll|"
+    r"shahadat|sent to hell|neutrali|perish|succumb)",
     re.IGNORECASE,
 )
 

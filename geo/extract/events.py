@@ -19,7 +19,9 @@ ATTACK_RULES = rules.entries("attack")  # priority order: the first found names 
 INFRA_RULES = rules.entries("targets")
 OUTCOME_RULES = rules.entries("outcomes")
 # Every attack rule needs one of these words: a cheap first pass over each sentence.
-_ATTACK_WORDS = re.compile(rules.load("attack")["cheap"], re.IGNORECASE)
+_ATTACK_WORDS = re.compile(
+    r"\b(?:" + rules.load("attack")["cheap"] + ")", re.IGNORECASE
+)  # at word starts
 
 
 def _matches(rule: rules.Entry, sentence: str, toks: tuple[Token, ...]) -> tuple[int, int] | None:

@@ -41,17 +41,27 @@ def lemma(word: str) -> str:
     return str(simplemma.lemmatize(low, lang="en")).lower()
 
 
+class Tokens(tuple[Token, ...]):
+    """A sentence's tokens, with the set of their lemmas and lower-cased forms (so a rule
+    can tell at once that a word it needs is missing)."""
+
+    vocabulary: frozenset[str]
+
+    def __new__(cls, toks: list[Token]) -> Tokens:
+        self = super().__new__(cls, toks)
+        self.vocabulary = frozenset([t.lemma for t in toks] + [t.text.lower() for t in toks])
+        return self
+
+
+EMPTY = Tokens([])
+
+
 @lru_cache(maxsize=1024)
-def tokenize(text: str) -> tuple[Token, ...]:
+def tokenize(text: str) -> Tokens:
     """The words of a sentence with lemmas (cached: several stages read one sentence)."""
-    return tuple(
-        Token(m.group(), m.start(), m.end(), lemma(m.group())) for m in _WORD.finditer(text)
+    return Tokens(
+        [Token(m.group(), m.start(), m.end(), lemma(m.group())) for m in _WORD.finditer(text)]
     )
-
-
-@lru_cache(maxsize=1024)
-def _vocabulary(toks: tuple[Token, ...]) -> frozenset[str]:
-    return frozenset([t.lemma for t in toks] + [t.text.lower() for t in toks])
 
 
 @dataclass(frozen=True)
@@ -68,7 +78,8 @@ class LemmaPhrase:
     def find(self, toks: tuple[Token, ...]) -> tuple[int, int] | None:
         """Character span of the first match in ``toks``, or None."""
         words = [p for p in self.parts if p != "*"]
-        if not words or not _vocabulary(toks).issuperset(words):
+        vocabulary = toks.vocabulary if isinstance(toks, Tokens) else {t.lemma for t in toks}
+        if not words or not vocabulary.issuperset(words):
             return None  # a word of the phrase is missing: no need to walk the tokens
         for i, tok in enumerate(toks):
             if tok.lemma != words[0] and tok.text.lower() != words[0]:
