@@ -297,14 +297,18 @@ _SAID = (
 _APPOSITIVE = r"(?P<app>[^,;\"“”]{3,90})"
 _ATTRIB = (
     re.compile(rf"\bquoted {_WHO} as saying\b", re.IGNORECASE),
-    re.compile(rf"\bciting {_WHO}[,.]", re.IGNORECASE),
+    re.compile(rf"\b(?:citing|quoting) {_WHO}[,.]", re.IGNORECASE),
     re.compile(rf"\baccording to {_WHO}[,.]", re.IGNORECASE),
-    re.compile(rf",[\"”’']?\s+{_WHO}\s+{_SAID}\b"),
-    re.compile(rf"^{_WHO}\s+{_SAID}\b"),
+    re.compile(rf",[\"”’']?\s+{_WHO}\s+(?:had |has |have )?{_SAID}\b"),
+    re.compile(rf"^{_WHO}\s+(?:had |has |have )?{_SAID}\b"),
     re.compile(rf"^{_WHO},\s+{_APPOSITIVE},\s+(?:later |also |on \w+ )?{_SAID}\b"),
     re.compile(rf"\b{_SAID} {_WHO}[,.]$"),
     # '…, the military's media wing, Inter-Services Public Relations (ISPR), said'
     re.compile(rf",\s+(?P<who>[A-Z][^,;]{{2,80}}\([A-Z]{{2,10}}\)),\s+{_SAID}\b"),
+)
+_WHEN_SAID = re.compile(
+    r"\s+on\s+(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|"
+    r"[A-Z][a-z]+\.? \d{1,2}|\d{1,2} [A-Z][a-z]+)$"
 )
 _NOT_WHO = re.compile(
     r"^(?:it|he|she|they|we|this|that|there|which|who|officials? said|but|and|as|while|when|"
@@ -342,7 +346,7 @@ def attribution(sentence: str) -> tuple[str | None, str | None]:
     who = None
     for pattern in _ATTRIB:
         for m in pattern.finditer(sentence):
-            cand = m["who"].strip(" ,.")
+            cand = _WHEN_SAID.sub("", m["who"].strip(" ,."))  # 'the army on July 27' said
             if cand.lower() in AGENCIES or _NOT_WHO.match(cand) or len(cand) < 2:
                 continue
             if _CLAUSE_VERB.search(cand):  # 'said nine attackers were killed.': not a speaker

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from geo.dates import MONTH_RE, Anchor, month_number, nearest_year, sentence_date
 from geo.extract import rules
+from geo.extract.claims import Counts
 from geo.extract.document import Sentence, _Draft
 from geo.extract.events import _BOMB_BACKREF, Cues, attack_cues, infrastructure
 from geo.extract.mentions import Locator, PlaceFinder, Site, _sites
@@ -296,13 +297,26 @@ def _same_family(a: AttackType, b: AttackType) -> bool:
     return a == b or (a in bombs and b in bombs)
 
 
+def _same_figures(a: Counts, b: Counts) -> bool:
+    fields = ("killed", "militants_killed", "security_killed", "civilians_killed", "injured")
+    return all(getattr(b, f) in (None, getattr(a, f)) for f in fields) and b.any()
+
+
 def _absorb(host: _Draft, d: _Draft, why: str) -> None:
     """Draft ``d`` is more of the attack ``host`` tells: its sentence becomes evidence, its
     figures fill what the host lacks, its targets join the host's."""
     host.extra.append(d.sentence)
     host.extra_cues.append(f"sentence {d.index + 1} {why}")
     if host.counts is None and d.counts is not None:
-        host.counts = d.counts
+        host.counts, host.who = d.counts, host.who or d.who
+    elif (
+        host.who is None
+        and d.who
+        and d.counts is not None
+        and host.counts is not None
+        and _same_figures(host.counts, d.counts)
+    ):
+        host.who = d.who  # the same figures, now with their source
     if not host.infra:  # the host's own sentence names its targets best; else take these
         host.infra.extend(d.infra)
         host.infra_cues.extend(d.infra_cues)
