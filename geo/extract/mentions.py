@@ -60,7 +60,13 @@ _ROUTE_BEFORE = re.compile(
     r"\b(?i:from|to|towards?|bound for|between|via)\s+$|"
     # the other end: 'between Quetta and Sibi', 'links Quetta with Peshawar'
     r"\b(?:between|links?|linking|connects?|connecting|runs? from)\s+"
-    r"[A-Z][\w'’.-]*(?:\s[A-Z][\w'’.-]*){0,2}\s+(?:and|with|to)\s+$",
+    r"[A-Z][\w'’.-]*(?:\s[A-Z][\w'’.-]*){0,2}\s+(?:and|with|to)\s+$|"
+    # where something was going or what a place is near: not where the attack was
+    r"\b(?i:headed (?:for|to)|heading (?:for|to)|en route to|supplying \w+ to|bordering|borders|"
+    r"near the border (?:with|of))\s+$|"
+    # '140km south of the provincial capital Quetta', 'southeast of Quetta'
+    r"\b(?i:(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?) of (?:the )?"
+    r"(?:(?:provincial |federal )?capital,? )?$",
 )
 _ATTRIB_BEFORE = re.compile(
     r"\b(?:police|officials?|authorities|administration|spokes(?:man|woman|person)|officers?)\s+(?:in|of|from)\s+$",
