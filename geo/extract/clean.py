@@ -62,6 +62,9 @@ def strip_html(text: str) -> str:
     return "".join(parser.parts)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def clean_text(text: str) -> tuple[str, list[str]]:
     """Normalise pasted copy; strip tags when it is HTML. Returns (text, notes)."""
     notes: list[str] = []
@@ -72,6 +75,9 @@ def clean_text(text: str) -> tuple[str, list[str]]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = re.sub(r"[\u00a0\u2000-\u200a\u202f\t]", " ", text)
     text = re.sub(r"[\u200b-\u200d\ufeff]", "", text)
+    if _CONTROL.search(text):  # NUL, escape and other control characters: never copy
+        text = _CONTROL.sub(" ", text)
+        notes.append("control characters (NUL, escape, …) removed from the text")
     lines = [" ".join(line.split()) for line in text.split("\n")]
     kept, dropped = drop_furniture([line for line in lines if line])
     if dropped:
