@@ -104,7 +104,9 @@ _TOLL = re.compile(
     rf"\b(?:(?:death|casualty) )?toll (?:at|to|(?:had |has )?(?:risen|rose|climbed|jumped|gone up) to|stood at|reached)\s+{_QUAL}(?P<n>{_NUM})\b",
     re.IGNORECASE,
 )
-_AND_MORE = re.compile(rf"^\s*(?:,\s*)?(?:and|,)\s+{_QUAL}(?P<n>{_NUM})\s+{_NOUN}", re.IGNORECASE)
+_AND_MORE = re.compile(
+    rf"^\s*(?:,\s*)?(?:and|,)\s+{_QUAL}(?P<n>{_NUM}|an?)\s+{_NOUN}", re.IGNORECASE
+)  # '… three officers and a passer-by'
 
 
 _COMPOUND_NUMBER = re.compile(
@@ -357,7 +359,9 @@ def attribution(sentence: str) -> tuple[str | None, str | None]:
             # name) are part of who; 'requesting anonymity' / 'speaking to reporters' are not
             if app and not re.match(r"[a-z]+ing\b|who\b|which\b", app):
                 cand = f"{cand}, {app}"
-            who = _spelled_titles(re.sub(r",?\s+(?:however|though|meanwhile|too|also)$", "", cand))
+            who = _spelled_titles(
+                re.sub(r",?\s+(?:however|though|meanwhile|too|also|later|earlier)$", "", cand)
+            )
             break
         if who:
             break

@@ -127,6 +127,12 @@ _HERE = re.compile(
 )
 
 
+# figures for the whole story, not the attack told just before
+_STORY_WIDE = re.compile(
+    r"\b(?:attacks|assaults|in all|in total|altogether|overall|across)\b", re.I
+)
+
+
 def _completes(draft: _Draft, counts: Counts, who: str | None) -> bool:
     """The same speaker gives more figures for the attack just told, none it gave already:
     they complete that speaker's account of it (one claim), never a second one."""
@@ -151,6 +157,20 @@ def _filled(have: Counts | None, more: Counts) -> Counts:
             setattr(have, name, getattr(more, name))
     have.cues += more.cues
     return have
+
+
+def _clause_counts(site: Any, clauses: list[Any], text: str, sites: list[Any]) -> Counts | None:
+    """In a sentence telling two attacks ('… wounding three officers, and hours later gunmen
+    shot and killed a guard near Shikarpur'), the figures of the clause that holds this
+    place alone — when no other place shares that clause."""
+    at = site.mention.start
+    clause = next((c for c in clauses if c.start <= at < c.end), None)
+    if clause is None or any(
+        o is not site and clause.start <= o.mention.start < clause.end for o in sites
+    ):
+        return None
+    found = casualties(text[clause.start : clause.end])
+    return found if found.any() else None
 
 
 def _speaker_next(drafts: list[_Draft], sentences: list[Sentence], default: str | None) -> None:
@@ -360,9 +380,12 @@ def extract_article(
                 continue  # a tally or an earlier event's toll: not this story's figures
             last = drafts[-1] if drafts and drafts[-1].index >= idx - 3 else None
             if last is not None and _completes(last, counts, who):
-                last.counts = _filled(
-                    last.counts, counts
-                )  # 'Four terrorists were killed, the ISPR said'
+                # 'Four terrorists were killed, the ISPR said': the same source goes on
+                last.counts = _filled(last.counts, counts)
+            elif last is not None and not who and not _STORY_WIDE.search(s):
+                # unsourced figures right after an attack are that attack's ('Two
+                # constables were killed before reinforcements arrived')
+                last.counts = _filled(last.counts, counts)
             elif _is_killing_total(counts) or (who and counts.any()):  # a source's figures
                 _add_claim(claims, counts, who, agency or default_agency, s)
             continue
@@ -440,13 +463,18 @@ def extract_article(
         clauses = _clause_types(sent) if _TWO_PARTS.search(s) else []
         apart = bool(clauses) and bool(_APART.search(s))
         for site in sites:
+            own = _clause_counts(site, clauses, text, sites) if shared and counts.any() else None
             d = _Draft(
-                site=site, counts=None if shared else (counts if counts.any() else None), **base
+                site=site,
+                counts=own if shared else (counts if counts.any() else None),
+                **base,
             )
             d.extra_cues = list(extra_cues)
             if clauses:
                 _second_type(d, clauses, sites, shared or apart, text, apart)
-            if shared and counts.any():
+            if own is not None:
+                d.extra_cues.append("casualty figures from this place's own clause of the sentence")
+            elif shared and counts.any():
                 d.extra_cues.append(
                     "casualty figures cover all places in the sentence: not attached to one"
                 )
