@@ -48,6 +48,11 @@ _DMY = re.compile(
     rf"\b(?P<day>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<mon>{MONTH_RE})(?![a-z])"
     rf"(?:,?\s+(?P<year>{_YEAR_RE})\b)?"
 )
+# "night 8/9 April" (ISPR press releases): the night between two days
+_NIGHT_OF = re.compile(
+    rf"\bnight (?:of )?(?P<d1>\d{{1,2}})\s*/\s*(?P<d2>\d{{1,2}})\s+(?P<mon>{MONTH_RE})"
+    rf"(?:,?\s+(?P<year>{_YEAR_RE}))?\b"
+)
 _ISO = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<mon>\d\d)-(?P<day>\d\d)\b")
 _NUMERIC = re.compile(r"^(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<year>(?:19|20)\d\d)$")
 _WEEKDAY_NAME = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
@@ -274,6 +279,22 @@ def sentence_date(sentence: str, filed: Anchor) -> When | None:
         return all(b <= x or a >= y for x, y in taken)
 
     blank: list[str] = []
+    for m in _NIGHT_OF.finditer(sentence):  # a press release's 'On night 8/9 April 2026'
+        month = month_number(m["mon"])
+        if month is None:
+            continue
+        if m["year"]:
+            year = int(m["year"])
+        elif base:
+            near = nearest_year(month, int(m["d2"]), base)
+            year = near.year if near else None
+        else:
+            year = None
+        first = _safe(year, month, int(m["d1"])) if year else None
+        second = _safe(year, month, int(m["d2"])) if year else None
+        if first and second and first <= second:
+            taken.append((m.start(), m.end()))
+            hits.append((first, second, m.group(), "the night the copy names"))
     for pattern in (_ISO, _MDY, _DMY):
         for m in pattern.finditer(sentence):
             if not free(m.start(), m.end()) or speech(m.start()):

@@ -877,3 +877,13 @@ def test_abbreviated_titles_are_spelled_out_for_readers():
     assert who == "the DPO (district police officer)"
     who, _ = attribution("Nine bodies were recovered, Deputy Commissioner (DC) Ali Raza said.")
     assert who is not None and who.count("deputy commissioner") <= 1
+
+
+def test_a_press_release_night_is_a_range_of_two_days(extract):
+    text = (
+        "Rawalpindi, April 9: On night 8/9 April 2026, terrorists attacked a post of "
+        "security forces in Datta Khel, North Waziristan District."
+    )
+    (draft,) = extract(text).drafts
+    assert (draft.date.isoformat(), draft.date_end.isoformat()) == ("2026-04-08", "2026-04-09")
+    assert draft.date_precision.value == "range"
