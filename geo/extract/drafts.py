@@ -133,6 +133,9 @@ _STORY_WIDE = re.compile(
 )
 
 
+_SAYS = re.compile(r"\b(?:said|says|told|added|according)\b")
+
+
 def _completes(draft: _Draft, counts: Counts, who: str | None) -> bool:
     """The same speaker gives more figures for the attack just told, none it gave already:
     they complete that speaker's account of it (one claim), never a second one."""
@@ -362,6 +365,8 @@ def extract_article(
             continue  # 'the 2023 bombing in X', 'attacks in recent years': not this story's
         counts = casualties(s)
         if cues is None and not counts.any():
+            if _SAYS.search(s) and (speaker := attribution(s)[0]):
+                last_who = (idx, speaker)  # who 'he' is in the sentences that follow
             continue
         who, agency = attribution(s)
         who = who or release
@@ -376,7 +381,12 @@ def extract_article(
         if who and _is_killing_total(counts):
             said.append((idx, attribution_key(who), counts))
         if cues is None:
-            if cue("tally", s) or earlier_year(s, filed.date or published) or long_before(s, filed):
+            if (
+                cue("tally", s)
+                or cue("earlier", s)
+                or earlier_year(s, filed.date or published)
+                or long_before(s, filed)
+            ):
                 continue  # a tally or an earlier event's toll: not this story's figures
             last = drafts[-1] if drafts and drafts[-1].index >= idx - 3 else None
             if last is not None and _completes(last, counts, who):
