@@ -393,29 +393,30 @@ class Locator:
             return self.layer.find(mention.surface)
         return None
 
+    def _district_centre(
+        self, mention: Mention, dname: str, place: str, cue: str, note: str
+    ) -> Site:
+        """A site marked at a district's centre (district precision, never more)."""
+        centre = self.layer.centre(dname) if self.layer is not None else None
+        cand = mention.best("district")
+        lon, lat = centre if centre else (cand.lon, cand.lat)
+        prov = self.layer.province(dname) if self.layer is not None else None
+        return Site(
+            mention, place, lon, lat, GeoPrecision.district, dname, prov, "named", [cue], note
+        )
+
     def site(
         self, mention: Mention, named_district: str | None = None, unknown: str | None = None
     ) -> Site | None:
         cues = []
         dname = self.district_name(mention) if unknown else None
         if unknown and dname:
-            centre = self.layer.centre(dname) if self.layer is not None else None
-            cand = mention.best("district")
-            lon, lat = centre if centre else (cand.lon, cand.lat)
-            prov = self.layer.province(dname) if self.layer is not None else None
-            return Site(
+            return self._district_centre(
                 mention,
-                unknown,
-                lon,
-                lat,
-                GeoPrecision.district,
                 dname,
-                prov,
-                "named",
-                [
-                    f'place: "{unknown}" (not in the gazetteer) in {dname} district → '
-                    "marker at the district centre"
-                ],
+                unknown,
+                f'place: "{unknown}" (not in the gazetteer) in {dname} district → '
+                "marker at the district centre",
                 f"The copy places this at {unknown}, which the gazetteer does not know; the "
                 f"marker is at the centre of {dname} district. Move it to {unknown} if known.",
             )
@@ -448,20 +449,11 @@ class Locator:
                     f"{town.name} town.",
                 )
             if dname is not None:
-                centre = self.layer.centre(dname) if self.layer is not None else None
-                cand = mention.best("district")
-                lon, lat = centre if centre else (cand.lon, cand.lat)
-                prov = self.layer.province(dname) if self.layer is not None else None
-                return Site(
+                return self._district_centre(
                     mention,
                     dname,
-                    lon,
-                    lat,
-                    GeoPrecision.district,
                     dname,
-                    prov,
-                    "named",
-                    [f'place: "{mention.surface}" named as a district → {dname} (district centre)'],
+                    f'place: "{mention.surface}" named as a district → {dname} (district centre)',
                     f"The copy names only {dname} district; the marker is at the district's centre.",
                 )
         cand = mention.best()
@@ -470,19 +462,11 @@ class Locator:
             return None
         if level == "district":
             dname = self.district_name(mention) or getattr(cand, "district", None) or cand.name
-            centre = self.layer.centre(dname) if self.layer is not None else None
-            lon, lat = centre if centre else (cand.lon, cand.lat)
-            prov = self.layer.province(dname) if self.layer is not None else None
-            return Site(
+            return self._district_centre(
                 mention,
                 dname,
-                lon,
-                lat,
-                GeoPrecision.district,
                 dname,
-                prov,
-                "named",
-                [f'place: "{mention.surface}" → {dname} (district; marker at its centre)'],
+                f'place: "{mention.surface}" → {dname} (district; marker at its centre)',
                 f"The copy names {dname}, a district; the marker is at the district's centre.",
             )
         d, p, match = self._pip(cand.lon, cand.lat, cand)
