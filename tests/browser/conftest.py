@@ -12,7 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -95,10 +95,43 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class ServerOutput:
+    """Copies a server's output to its log file and says when a line containing ``ready``
+    has been printed (or the output ended: the process is gone)."""
+
+    def __init__(self, proc: subprocess.Popen, log: Path, ready: str):
+        self.proc, self.log, self.ready = proc, log, ready
+        self.seen = False
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._pump, daemon=True)
+        self.thread.start()
+
+    def _pump(self) -> None:
+        with open(self.log, "w", encoding="utf-8") as out:
+            for line in self.proc.stdout:
+                out.write(line)
+                out.flush()
+                if not self.seen and self.ready in line:
+                    self.seen = True
+                    self.done.set()
+        self.done.set()
+
+    def wait(self, timeout: float) -> bool:
+        """True once the ready line was printed; False when the process ended first or
+        ``timeout`` seconds passed."""
+        self.done.wait(timeout)
+        return self.seen and self.proc.poll() is None
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A real `streamlit run` with its own store, one per test module (modules may leave the
-    store in different states); stopped (by its pid) after the module."""
+    store in different states); stopped (by its pid) after the module.
+
+    It does not watch the source files: an edit to any module under the checkout while the
+    tests run (someone working in the same tree) made Streamlit re-import every ``geo``
+    module on the next rerun, and objects cached before it (the district layer) then
+    failed the new classes' isinstance checks, so a save crashed."""
     tmp = tmp_path_factory.mktemp("desk")
     store_path = tmp / "desk.gpkg"
     port = free_port()
@@ -107,8 +140,8 @@ def server(tmp_path_factory):
         "SITMAP_STORE": str(store_path),
         "PYTHONPATH": str(ROOT),
         "SITMAP_EDITOR": "",
+        "PYTHONUNBUFFERED": "1",
     }
-    log = open(tmp / "streamlit.log", "w")  # noqa: SIM115 (closed in teardown)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -124,25 +157,30 @@ def server(tmp_path_factory):
             "127.0.0.1",
             "--browser.gatherUsageStats",
             "false",
+            "--server.fileWatcherType",
+            "none",
         ],
         cwd=ROOT,
         env=env,
-        stdout=log,
+        stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:  # poll the health endpoint: ready as soon as it answers
+    # Streamlit prints the app's URL once its server is listening.
+    output = ServerOutput(proc, tmp / "streamlit.log", ready=f"URL: {url}")
+    started = output.wait(timeout=60)
+    if started:
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                if r.status == 200:
-                    break
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as r:
+                started = r.status == 200
         except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            log.close()
-            pytest.fail("streamlit did not start:\n" + (tmp / "streamlit.log").read_text())
+            started = False
+    if not started:
+        proc.kill()
+        proc.wait()
+        output.thread.join(timeout=10)
+        pytest.fail("streamlit did not start:\n" + (tmp / "streamlit.log").read_text())
     yield {"url": url, "store": store_path}
     proc.terminate()
     try:
@@ -150,7 +188,7 @@ def server(tmp_path_factory):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-    log.close()
+    output.thread.join(timeout=10)
 
 
 class Desk:
