@@ -57,7 +57,7 @@ FOREIGN = frozenset(
     }
 )  # fmt: skip
 _ROUTE_BEFORE = re.compile(
-    r"\b(?i:from|to|towards?|bound for|between|via)\s+$|"
+    r"\b(?i:from|to|towards?|bound for|between|via)\s+(?:the\s+)?$|"
     # the other end: 'between Quetta and Sibi', 'links Quetta with Peshawar'
     r"\b(?:between|links?|linking|connects?|connecting|runs? from)\s+"
     r"[A-Z][\w'’.-]*(?:\s[A-Z][\w'’.-]*){0,2}\s+(?:and|with|to)\s+$|"
