@@ -9,6 +9,7 @@
   var SVGNS = 'http://www.w3.org/2000/svg';
   var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   var NONE_COLOR = '#9a9a9a';
+  var uid = Math.random().toString(36).slice(2);  /* element ids unique per embed on a page */
 
   function str(i) { return i >= 0 ? S[i] : ''; }
   function el(tag, cls, text) {
@@ -204,6 +205,10 @@
   map.createPane('sm-labels').style.zIndex = 580;
   map.getPane('sm-outlines').style.pointerEvents = 'none';
   map.getPane('sm-labels').style.pointerEvents = 'none';
+  /* Shapes, outlines and place and province labels are drawing, not reading: screen readers
+     get the description, the markers and the table (no unnamed SVG images, no run-on list
+     of every label inside the map region). */
+  ['sm-districts', 'sm-outlines', 'sm-labels'].forEach(function (p) { map.getPane(p).setAttribute('aria-hidden', 'true'); });
   map.fitBounds(D.bounds, { padding: [14, 14], maxZoom: 9, animate: false });
   /* render_html(on_click="post-to-parent"): the desk's point picker hears map clicks
      (marker clicks do not reach the map; they post sitmap:select) */
@@ -242,6 +247,10 @@
   if (D.districts) {
     var DL = D.districts, colors = LG.countColors;
     districtLayer = L.layerGroup();
+    /* One hover tooltip for all shapes, opened from mouse and touch events only: bindTooltip
+       would add focus listeners to every path, and Chromium makes an SVG element with focus
+       listeners a Tab stop. The table and the markers are the keyboard way. */
+    var dtip = L.tooltip({ className: 'sm-dtip', direction: 'top', offset: [0, -8] });
     DL.rings.forEach(function (polys, k) {
       var latlngs = polys.map(function (rings) {
         return rings.map(function (r) { return decode(r, DL.q); });
@@ -256,9 +265,12 @@
       tip.appendChild(el('b', '', DL.names[k]));
       var c = DL.counts[k];
       tip.appendChild(document.createTextNode(' · ' + (c ? c + (c === 1 ? ' incident' : ' incidents') : 'no located incident')));
-      poly.bindTooltip(tip, { sticky: true, className: 'sm-dtip', direction: 'top', offset: [0, -8] });
-      poly.on('mouseover', function () { poly.setStyle({ weight: 2, color: '#4a4a4a' }); poly.bringToFront(); });
-      poly.on('mouseout', function () { poly.setStyle({ weight: 0.7, color: '#d3cfc6' }); });
+      poly.on('mouseover click', function (e) {
+        poly.setStyle({ weight: 2, color: '#4a4a4a' }); poly.bringToFront();
+        dtip.setContent(tip); map.openTooltip(dtip, e.latlng);
+      });
+      poly.on('mousemove', function (e) { dtip.setLatLng(e.latlng); });
+      poly.on('mouseout', function () { poly.setStyle({ weight: 0.7, color: '#d3cfc6' }); map.closeTooltip(dtip); });
       poly.addTo(districtLayer);
     });
     districtLayer.addTo(map);
@@ -304,8 +316,34 @@
   var FAN_PX = 12, FAN_MAX = 8;
   var markers = {}, labels = {}, markerLayer = L.layerGroup().addTo(map), labelLayer = L.layerGroup().addTo(map);
   var fanLayer = L.layerGroup().addTo(map), groupOf = {}, hubs = {}, openBig = null, popupOpen = false;
-  map.on('popupopen', function () { popupOpen = true; });
-  map.on('popupclose', function () { popupOpen = false; });
+  /* Focus follows the reader into an opened popup (a dialog named by its heading) and, when
+     it closes, goes back to where they came from: the marker, a table button, the map. A
+     popup opened while nothing in the map has focus (on load, from the host) leaves focus
+     where it is. */
+  var popupBack = null, nextBack = null, popN = 0;
+  map.on('popupopen', function (e) {
+    popupOpen = true;
+    var box = e.popup.getElement(), c = box && box.querySelector('.leaflet-popup-content');
+    var a = nextBack || document.activeElement;
+    nextBack = null;
+    if (!c) return;
+    box.setAttribute('role', 'dialog');
+    var h = c.querySelector('h3');
+    if (h) {
+      if (!h.id) h.id = 'sm-ph' + (++popN) + '-' + uid;
+      box.setAttribute('aria-labelledby', h.id);
+    }
+    if (!a || a === document.body || !root.contains(a) || box.contains(a)) return;
+    popupBack = a;
+    c.setAttribute('tabindex', '-1');
+    c.focus({ preventScroll: true });
+  });
+  map.on('popupclose', function (e) {
+    popupOpen = false;
+    var back = popupBack, box = e.popup.getElement(), a = document.activeElement;
+    popupBack = null;
+    if (back && (!a || a === document.body || (box && box.contains(a)))) back.focus({ preventScroll: true });
+  });
   function makeIcon(it) {
     var wrap = el('span');
     wrap.appendChild(glyph(shapeOf(it), colorOf(it), hollowOf(it), 22));
@@ -599,8 +637,10 @@
     b.setAttribute('data-key', entry.key);
     b.appendChild(glyphNode);
     b.appendChild(el('span', 'sm-kl', entry.label));
-    b.appendChild(el('span', 'sm-n', entry.count));
-    b.setAttribute('aria-label', (on ? 'Hide ' : 'Show ') + entry.label + ' (' + entry.count + ')');
+    b.appendChild(document.createTextNode(' '));  /* a space in the name, none on screen (flex) */
+    var n = el('span', 'sm-n', entry.count);
+    n.appendChild(el('span', 'sr-only', entry.count === 1 ? ' incident' : ' incidents'));
+    b.appendChild(n);
     b.addEventListener('click', function () {
       var off = group === 'attack' ? state.attackOff : state.infraOff;
       off[k] = !off[k];
@@ -612,19 +652,25 @@
     });
     return b;
   }
+  function lgroup(head, n) {
+    var g = el('div', 'sm-lgroup'), h = el('div', 'sm-lhead', head);
+    h.id = 'sm-lh' + n + '-' + uid;
+    g.setAttribute('role', 'group');
+    g.setAttribute('aria-labelledby', h.id);
+    g.appendChild(h);
+    return g;
+  }
   function renderLegend() {
     legendEl.textContent = '';
     if (!located.length) return;
-    var ga = el('div', 'sm-lgroup');
-    ga.appendChild(el('div', 'sm-lhead', 'Attack type'));
+    var ga = lgroup('Attack type', 0);
     for (var k = 0; k < LG.nAttack; k++) {
       var a = LG.attack[k];
       ga.appendChild(keyButton('attack', k, a, glyph('circle', state.mode === 'attack' ? a.color : '#bdbdbd', false, 16), !state.attackOff[k]));
     }
     legendEl.appendChild(ga);
     if (LG.nInfra) {
-      var gi = el('div', 'sm-lgroup');
-      gi.appendChild(el('div', 'sm-lhead', 'Target'));
+      var gi = lgroup('Target', 1);
       for (var j = 0; j < LG.nInfra; j++) {
         var f = LG.infra[j];
         gi.appendChild(keyButton('infra', j, f, glyph(f.shape, state.mode === 'infra' ? f.color : '#5c5c5c', state.mode !== 'infra', 16), !state.infraOff[j]));
@@ -632,15 +678,17 @@
       legendEl.appendChild(gi);
     }
     if (D.districts) {
-      var gd = el('div', 'sm-lgroup');
-      gd.appendChild(el('div', 'sm-lhead', 'Located incidents per district'));
-      var sc = el('div', 'sm-scale');
+      var gd = lgroup('Located incidents per district', 2);
+      var sc = el('div', 'sm-scale'), said = [];
+      sc.setAttribute('aria-hidden', 'true');
       LG.counts.forEach(function (c) {
         var sw = el('span', '', c.label);
         sw.style.background = c.color;
         sc.appendChild(sw);
+        said.push(c.label.replace('+', ' or more'));
       });
       gd.appendChild(sc);
+      gd.appendChild(el('span', 'sr-only', 'Darker shading for more incidents: ' + said.join(', ') + '.'));
       legendEl.appendChild(gd);
     }
   }
@@ -723,7 +771,7 @@
     var kb = el('span', 'sm-kbd', ' · Keyboard: arrow keys move the map, Enter opens the incident at the centre cross, Escape closes it; the table below has a Show on map button per row.');
     kb.id = 'sm-kbd-' + Math.random().toString(36).slice(2);
     dn.appendChild(kb);
-    mapEl.setAttribute('aria-describedby', (mapEl.getAttribute('aria-describedby') || '') + ' ' + kb.id);
+    mapEl.setAttribute('aria-describedby', kb.id);
     mapEl.parentNode.appendChild(dn);
   }
 
@@ -776,21 +824,14 @@
   /* Open an incident's popup for a keyboard or screen-reader user: focus moves into the
      popup and, when it closes, back to where the reader came from. */
   function show(it, back) {
-    function opened(e) {
-      var box = e.popup.getElement(), c = box.querySelector('.leaflet-popup-content');
-      c.setAttribute('tabindex', '-1');
-      c.focus({ preventScroll: true });
-      map.once('popupclose', function () {
-        var a = document.activeElement;
-        if (!a || a === document.body || box.contains(a)) back.focus({ preventScroll: true });
-      });
-    }
-    map.once('popupopen', opened);
-    if (!highlight(it.id, true)) map.off('popupopen', opened);
+    nextBack = back;
+    if (!highlight(it.id, true)) nextBack = null;
   }
   mapEl.addEventListener('keydown', function (e) {
     if (e.key === 'Escape') {
+      var mk = e.target.getAttribute && markers[e.target.getAttribute('data-id')];
       if (popupOpen) { map.closePopup(); e.stopPropagation(); } else if (openBig) { e.stopPropagation(); foldBig(true); }
+      else if (mk && mk.isTooltipOpen()) mk.closeTooltip();  /* a focus tooltip is dismissable (WCAG 1.4.13) */
     } else if (e.key === 'Enter' && dots && e.target === mapEl) {
       var it = dots.nearest();
       if (it) { e.preventDefault(); show(it, mapEl); }
