@@ -340,7 +340,12 @@ def extract_article(
     responsibility: list[tuple[ResponsibilityClaim, Sentence, int]] = []
     for idx, sent in enumerate(sentences):
         s = sent.text
-        placed_back = _place_back(drafts, sent, idx, s, finder, locator, text, skip)
+        earlier = (
+            _background(s, filed.date or published)
+            or bool(cue("earlier", s))
+            or long_before(s, filed)
+        )  # an earlier event: neither this story's attack nor the place of one
+        placed_back = not earlier and _place_back(drafts, sent, idx, s, finder, locator, text, skip)
         if RESPONSIBILITY.search(s) and not re.match(r"^(?:No|Nobody|No one)\b", s):
             _, agency = attribution(s)
             actor = _actor(s)
@@ -359,9 +364,7 @@ def extract_article(
             continue  # its attack is told already; this sentence only said where
         cues = attack_cues(s)
         sent_cues[idx] = cues
-        if cues is not None and (
-            _background(s, filed.date or published) or cue("earlier", s) or long_before(s, filed)
-        ):
+        if cues is not None and earlier:
             continue  # 'the 2023 bombing in X', 'attacks in recent years': not this story's
         counts = casualties(s)
         if cues is None and not counts.any():
