@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import suppress
 from typing import Any
 
 try:
@@ -95,14 +96,44 @@ SOURCES_LABEL = "Sources (one per line: Name | link)"
 SOURCES_HELP = "A link is optional and must start with http:// or https://."
 
 
+# The resources below are keyed by their class: when `streamlit run` in a checkout re-imports
+# the geo modules after a source edit, a cached object of the old class would fail the new
+# modules' isinstance checks, so it is loaded again.
+
+
 @st.cache_resource(show_spinner="Loading district boundaries…")
-def districts_layer() -> Any:
+def _districts_layer(cls_id: int) -> Any:
     from geo import districts
 
     try:
         return districts.load(download=False, progress=False)
     except SitmapError:
         return None
+
+
+def districts_layer() -> Any:
+    from geo import districts
+
+    return _districts_layer(id(districts.Districts))
+
+
+@st.cache_resource(show_spinner="Building the place-name index once (about 15 s)…")
+def _place_index(cls_id: int) -> Any:
+    from geo.gazetteer import Gazetteer
+
+    return Gazetteer.default()
+
+
+def place_index() -> None:
+    """Open the place-name index that geocoding and the paste step use (building it when
+    this machine has none yet) under a spinner, before the first lookup or extraction.
+
+    Called in the page where the button is, not in a callback: a callback's spinner is drawn
+    at the top of the page, out of sight of the editor who clicked."""
+    from geo import gazetteer
+
+    with suppress(SitmapError):  # the lookup that needs it says why, on one line
+        _place_index(id(gazetteer.Gazetteer))
 
 
 def store() -> Store:
@@ -213,10 +244,11 @@ def set_fields(updates: dict[str, Any]) -> None:
         ss[p + k] = v
 
 
-def on_lookup() -> None:
-    ss.cands, ss.cands_msg = desk.geocode(
-        ss.get(prefix() + "query", ""), online=bool(ss.get("geocode_online"))
-    )
+def look_up() -> None:
+    query = ss.get(prefix() + "query") or ""
+    if query.strip():
+        place_index()
+    ss.cands, ss.cands_msg = desk.geocode(query, online=bool(ss.get("geocode_online")))
 
 
 def on_use_candidate() -> None:
@@ -331,9 +363,12 @@ def on_import() -> None:
         flash("warning", line)
 
 
-def on_extract() -> None:
-    text = ss.get("article", "")
+def extract() -> None:
+    """Drafts from the pasted copy (run in the sidebar, before the editor's widgets)."""
+    text = ss.get("article") or ""
     work = doc()["work"]
+    if text.strip():
+        place_index()
     drafts, reason = desk.extract_drafts(text, work.id, ss.get("article_published"))
     if drafts is None:
         ss.extract_msg = ("warning", reason or "no draft incidents found")
@@ -429,7 +464,8 @@ with st.sidebar:
                 "(“QUETTA, Feb. 1 (Reuters)”); a dated dateline always wins. Left empty, "
                 "such drafts stay undated rather than guessed.",
             )
-            st.button("Extract drafts", on_click=on_extract)
+            if st.button("Extract drafts"):
+                extract()
             if ss.get("extract_msg"):
                 kind, text = ss.extract_msg
                 getattr(st, kind)(md(text))
@@ -720,13 +756,15 @@ if current is not None:
             ss.setdefault(p + "query", current.place or "")
             q1, q2 = st.columns([3, 1], vertical_alignment="bottom")
             q1.text_input("Place name to look up", key=p + "query")
-            q2.button("Look up", on_click=on_lookup)
+            lookup = q2.button("Look up")
             st.toggle(
                 "Also ask OpenStreetMap (Nominatim) online",
                 key="geocode_online",
                 help="The offline gazetteer is asked first; Nominatim only when it has no "
                 "good match (as `sitmap geocode --online`; server: $SITMAP_NOMINATIM_URL).",
             )
+            if lookup:
+                look_up()
             if ss.get("cands"):
                 st.radio(
                     "Candidates (best first)",
