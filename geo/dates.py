@@ -283,13 +283,12 @@ def sentence_date(sentence: str, filed: Anchor) -> When | None:
         month = month_number(m["mon"])
         if month is None:
             continue
+        year: int | None = None
         if m["year"]:
             year = int(m["year"])
         elif base:
             near = nearest_year(month, int(m["d2"]), base)
             year = near.year if near else None
-        else:
-            year = None
         first = _safe(year, month, int(m["d1"])) if year else None
         second = _safe(year, month, int(m["d2"])) if year else None
         if first and second and first <= second:
