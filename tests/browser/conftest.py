@@ -224,7 +224,8 @@ class Desk:
         box.click()
         box.fill(incident_id)
         self.page.get_by_role("option", name=incident_id).first.click()
-        expect(self.page.get_by_role("textbox", name="Place", exact=True)).to_be_visible()
+        # the editor shows this incident (its Place box may already be there for another one)
+        expect(self.page.get_by_role("textbox", name="Incident id")).to_have_value(incident_id)
 
     def set_text(self, label: str, value: str) -> None:
         box = self.page.get_by_role("textbox", name=label, exact=True)

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from geo.embed import iframe_snippet, render_html
 from geo.model import Incident
@@ -37,6 +38,24 @@ def open_map(watch, path, width=1200, height=900):
     watch.page.goto(path.as_uri())
     watch.page.wait_for_selector(".sitmap[data-ready='1']", timeout=15_000)
     return watch.page
+
+
+def map_event_after(page, action, event: str = "moveend") -> None:
+    """Run ``action`` (a key press or a click that pans or zooms the map) and wait for the
+    Leaflet map's next ``event``: it fires once the animation has ended and the map's own
+    layers (canvas dots, fanned-out markers) have been redrawn for the new view."""
+    page.evaluate(
+        """([event, ms]) => {
+          const map = document.querySelector('.sitmap').sitmap.map;
+          window.__smEvent = new Promise(done => {
+            map.once(event, () => done(true));
+            setTimeout(() => done(false), ms);
+          });
+        }""",
+        [event, 15_000],
+    )
+    action()
+    assert page.evaluate("window.__smEvent"), f"the map fired no {event} within 15 s"
 
 
 def assert_clean(watch):
@@ -230,7 +249,8 @@ def test_xss_payloads_never_run(offline_page, pages, seed_story, layer, round_):
         page.locator(".leaflet-popup-content").last.wait_for()
     page.click(".sm-table summary")
     page.click(".sm-colorby button[data-value=infra]")
-    page.wait_for_timeout(50)
+    expect(page.locator(".sm-table")).to_have_attribute("open", "")
+    expect(page.locator(".sitmap")).to_have_attribute("data-mode", "infra")
     assert offline_page.dialogs == []
     assert page.evaluate("window.__xss") is None
     assert page.locator("script").count() == 4  # Leaflet, payload, renderer, folium's map var
@@ -336,9 +356,8 @@ def test_dense_map_keyboard_user_opens_popups(offline_page, dense_html):
     page.keyboard.press("Escape")
     popup.wait_for(state="detached")
     assert page.evaluate("document.activeElement.classList.contains('sm-map')")
-    for _ in range(3):
-        page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(400)
+    for _ in range(3):  # one pan at a time: Leaflet ignores arrow keys while a pan animates
+        map_event_after(page, lambda: page.keyboard.press("ArrowRight"))
     page.keyboard.press("Enter")
     popup.wait_for()
     assert "Synthetic incident" in popup.inner_text()
@@ -432,9 +451,8 @@ def test_incidents_at_one_point_fan_out_each_with_its_popup(offline_page, pages,
         page.keyboard.press("Escape")
         popup.wait_for(state="detached")
     # the ring survives zooming in: identical points never separate on their own
-    page.click(".leaflet-control-zoom-in")
-    zoom = page.locator(".leaflet-control-zoom-in")  # (CSP forbids wait_for_function's eval)
-    page.wait_for_timeout(400)
+    zoom = page.locator(".leaflet-control-zoom-in")
+    map_event_after(page, zoom.click, "zoomend")
     assert page.locator(".leaflet-zoom-anim").count() == 0 and zoom.is_visible()
     assert min_gap(centres(page, trio)) >= 24
     assert_clean(offline_page)
@@ -561,9 +579,11 @@ def test_basemap_tiles_load_under_the_csp(browser, pages, tile_server, seed_stor
     try:
         page.goto(f"{origin}/tiles-{basemap}.html")
         page.wait_for_selector(".sitmap[data-ready='1']")
-        page.wait_for_selector(".sitmap[data-tiles]", timeout=10_000)
-        page.wait_for_timeout(300)
-        assert page.get_attribute(".sitmap", "data-tiles") == "loaded", errors
+        # a tile that failed first sets 'failed'; the first tile that loads sets 'loaded'
+        expect(page.locator(".sitmap")).to_have_attribute("data-tiles", "loaded")
+        loading = page.locator(".leaflet-tile-pane img.leaflet-tile:not(.leaflet-tile-loaded)")
+        expect(loading).to_have_count(0)  # every tile of the view has loaded
+        assert errors == []
         tiles = page.evaluate(
             "[...document.querySelectorAll('.leaflet-tile-pane img')]"
             ".map(i => [i.src, i.complete && i.naturalWidth])"
