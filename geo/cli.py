@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from geo.errors import ExtraMissing, SitmapError, exit_code, one_line
+from geo.errors import ExtraMissing, SitmapError, exit_code, one_line, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,13 +61,18 @@ def handled(fn: F) -> F:
 def report(found: Any) -> None:
     """A check's warnings and notes (geo.ops.Report or Published), one line each, stderr."""
     for line in getattr(found, "warnings", ()):
-        typer.echo(f"warning: {line}", err=True)
+        typer.echo(f"warning: {printable(line)}", err=True)
     for line in getattr(found, "notes", ()):
-        typer.echo(f"note: {line}", err=True)
+        typer.echo(f"note: {printable(line)}", err=True)
+
+
+# json.dumps escapes C0 controls itself; DEL, C1 (CSI …) and bidi overrides it leaves raw
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def emit_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    typer.echo(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 # --- validate ----------------------------------------------------------------------------
@@ -86,7 +92,7 @@ def validate(
     s = load_story(story)
     found = ops.validate(s, districts)
     typer.echo(
-        f"ok: {s.title} — {len(s.incidents)} incidents ({len(s.located)} located, "
+        f"ok: {printable(s.title)} — {len(s.incidents)} incidents ({len(s.located)} located, "
         f"{len(s.unlocated)} unlocated), {len(s.claims)} casualty claim(s)"
     )
     report(found)
@@ -337,14 +343,15 @@ def stories(
         )
         return
     if not rows:
-        typer.echo(f"no stories in {path}; add one with: sitmap import STORY")
+        typer.echo(f"no stories in {printable(str(path))}; add one with: sitmap import STORY")
         return
     typer.echo("id\ttitle\tperiod\tincidents\trevision\tlast edit")
-    for r in rows:
-        who = f" by {r.saved_by}" if r.saved_by else ""
+    for r in rows:  # rows come from the file as stored: escape what a terminal would run
+        who = f" by {printable(r.saved_by)}" if r.saved_by else ""
         typer.echo(
-            f"{r.id}\t{r.title}\t{r.period}\t{r.incident_count} ({r.located_count} located)\t"
-            f"{r.revision}\t{r.saved_at}{who}"
+            f"{printable(r.id)}\t{printable(r.title)}\t{printable(r.period)}\t"
+            f"{r.incident_count} ({r.located_count} located)\t{r.revision}\t"
+            f"{printable(str(r.saved_at))}{who}"
         )
 
 

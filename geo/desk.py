@@ -32,6 +32,7 @@ from geo.model import (
     StoryError,
     describe,
     incident_from_feature,
+    parse_json,
     story_to_geojson,
 )
 from geo.store import ConflictError, Store, StoryDiff, resolve_path
@@ -624,13 +625,10 @@ def parse_upload(
         return None, [f"{name}: not UTF-8 text; save the file as UTF-8 GeoJSON"]
     if not text.strip():
         return None, [f"{name}: the file is empty"]
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        return None, [
-            f"{name}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}); "
-            "upload a story GeoJSON file"
-        ]
+    try:  # the story file reader's limits: nesting depth, integer length, no NaN
+        doc = parse_json(text, name)
+    except StoryError as e:
+        return None, [one_line(e)]
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         return None, [f"{name}: not a GeoJSON FeatureCollection; upload a story GeoJSON file"]
     errors: list[str] = []

@@ -25,6 +25,7 @@ importable from here and, for compatibility, from the module that used to define
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -178,8 +179,26 @@ class ExtraMissing(SitmapError):
         super().__init__(f"{feature} needs the '{extra}' extra; fix: pip install 'sitmap[{extra}]'")
 
 
+# What a terminal would act on rather than show: C0 controls (ESC starts an escape
+# sequence), DEL, C1 controls (CSI), bidirectional overrides, lone surrogates.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def printable(text: str) -> str:
+    """Text safe to print on a terminal, on one line: control characters (escape sequences,
+    NUL, tabs, line breaks), bidi overrides and lone surrogates shown as Python escapes."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
 def one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split())
+    text = printable(" ".join(str(error).split()))
     return text or type(error).__name__
 
 
@@ -205,4 +224,5 @@ __all__ = [
     "StoryError",
     "one_line",
     "exit_code",
+    "printable",
 ]

@@ -4,6 +4,13 @@ A story file is a GeoJSON FeatureCollection with the story metadata in a foreign
 ``"story"``; each Feature is an incident (``geometry: null`` when the reporting gives no
 location). Every way in (file, app form, extraction) goes through these models, so a
 bad value is stopped once, with a message that names the incident and the field.
+
+Values are strict where a loose reading would publish something false: a count is a whole
+number (``true`` is not 1 killed, 2.5 is not a figure) of at most ``MAX_COUNT``; a date is
+``YYYY-MM-DD`` and a timestamp ISO 8601 text (a number is never read as a Unix time); text
+holds no NUL, escape or other control characters; evidence offsets are in order; the point
+comes from the geometry only. The JSON reader limits nesting depth and integer length, so a
+hostile file gives one line, not a RecursionError.
 """
 
 from __future__ import annotations
@@ -12,9 +19,10 @@ import datetime as dt
 import json
 import math
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -24,10 +32,87 @@ from geo.taxonomy import AttackType, DatePrecision, GeoPrecision, Infrastructure
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,119}$"
 TEXT = 5000  # generous cap for any one free-text field
+CUE = 1000  # one cue: why the extractor made a draft (the longest seen is ~230 characters)
+MAX_COUNT = 1_000_000  # per casualty figure: more than any attack; 10**33 is a typo or an attack
+MAX_OFFSET = 10_000_000  # evidence offsets index one article (the extractor reads ≤ 200,000)
+MAX_ITEMS = 1000  # sources, claims, evidence, cues … per record
+MAX_JSON_DEPTH = 64  # a story file nests about 6 deep
+MAX_INT_DIGITS = 40  # longer integers are refused while parsing (Python's own limit is 4,300)
+
+# NUL, C0 controls other than tab/line feed/carriage return, DEL, C1 controls (CSI, …) and
+# lone surrogates: never in stored or published text (a terminal would run escape sequences)
+_BAD_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?"
+)
+
+
+def _check_text(value: str) -> None:
+    bad = _BAD_CHAR.search(value)
+    if bad:
+        code = ord(bad.group())
+        what = (
+            "a lone surrogate (not text)"
+            if 0xD800 <= code <= 0xDFFF
+            else ("a NUL character" if code == 0 else "a control character")
+        )
+        raise ValueError(
+            f"{what} (U+{code:04X}) at character {bad.start() + 1}; fix: remove it "
+            "(text may hold tabs and line breaks, not NUL, escape or other control characters)"
+        )
+
+
+def _date_text(value: Any) -> Any:
+    """Before pydantic reads a date: a date object or 'YYYY-MM-DD' text, never a number."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        return value.strip()
+    if isinstance(value, bool | int | float):
+        raise ValueError(
+            "a date is text YYYY-MM-DD, not a number (a Unix timestamp is not read as a date); "
+            'fix: write it as e.g. "2026-02-01"'
+        )
+    raise ValueError('a date is text YYYY-MM-DD; fix: write it as e.g. "2026-02-01"')
+
+
+def _datetime_text(value: Any) -> Any:
+    """Before pydantic reads a timestamp: a datetime or ISO 8601 text, never a number."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATETIME.fullmatch(value.strip()):
+        return value.strip()
+    if isinstance(value, bool | int | float):
+        raise ValueError(
+            "a timestamp is ISO 8601 text, not a number (a Unix time is not read as a date); "
+            'fix: write it as e.g. "2026-02-01T12:00:00Z"'
+        )
+    raise ValueError('a timestamp is ISO 8601 text; fix: write it as e.g. "2026-02-01T12:00:00Z"')
+
+
+Count = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
+Offset = Annotated[int, Field(strict=True, ge=0, le=MAX_OFFSET)]
+Cue = Annotated[str, Field(max_length=CUE)]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_assignment=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable_text(cls, value: Any) -> Any:
+        """No NUL, escape or other control characters in any text field (or list of texts)."""
+        if isinstance(value, str):
+            _check_text(value)
+        elif isinstance(value, list):
+            for n, item in enumerate(value):
+                if isinstance(item, str):
+                    try:
+                        _check_text(item)
+                    except ValueError as e:
+                        raise ValueError(f"item {n + 1}: {e}") from None
+        return value
 
 
 class Source(_Model):
@@ -46,11 +131,11 @@ class CasualtyClaim(_Model):
     source: str = Field(min_length=1, max_length=500, description="who reported it, e.g. Reuters")
     attributed_to: str | None = Field(default=None, max_length=500, description="who said it")
     qualifier: str | None = Field(default=None, max_length=50, description="e.g. 'at least'")
-    killed: int | None = Field(default=None, ge=0, description="total killed, all groups")
-    militants_killed: int | None = Field(default=None, ge=0)
-    security_killed: int | None = Field(default=None, ge=0)
-    civilians_killed: int | None = Field(default=None, ge=0)
-    injured: int | None = Field(default=None, ge=0)
+    killed: Count | None = Field(default=None, description="total killed, all groups")
+    militants_killed: Count | None = None
+    security_killed: Count | None = None
+    civilians_killed: Count | None = None
+    injured: Count | None = None
     period: str | None = Field(default=None, max_length=200, description="e.g. 'over 40 hours'")
     note: str | None = Field(default=None, max_length=TEXT)
 
@@ -82,13 +167,24 @@ class Evidence(_Model):
     """The sentence of copy an incident was drawn from, with its character offsets."""
 
     text: str = Field(max_length=TEXT)
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
+    start: Offset
+    end: Offset
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Evidence:
+        if self.end < self.start:
+            raise ValueError(
+                f"evidence end {self.end} is before its start {self.start}; "
+                "fix: give the offsets of the sentence in the copy, start first"
+            )
+        return self
 
 
 class Period(_Model):
     start: dt.date
     end: dt.date
+
+    _dates = field_validator("start", "end", mode="before")(_date_text)
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
@@ -114,12 +210,14 @@ class Incident(_Model):
     summary: str = Field(min_length=1, max_length=TEXT)
     outcome: str | None = Field(default=None, max_length=TEXT)
     actor: str | None = Field(default=None, max_length=500)
-    casualties: list[CasualtyClaim] = Field(default_factory=list)
-    sources: list[Source] = Field(default_factory=list)
+    casualties: list[CasualtyClaim] = Field(default_factory=list, max_length=MAX_ITEMS)
+    sources: list[Source] = Field(default_factory=list, max_length=MAX_ITEMS)
     status: Status = Status.reported
-    evidence: list[Evidence] = Field(default_factory=list)
-    cues: list[str] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list, max_length=MAX_ITEMS)
+    cues: list[Cue] = Field(default_factory=list, max_length=MAX_ITEMS)
     notes: str | None = Field(default=None, max_length=TEXT)
+
+    _dates = field_validator("date", "date_end", mode="before")(_date_text)
 
     @field_validator("lon")
     @classmethod
@@ -171,11 +269,13 @@ class Story(_Model):
     country: str = Field(default="PAK", pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3")
     region: str | None = Field(default=None, max_length=200)
     period: Period | None = None
-    claims: list[CasualtyClaim] = Field(default_factory=list)
-    responsibility: list[ResponsibilityClaim] = Field(default_factory=list)
-    sources: list[Source] = Field(default_factory=list)
+    claims: list[CasualtyClaim] = Field(default_factory=list, max_length=MAX_ITEMS)
+    responsibility: list[ResponsibilityClaim] = Field(default_factory=list, max_length=MAX_ITEMS)
+    sources: list[Source] = Field(default_factory=list, max_length=MAX_ITEMS)
     updated: dt.datetime | None = None
     incidents: list[Incident] = Field(default_factory=list)
+
+    _updated = field_validator("updated", mode="before")(_datetime_text)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Story:
@@ -199,8 +299,33 @@ class Story(_Model):
 
 
 def _short(value: Any, limit: int = 60) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"a {len(str(abs(value))) if value.bit_length() < 10_000 else 'huge'}-digit number"
+    if isinstance(value, str | bytes | list | dict) and len(value) > 10 * limit:
+        value = value[: 2 * limit]  # repr of a 5 MB value only to cut it down is wasted work
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _plain(error: Any) -> tuple[str, bool]:
+    """Pydantic's message for one error in plain words, and whether to show the input."""
+    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
+    if kind == "string_too_long" and isinstance(value, str):
+        return (
+            f"at most {ctx['max_length']:,} characters (got {len(value):,}); fix: shorten it",
+            False,
+        )
+    if kind == "too_long" and isinstance(value, list | tuple):
+        return f"at most {ctx['max_length']:,} items (got {len(value):,})", False
+    if kind == "int_type" and isinstance(value, bool):
+        return "must be a whole number, not true/false; fix: write the number itself", True
+    if kind == "int_type" and isinstance(value, float):
+        return "must be a whole number, not a decimal; fix: write the number as reported", True
+    if kind == "int_type":
+        return "must be a whole number; fix: write it as a number, without quotes", True
+    if kind == "less_than_equal" and isinstance(ctx.get("le"), int):
+        return f"at most {ctx['le']:,}; fix: check the figure", True
+    return error["msg"].removeprefix("Value error, "), True
 
 
 def describe(error: ValidationError, where: str) -> str:
@@ -208,9 +333,11 @@ def describe(error: ValidationError, where: str) -> str:
     errors = error.errors(include_url=False)
     first = errors[0]
     field = ".".join(str(p) for p in first["loc"]) or "(whole record)"
-    msg = first["msg"].removeprefix("Value error, ")
+    msg, show = _plain(first)
     got = (
-        "" if first["type"] == "missing" or not first["loc"] else f" (got {_short(first['input'])})"
+        ""
+        if first["type"] == "missing" or not first["loc"] or not show
+        else f" (got {_short(first['input'])})"
     )
     more = f" [and {len(errors) - 1} more problem(s)]" if len(errors) > 1 else ""
     line = f"{where}: {field}: {msg}{got}{more}"
@@ -253,6 +380,12 @@ def incident_from_feature(feature: Any, index: int = 0) -> Incident:
         raise StoryError(f"feature #{index + 1}: id: missing; fix: give every feature a unique id")
     where = f"incident '{_short(str(fid), 80)[1:-1]}'"
     lon, lat = _point(feature.get("geometry", None), where)
+    given = [k for k in ("lon", "lat") if k in props]
+    if given:
+        raise StoryError(
+            f"{where}: properties.{'/'.join(given)}: the point comes from the geometry only; "
+            "fix: remove lon/lat from properties and put [lon, lat] in geometry.coordinates"
+        )
     data = {k: v for k, v in props.items() if k != "id"}
     try:
         return Incident.model_validate({"id": str(fid), "lon": lon, "lat": lat, **data})
@@ -308,6 +441,64 @@ def dumps_story(story: Story) -> str:
     return json.dumps(story_to_geojson(story), ensure_ascii=False, indent=2) + "\n"
 
 
+class _JSONLimit(ValueError):
+    """A number the JSON reader refuses (too many digits, NaN, Infinity)."""
+
+
+def _parse_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise _JSONLimit(
+            f"an integer of {digits:,} digits (at most {MAX_INT_DIGITS} are read; "
+            f"a count is at most {MAX_COUNT:,})"
+        )
+    return int(text)
+
+
+def _parse_constant(name: str) -> float:
+    raise _JSONLimit(f"{name} is not a JSON number")
+
+
+def _too_deep(doc: Any, limit: int) -> bool:
+    """Whether objects/arrays nest more than ``limit`` deep (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def parse_json(text: str, name: str = "story") -> Any:
+    """JSON text → Python values, with limits: at most ``MAX_JSON_DEPTH`` levels of nesting,
+    integers of at most ``MAX_INT_DIGITS`` digits, no NaN/Infinity. Every failure is a
+    one-line StoryError naming the file, never a RecursionError or a traceback."""
+    fix = "fix: check the file is a story GeoJSON file"
+    try:
+        doc = json.loads(text, parse_int=_parse_int, parse_constant=_parse_constant)
+    except json.JSONDecodeError as e:
+        raise StoryError(
+            f"{name}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}); {fix}"
+        ) from None
+    except _JSONLimit as e:
+        raise StoryError(f"{name}: not a story file: {e}; {fix}") from None
+    except RecursionError:
+        doc = None
+        deep = True
+    else:
+        deep = isinstance(doc, dict | list) and _too_deep(doc, MAX_JSON_DEPTH)
+    if deep:
+        raise StoryError(
+            f"{name}: JSON nested more than {MAX_JSON_DEPTH} levels deep (a story file nests "
+            f"about 6); {fix}"
+        )
+    return doc
+
+
 def loads_story(text: str | bytes, name: str = "story") -> Story:
     if isinstance(text, bytes):
         try:
@@ -316,14 +507,7 @@ def loads_story(text: str | bytes, name: str = "story") -> Story:
             raise StoryError(f"{name}: not UTF-8 text; fix: save the file as UTF-8") from None
     if not text.strip():
         raise StoryError(f"{name}: the file is empty; fix: give a story GeoJSON file")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise StoryError(
-            f"{name}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}); "
-            "fix: check the file is a story GeoJSON file"
-        ) from None
-    return story_from_geojson(doc)
+    return story_from_geojson(parse_json(text, name))
 
 
 def load_story(path: str | os.PathLike[str]) -> Story:

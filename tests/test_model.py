@@ -185,3 +185,165 @@ def test_editing_an_incident_is_validated():
 def test_seed_file_is_the_committed_canonical_form():
     # The committed seed is what save_story writes: editors' diffs stay minimal.
     assert dumps_story(load_story(SEED_STORY)) == SEED_STORY.read_text(encoding="utf-8")
+
+
+# --- strict values at the boundary ----------------------------------------------------------
+
+
+def _load_edited(seed_doc: dict, edit) -> str:
+    edit(seed_doc)
+    with pytest.raises(StoryError) as err:
+        loads_story(json.dumps(seed_doc))
+    message = str(err.value)
+    assert "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize("value", [True, False, 2.0, 2.5, "3", 1_000_001, 10**33, -1])
+def test_casualty_counts_are_whole_numbers_within_the_cap(seed_doc, value):
+    message = _load_edited(seed_doc, lambda d: d["story"]["claims"][0].update(killed=value))
+    assert "claims.0.killed" in message
+
+
+def test_count_messages_say_what_is_wrong(seed_doc):
+    claims = lambda d: d["story"]["claims"][0]  # noqa: E731
+    msg = _load_edited(copy.deepcopy(seed_doc), lambda d: claims(d).update(killed=True))
+    assert "whole number, not true/false" in msg and "(got True)" in msg
+    msg = _load_edited(copy.deepcopy(seed_doc), lambda d: claims(d).update(killed=10**33))
+    assert "at most 1,000,000" in msg and "34-digit number" in msg
+    casualty = {"source": "police", "injured": 1.5}
+    msg = _load_edited(seed_doc, lambda d: _first(d)["properties"].update(casualties=[casualty]))
+    assert "incident 'mastung-prison': casualties.0.injured: must be a whole number" in msg
+
+
+def test_the_cap_itself_is_allowed(seed_doc):
+    seed_doc["story"]["claims"][0]["killed"] = 1_000_000
+    assert loads_story(json.dumps(seed_doc)).claims[0].killed == 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (lambda d: _first(d)["properties"].update(date=1769817600), "date"),
+        (lambda d: _first(d)["properties"].update(date="1769817600"), "date"),
+        (lambda d: _first(d)["properties"].update(date_end=20260131), "date_end"),
+        (lambda d: d["story"].update(updated=12), "updated"),
+        (lambda d: d["story"].update(updated="12"), "updated"),
+        (lambda d: d["story"].update(updated=1769904000.5), "updated"),
+        (lambda d: d["story"].update(period={"start": 0, "end": "2026-02-01"}), "period.start"),
+    ],
+)
+def test_numbers_are_never_dates_or_timestamps(seed_doc, edit, field):
+    message = _load_edited(seed_doc, edit)
+    assert f"{field}:" in message and "fix:" in message
+
+
+def test_iso_dates_and_timestamps_still_read(seed_doc):
+    seed_doc["story"]["updated"] = "2026-02-01T12:00:00+05:00"
+    _first(seed_doc)["properties"]["date"] = "2026-01-31"
+    story = loads_story(json.dumps(seed_doc))
+    assert story.updated.utcoffset().total_seconds() == 5 * 3600
+
+
+def test_evidence_offsets_must_be_in_order(seed_doc):
+    ev = [{"text": "Attackers stormed the prison.", "start": 40, "end": 10}]
+    message = _load_edited(seed_doc, lambda d: _first(d)["properties"].update(evidence=ev))
+    assert "incident 'mastung-prison': evidence.0:" in message
+    assert "end 10 is before its start 40" in message
+    ev = [{"text": "x", "start": True, "end": 1}]
+    seed = json.loads(SEED_STORY.read_text(encoding="utf-8"))
+    assert "evidence.0.start" in _load_edited(
+        seed, lambda d: _first(d)["properties"].update(evidence=ev)
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit", "field", "limit"),
+    [
+        (lambda d: _first(d)["properties"].update(summary="x" * 5001), "summary", "5,000"),
+        (lambda d: _first(d)["properties"].update(notes="x" * 5001), "notes", "5,000"),
+        (lambda d: _first(d)["properties"].update(cues=["ok", "x" * 5_000_000]), "cues.1", "1,000"),
+        (lambda d: _first(d)["properties"].update(cues=["c"] * 1001), "cues", "1,000 items"),
+        (lambda d: d["story"].update(title="x" * 501), "title", "500"),
+    ],
+)
+def test_text_caps_name_the_field(seed_doc, edit, field, limit):
+    message = _load_edited(seed_doc, edit)
+    assert f"{field}: at most {limit}" in message
+    assert len(message) < 400  # the long value is not echoed
+
+
+@pytest.mark.parametrize("props", [{"lon": 0.0, "lat": 0.0}, {"lon": 66.8}, {"lat": None}])
+def test_the_point_comes_from_the_geometry_only(seed_doc, props):
+    message = _load_edited(seed_doc, lambda d: _first(d)["properties"].update(props))
+    assert "incident 'mastung-prison': properties.l" in message
+    assert "geometry" in message and "fix:" in message
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (lambda d: d["story"].update(title="Attacks\x1b[2J"), "title"),
+        (lambda d: _first(d)["properties"].update(summary="Stormed\x00 the prison"), "summary"),
+        (lambda d: _first(d)["properties"].update(place="Mastung\x9b"), "place"),
+        (lambda d: _first(d)["properties"].update(cues=["fine", "bad\x07"]), "cues"),
+        (lambda d: d["story"]["sources"][0].update(name="Reuters\x7f"), "sources.0.name"),
+    ],
+)
+def test_control_characters_are_refused_in_text(seed_doc, edit, field):
+    message = _load_edited(seed_doc, edit)
+    assert f"{field}: " in message and "fix: remove it" in message
+    assert not any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in message)
+
+
+def test_a_lone_surrogate_is_not_text(seed_doc):
+    edit = lambda d: _first(d)["properties"].update(summary="lone \ud800 surrogate")  # noqa: E731
+    message = _load_edited(seed_doc, edit)
+    assert "incident 'mastung-prison': summary: " in message and "\ud800" not in message
+
+
+def test_tabs_and_line_breaks_are_text(seed_doc):
+    _first(seed_doc)["properties"]["notes"] = "line one\nline two\tindented"
+    assert loads_story(json.dumps(seed_doc)).incidents[1].notes == "line one\nline two\tindented"
+
+
+def test_strict_values_hold_for_python_callers_too():
+    inc = Incident(id="a", attack_type="grenade", geo_precision="unlocated", summary="x")
+    with pytest.raises(ValueError, match="valid integer"):
+        Incident.model_validate(
+            {**inc.model_dump(), "casualties": [{"source": "s", "killed": True}]}
+        )
+    with pytest.raises(ValueError, match="control character"):
+        inc.summary = "x\x1b[31m"
+    with pytest.raises(ValueError, match="not a number"):
+        inc.date = 1769817600
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ("[" * 1000 + "]" * 1000, "nested more than 64 levels deep"),
+        ('{"a": ' * 100 + "1" + "}" * 100, "nested more than 64 levels deep"),
+        ('{"type": "FeatureCollection", "n": ' + "1" * 4300 + "}", "an integer of 4,300 digits"),
+        ('{"type": "FeatureCollection", "n": -' + "7" * 50 + "}", "an integer of 50 digits"),
+        ('{"type": "FeatureCollection", "n": NaN}', "NaN is not a JSON number"),
+        ('{"type": "FeatureCollection", "n": -Infinity}', "-Infinity is not a JSON number"),
+    ],
+)
+def test_json_limits_give_one_line(payload, expected):
+    with pytest.raises(StoryError) as err:
+        loads_story(payload, name="hostile.geojson")
+    assert str(err.value).startswith("hostile.geojson: ")
+    assert expected in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_desk_upload_reader_has_the_same_limits():
+    from geo import desk
+
+    for payload, expected in [
+        (b"[" * 1000 + b"]" * 1000, "nested more than 64 levels deep"),
+        (b'{"n": ' + b"1" * 4300 + b"}", "an integer of 4,300 digits"),
+    ]:
+        story, problems = desk.parse_upload("upload.geojson", payload)
+        assert story is None and len(problems) == 1
+        assert problems[0].startswith("upload.geojson: ") and expected in problems[0]
