@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from html.parser import HTMLParser
@@ -169,31 +170,185 @@ def not_english(text: str) -> str | None:
     return None
 
 
-MAX_FILE_BYTES = 20_000_000
+MAX_FILE_BYTES = 4 * MAX_CHARS + 4  # MAX_CHARS characters in the widest encoding (UTF-32)
+
+_BOMS = (  # longest first: the UTF-32 LE mark begins with the UTF-16 LE one
+    (b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32"),
+    (b"\xef\xbb\xbf", "utf-8", "UTF-8"),
+    (b"\xff\xfe", "utf-16-le", "UTF-16"),
+    (b"\xfe\xff", "utf-16-be", "UTF-16"),
+)
+# file signatures of what is often passed for an article by mistake
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"%PDF-", "PDF"),
+    (b"PK\x03\x04", "a ZIP archive: a Word .docx or OpenDocument file?"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Word .doc or Office file"),
+    (b"{\\rtf", "RTF"),
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bzip2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"7z\xbc\xaf\x27\x1c", "7-Zip"),
+    (b"Rar!\x1a\x07", "RAR"),
+    (b"SQLite format 3\x00", "an SQLite database: a GeoPackage store?"),
+    (b"\x7fELF", "a program (ELF)"),
+)
+# control characters a text file may carry harmlessly in small numbers (a trailing NUL, a
+# DOS end-of-file mark; clean_text removes them); many of them mean binary data
+_ARTICLE_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_INVISIBLE = re.compile(r"[\s\u200b-\u200d\ufeff]+")
+_BINARY_SHARE = 0.01
+_NOT_TEXT_FIX = (
+    "fix: give the article as a text or HTML file (copy the text out and save it as .txt)"
+)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n / 1e3:.0f} KB"
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """UTF-16 copy saved without a byte-order mark: English text has a NUL in every other
+    byte (the high byte of each ASCII character), on the odd bytes for little-endian."""
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    even = sample[0 : 2 * pairs : 2].count(0)
+    odd = sample[1 : 2 * pairs : 2].count(0)
+    if odd >= 0.3 * pairs and even <= 0.02 * pairs:
+        return "utf-16-le"
+    if even >= 0.3 * pairs and odd <= 0.02 * pairs:
+        return "utf-16-be"
+    return None
+
+
+def _decode_article(data: bytes, where: str) -> str:
+    """Bytes → text: a byte-order mark (UTF-8, UTF-16, UTF-32) decides, else UTF-16 told by
+    its NUL bytes, else UTF-8, else Windows-1252 as old wire systems write it. A known binary
+    format (PNG, PDF, a .docx …) is refused by its signature."""
+    for bom, codec, label in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(codec)
+            except UnicodeDecodeError as e:
+                raise SitmapError(
+                    f"ARTICLE: {where} starts as {label} text but is not valid {label} "
+                    f"(byte {e.start + len(bom)}); {_NOT_TEXT_FIX}"
+                ) from None
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            raise SitmapError(f"ARTICLE: {where} is not text (looks like {kind}); {_NOT_TEXT_FIX}")
+    utf16 = _utf16_without_bom(data[:4096]) if b"\x00" in data else None
+    if utf16:
+        try:
+            return data.decode(utf16)
+        except UnicodeDecodeError:
+            pass  # NUL bytes that are not UTF-16 text: _check_article counts them
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _looks_like_json(text: str) -> str | None:
+    head = text.lstrip()[:1]
+    if head not in ("{", "["):
+        return None
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError):
+        doc = None
+    if isinstance(doc, dict) and doc.get("type") in ("FeatureCollection", "Feature"):
+        return "a GeoJSON file (a story or drafts file?)"
+    if doc is None and head == "{" and re.search(r'"type"\s*:\s*"Feature', text[:5000]):
+        return "a GeoJSON file (a story or drafts file?)"
+    if isinstance(doc, dict | list):
+        return "a JSON file"
+    return None
+
+
+def _check_article(text: str, where: str) -> str:
+    """The decoded file as copy the pipeline can read, or one line saying why it is not."""
+    controls = _ARTICLE_CONTROL.findall(text)
+    if controls and len(controls) > max(8, _BINARY_SHARE * len(text)):
+        first = _ARTICLE_CONTROL.search(text)
+        assert first is not None
+        raise SitmapError(
+            f"ARTICLE: {where} is not text (binary data: {len(controls):,} control bytes, the "
+            f"first U+{ord(first.group()):04X} at character {first.start() + 1:,}); "
+            f"{_NOT_TEXT_FIX}"
+        )
+    if not _INVISIBLE.sub("", _ARTICLE_CONTROL.sub("", text)):
+        raise SitmapError(
+            f"ARTICLE: {where} is empty{' (only spaces)' if text else ''}; "
+            "fix: give the file that holds the article's text"
+        )
+    if len(text) > MAX_CHARS:
+        raise SitmapError(
+            f"ARTICLE: {where} holds {len(text):,} characters; extraction reads one article of "
+            f"at most {MAX_CHARS:,}; fix: give a single article (a text or HTML file)"
+        )
+    kind = _looks_like_json(text)
+    if kind:
+        raise SitmapError(
+            f"ARTICLE: {where} is {kind}, not an article; fix: give the article's text (.txt "
+            "or .html); to check a story file, run: sitmap validate FILE"
+        )
+    cleaned, _ = clean_text(text)
+    if not _INVISIBLE.sub("", cleaned):
+        raise SitmapError(
+            f"ARTICLE: {where} has no readable text once HTML tags and page furniture are "
+            "removed; fix: give the article's text"
+        )
+    foreign = not_english(cleaned)
+    if foreign:
+        raise SitmapError(f"ARTICLE: {where}: {foreign}")
+    return text
 
 
 def read_article(path: Any) -> str:
-    """An article file as text (UTF-8, else Windows-1252 as old wire systems write it)."""
+    """An article file as text, or SitmapError (one line: what is wrong, and the fix).
+
+    Decoding: a byte-order mark (UTF-8, UTF-16, UTF-32), else UTF-16 told by its NUL bytes,
+    else UTF-8, else Windows-1252 as old wire systems write it. Refused: a folder, an empty
+    file, a binary file (PNG, PDF, a .docx …, or mostly control bytes), more than
+    ``MAX_CHARS`` characters, a JSON/GeoJSON file passed by mistake, HTML without text, and
+    copy that is not English. A few stray control characters (a NUL, a DOS end-of-file mark)
+    are left for clean_text to remove."""
     from pathlib import Path
 
     p = Path(path)
     try:
-        size = p.stat().st_size
         if p.is_dir():
             raise SitmapError(f"ARTICLE: {p} is a folder; fix: give the article's text file")
+        size = p.stat().st_size
         if size > MAX_FILE_BYTES:
             raise SitmapError(
-                f"ARTICLE: {p} is {size / 1e6:.0f} MB; fix: give one article (a text or HTML file)"
+                f"ARTICLE: {p} is {_size(size)}; extraction reads one article of at most "
+                f"{MAX_CHARS:,} characters; fix: give a single article (a text or HTML file)"
             )
-        data = p.read_bytes()
+        with p.open("rb") as fh:  # a bounded read: a device or pipe has no size to check
+            data = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise SitmapError(f"ARTICLE: {p}: no such file; fix: check the path") from None
     except PermissionError:
         raise SitmapError(f"ARTICLE: {p}: not readable; fix: check its permissions") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    except OSError as e:
+        raise SitmapError(
+            f"ARTICLE: {p}: cannot be read ({e.strerror}); fix: check the path"
+        ) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise SitmapError(
+            f"ARTICLE: {p} is over {_size(MAX_FILE_BYTES)}; extraction reads one article of at "
+            f"most {MAX_CHARS:,} characters; fix: give a single article (a text or HTML file)"
+        )
+    return _check_article(_decode_article(data, str(p)), str(p))
 
 
 _DATE_STAMP = re.compile(r"^\s*date:?\s+(?P<iso>(?:19|20)\d\d-\d\d-\d\d)\b[ \t]*\n?", re.IGNORECASE)
