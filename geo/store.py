@@ -28,20 +28,33 @@ Concurrency: ``save(story, base_revision)`` takes the write lock (``BEGIN IMMEDI
 before it reads the stored revision; if someone saved since ``base_revision`` it raises
 ``ConflictError`` carrying who saved, when, and a per-incident summary of what changed.
 Overwriting is only ever explicit: save again with ``base_revision=err.current_revision``.
+
+Faults are one line (StoreError, exit 2) saying what happened and the fix: a full disk, a
+read-only file system, an immutable or unwritable file or folder (found by trying, as root
+too), a missing folder (an explicit ``--store`` path's folder is never created; the default
+one in the user data folder is), a file that is not a regular file (``/dev/null``), a SQLite
+database that is not a sitmap store (refused and left as it was: its tables and
+``application_id`` are never touched), an altered schema, and a damaged file (``PRAGMA
+quick_check`` on open, once per process for an unchanged file).
 """
 
 from __future__ import annotations
 
 import builtins
 import datetime as dt
+import errno
+import functools
 import getpass
 import json
 import os
+import shutil
 import sqlite3
+import stat
 import struct
+import tempfile
 import zlib
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -356,9 +369,20 @@ class Store:
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = True):
         self.path = resolve_path(path)
-        if self.path.is_dir():
+        try:
+            info: os.stat_result | None = self.path.stat()
+        except FileNotFoundError:
+            info = None
+        except OSError as e:  # a parent that is a file (ENOTDIR), a folder we may not search
+            raise self._fault(e, "open") from None
+        if info is not None and stat.S_ISDIR(info.st_mode):
             raise StoreError(f"store: {self.path} is a folder; fix: give a .gpkg file path")
-        if not self.path.exists() or self.path.stat().st_size == 0:
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            raise StoreError(
+                f"store: {self.path} is not a regular file ({_file_kind(info.st_mode)}); "
+                f"fix: give a .gpkg file path (--store / ${ENV_VAR})"
+            )
+        if info is None or info.st_size == 0:
             if not create:
                 raise StoreError(
                     f"store: no store at {self.path}; fix: import a story first "
@@ -373,56 +397,80 @@ class Store:
 
     # connections ------------------------------------------------------------------------------
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, doing: str = "open") -> sqlite3.Connection:
         try:
             con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            con.execute("PRAGMA synchronous = FULL")
         except sqlite3.Error as e:
-            raise StoreError(f"store: cannot open {self.path} ({e}); fix: check the path") from None
-        con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        con.execute("PRAGMA synchronous = FULL")
+            raise self._fault(e, doing) from None
         _register_st_functions(con)
         return con
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot across several SELECTs (a deferred read transaction)."""
-        with closing(self._connect()) as con:
+        with closing(self._connect("read")) as con:
             try:
                 con.execute("BEGIN")
                 yield con
                 con.execute("COMMIT")
-            except sqlite3.DatabaseError as e:
-                raise StoreError(f"store: cannot read {self.path} ({e})") from None
+            except sqlite3.Error as e:
+                raise self._fault(e, "read") from None
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taking the lock up front so check-then-write is atomic."""
-        with closing(self._connect()) as con:
+    def _write(self, doing: str = "save") -> Iterator[sqlite3.Connection]:
+        """One write transaction, taking the lock up front so check-then-write is atomic.
+
+        A failed write is rolled back when SQLite has not done so itself (a full disk ends
+        the transaction: a second ROLLBACK would hide the real error), and reported as one
+        line with its cause."""
+        with closing(self._connect(doing)) as con:
             try:
                 con.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as e:
-                raise StoreError(
-                    f"store: {self.path} is busy ({e}); fix: try the save again in a moment"
-                ) from None
-            try:
                 yield con
                 con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
+            except BaseException as e:
+                if con.in_transaction:
+                    with suppress(sqlite3.Error):
+                        con.execute("ROLLBACK")
+                if isinstance(e, sqlite3.Error):
+                    raise self._fault(e, doing) from None
                 raise
 
     def _create(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as con:
-            con.execute(f"PRAGMA application_id = {GPKG_APPLICATION_ID}")
-            con.execute(f"PRAGMA user_version = {GPKG_USER_VERSION}")
-            con.execute("BEGIN IMMEDIATE")
+        folder = self.path.parent
+        if not folder.is_dir():
+            if folder.exists():
+                raise StoreError(
+                    f"store: {folder} is a file, not a folder; fix: give a store path in a folder"
+                )
+            if self.path != paths.default_store():  # only the default store's folder is made
+                raise StoreError(
+                    f"store: folder {folder} does not exist; fix: create it (mkdir -p "
+                    f"{folder}) or give a store path in an existing folder"
+                )
             try:
-                self._ensure_schema(con)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise self._fault(e, "create") from None
+        with closing(self._connect("create")) as con:
+            self._initialise(con, 0)
+
+    def _initialise(self, con: sqlite3.Connection, app_id: int) -> None:
+        """The GeoPackage header and sitmap's tables, in one transaction (all or nothing)."""
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            if app_id == 0:
+                con.execute(f"PRAGMA application_id = {GPKG_APPLICATION_ID}")
+                con.execute(f"PRAGMA user_version = {GPKG_USER_VERSION}")
+            self._ensure_schema(con)
+            con.execute("COMMIT")
+        except sqlite3.Error as e:
+            if con.in_transaction:
+                with suppress(sqlite3.Error):
+                    con.execute("ROLLBACK")
+            raise self._fault(e, "create") from None
 
     @staticmethod
     def _ensure_schema(con: sqlite3.Connection) -> None:
@@ -449,35 +497,168 @@ class Store:
         )
 
     def _check(self) -> None:
+        """An existing file: a sitmap store, whole and with its schema, or refused untouched.
+
+        An empty SQLite database or an empty GeoPackage (no tables of its own) becomes a
+        store; any other database (another program's, a GeoPackage with other layers) is
+        refused without writing to it."""
         try:
             with open(self.path, "rb") as fh:
                 head = fh.read(16)
         except OSError as e:
-            raise StoreError(f"store: cannot read {self.path} ({e.strerror})") from None
+            raise self._fault(e, "open") from None
         if head != b"SQLite format 3\x00":
             raise StoreError(
                 f"store: {self.path} is not a GeoPackage; fix: point --store / ${ENV_VAR} at a "
                 ".gpkg file made by sitmap, or at a new path"
             )
-        with closing(self._connect()) as con:
+        with closing(self._connect("open")) as con:
             try:
-                have = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
-            except sqlite3.DatabaseError as e:
-                raise StoreError(f"store: {self.path} is unreadable ({e})") from None
-            if not {"stories", "incidents", "story_revisions", "gpkg_contents"} <= have:
                 (app_id,) = con.execute("PRAGMA application_id").fetchone()
-                if app_id not in (0, GPKG_APPLICATION_ID):
-                    raise StoreError(f"store: {self.path} is not a GeoPackage")
-                con.execute(f"PRAGMA application_id = {GPKG_APPLICATION_ID}")
-                if app_id == 0:
-                    con.execute(f"PRAGMA user_version = {GPKG_USER_VERSION}")
-                con.execute("BEGIN IMMEDIATE")
-                try:
-                    self._ensure_schema(con)
-                    con.execute("COMMIT")
-                except BaseException:
-                    con.execute("ROLLBACK")
-                    raise
+                tables = {
+                    r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                }
+                idents: set[str] = set()
+                if "gpkg_contents" in tables:
+                    idents = {r[0] for r in con.execute("SELECT identifier FROM gpkg_contents")}
+            except sqlite3.Error as e:
+                raise self._fault(e, "open") from None
+            own = {t for t in tables if not t.startswith(("gpkg_", "rtree_", "sqlite_"))}
+            if app_id == GPKG_APPLICATION_ID and idents & {c[2] for c in CONTENTS}:
+                self._check_schema(con, tables)
+                self._quick_check(con)
+            elif app_id in (0, GPKG_APPLICATION_ID) and not own:
+                self._initialise(con, app_id)
+            else:
+                raise StoreError(
+                    f"store: {self.path} is {_foreign(app_id, own)}, not a sitmap store; it was "
+                    f"left unchanged; fix: point --store / ${ENV_VAR} at a sitmap .gpkg file, "
+                    "or at a new path"
+                )
+
+    def _check_schema(self, con: sqlite3.Connection, tables: set[str]) -> None:
+        """Every table and column sitmap reads and writes is there (QGIS may add columns)."""
+        lacking: list[str] = []
+        try:
+            for table, columns in _expected_columns().items():
+                if table not in tables:
+                    lacking.append(f"table {table}")
+                    continue
+                have = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+                lacking += [f"{table}.{c}" for c in columns if c not in have]
+        except sqlite3.Error as e:
+            raise self._fault(e, "open") from None
+        if lacking:
+            more = f" and {len(lacking) - 4} more" if len(lacking) > 4 else ""
+            raise StoreError(
+                f"store: {self.path} was altered: it lacks {', '.join(lacking[:4])}{more}; "
+                "fix: restore the file from a backup (its tables must keep sitmap's columns)"
+            )
+
+    def _quick_check(self, con: sqlite3.Connection) -> None:
+        """``PRAGMA quick_check``: refuse a damaged file before anything is read or written.
+        Done once per process for a file that has not changed since (15 ms for 20,000
+        incidents)."""
+        try:
+            info = self.path.stat()
+        except OSError as e:
+            raise self._fault(e, "open") from None
+        key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+        if key in _CHECKED:
+            return
+        try:
+            rows = con.execute("PRAGMA quick_check(3)").fetchall()
+        except sqlite3.Error as e:
+            raise self._fault(e, "open") from None
+        if rows != [("ok",)]:
+            raise self._damaged("; ".join(str(r[0]) for r in rows))
+        if len(_CHECKED) > 256:
+            _CHECKED.clear()
+        _CHECKED.add(key)
+
+    # faults -----------------------------------------------------------------------------------
+
+    def _damaged(self, detail: str) -> StoreError:
+        return StoreError(
+            f"store: {self.path} is damaged ({' '.join(detail.split())[:160]}); nothing was read "
+            "or written; fix: restore the file from a backup, or point --store at another store"
+        )
+
+    def _fault(self, error: sqlite3.Error | OSError, doing: str) -> StoreError:
+        """One line for a failed open/read/save: what happened, what it means, and the fix."""
+        path = self.path
+        name = getattr(error, "sqlite_errorname", "") or ""
+        text = str(error) if isinstance(error, sqlite3.Error) else (error.strerror or str(error))
+        code = error.errno if isinstance(error, OSError) else None
+        changed = doing in ("save", "delete", "create")
+        kept = (
+            " nothing was changed (the store keeps its last saved revision);"
+            if doing in ("save", "delete")
+            else ""
+        )
+        if (
+            name == "SQLITE_FULL"
+            or code == errno.ENOSPC
+            or (changed and name.startswith("SQLITE_IOERR") and _free_bytes(path) < 1 << 20)
+        ):
+            free = _free_bytes(path)
+            left = (
+                f"{free / 1e6:.1f} MB left" if free >= 100_000 else f"{max(free, 0):,} bytes left"
+            )
+            return StoreError(
+                f"store: {path}: the disk is full ({left});{kept} fix: free space on that disk, "
+                f"or move the store to another one (--store / ${ENV_VAR})"
+            )
+        refused = name.startswith(
+            ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")
+        ) or code in (errno.EROFS, errno.EACCES, errno.EPERM)
+        if refused and changed:
+            why = self._why_not_writable() or _os_reason(error, path, path)
+            if why:
+                what, fix = why
+                verb = "be created" if doing == "create" else "be written"
+                return StoreError(f"store: {path} cannot {verb}: {what};{kept} fix: {fix}")
+        if refused and code in (errno.EACCES, errno.EPERM):
+            return StoreError(
+                f"store: {path} cannot be read: no permission ({text}); fix: ask for read "
+                f"access to it (ls -l {path}), or point --store at another store"
+            )
+        if code in (errno.ENOENT, errno.ENOTDIR):
+            return StoreError(
+                f"store: {path}: {text} (a folder on the way is missing or is a file); "
+                "fix: check the path"
+            )
+        if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in text:
+            return self._damaged(text)
+        if name in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+            return StoreError(
+                f"store: {path} is busy ({text}); another program holds it;{kept} fix: try "
+                "again in a moment"
+            )
+        if "no such table" in text or "no such column" in text or "has no column" in text:
+            return StoreError(
+                f"store: {path} was altered ({text});{kept} fix: restore the file from a backup"
+            )
+        return StoreError(
+            f"store: {path}: cannot {doing} ({text});{kept} fix: check the disk and the file"
+        )
+
+    def _why_not_writable(self) -> tuple[str, str] | None:
+        """Why the store cannot be written, found by trying (root ignores file modes but
+        not a read-only mount or an immutable flag): (what happened, the fix), or None."""
+        if self.path.exists():
+            try:
+                os.close(os.open(self.path, os.O_RDWR))
+            except OSError as e:
+                return _os_reason(e, self.path, self.path)
+        folder = self.path.parent
+        try:  # SQLite writes its journal beside the file: the folder must take new files
+            fd, probe = tempfile.mkstemp(prefix=".sitmap-probe-", dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as e:
+            return _os_reason(e, folder, self.path)
+        return None
 
     # reading ----------------------------------------------------------------------------------
 
@@ -529,7 +710,7 @@ class Store:
                 meta[col] = row[col]
         for col in STORY_JSON:
             if row[col]:
-                meta[col] = json.loads(row[col])
+                meta[col] = self._json_column(row[col], f"story '{story_id}', stories.{col}")
         if row["period_start"]:
             meta["period"] = {"start": row["period_start"], "end": row["period_end"]}
         try:
@@ -538,9 +719,17 @@ class Store:
             raise StoreError(describe(e, f"store: story '{story_id}'")) from None
         return Loaded(story, row["revision"], row["saved_at"], row["saved_by"])
 
-    @staticmethod
-    def _incident(row: sqlite3.Row) -> Incident:
-        lon, lat = parse_point(row["geom"])
+    def _json_column(self, text: Any, where: str) -> Any:
+        try:
+            return json.loads(text)
+        except (TypeError, ValueError, RecursionError):
+            raise self._damaged(f"{where} is not valid JSON") from None
+
+    def _incident(self, row: sqlite3.Row) -> Incident:
+        try:
+            lon, lat = parse_point(row["geom"])
+        except (struct.error, IndexError, TypeError):
+            raise self._damaged(f"incident '{row['incident_id']}': geom is not a point") from None
         data: dict[str, Any] = {"id": row["incident_id"], "lon": lon, "lat": lat}
         for col in INCIDENT_TEXT:
             value = row[col]
@@ -551,7 +740,7 @@ class Store:
             data[col] = value
         for col in INCIDENT_JSON:
             if row[col]:
-                data[col] = json.loads(row[col])
+                data[col] = self._json_column(row[col], f"incident '{row['incident_id']}', {col}")
         try:
             return Incident.model_validate(data)
         except ValidationError as e:
@@ -573,15 +762,22 @@ class Store:
         with self._read() as con:
             return self._snapshot(con, story_id, revision)
 
-    @staticmethod
-    def _snapshot(con: sqlite3.Connection, story_id: str, revision: int | None) -> Story | None:
+    def _snapshot(
+        self, con: sqlite3.Connection, story_id: str, revision: int | None
+    ) -> Story | None:
         if revision is None:
             return None
         row = con.execute(
             "SELECT geojson_zlib FROM story_revisions WHERE story_id = ? AND revision = ?",
             (story_id, revision),
         ).fetchone()
-        return loads_story(zlib.decompress(row[0]), name="revision") if row else None
+        if not row:
+            return None
+        try:
+            data = zlib.decompress(row[0])
+        except (zlib.error, TypeError):
+            raise self._damaged(f"story '{story_id}' revision {revision} is unreadable") from None
+        return loads_story(data, name="revision")
 
     # writing ----------------------------------------------------------------------------------
 
@@ -645,7 +841,7 @@ class Store:
 
     def delete(self, story_id: str, base_revision: int) -> None:
         """Remove a story, its incidents and history — refused if it changed since loaded."""
-        with self._write() as con:
+        with self._write("delete") as con:
             row = con.execute(
                 "SELECT revision, saved_at, saved_by FROM stories WHERE story_id = ?", (story_id,)
             ).fetchone()
@@ -751,6 +947,71 @@ class Store:
             "('stories', 'incidents', 'story_revisions')",
             (stamp,),
         )
+
+
+_CHECKED: set[tuple[int, int, int, int]] = set()  # files that passed quick_check, unchanged
+
+
+@functools.cache
+def _expected_columns() -> dict[str, tuple[str, ...]]:
+    """The columns of sitmap's tables, read from SCHEMA itself (an in-memory database)."""
+    with closing(sqlite3.connect(":memory:")) as con:
+        con.executescript(SCHEMA)
+        names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {
+            t: tuple(r[1] for r in con.execute(f"PRAGMA table_info({t})"))
+            for t in names
+            if not t.startswith("sqlite_")
+        }
+
+
+def _free_bytes(path: Path) -> int:
+    for place in (path, *path.parents):
+        with suppress(OSError):
+            return shutil.disk_usage(place).free
+    return -1
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
+
+
+def _foreign(app_id: int, tables: set[str]) -> str:
+    """What another program's SQLite file looks like, in a few words."""
+    shown = ", ".join(sorted(tables)[:4]) + (", …" if len(tables) > 4 else "")
+    if app_id == GPKG_APPLICATION_ID:
+        return f"a GeoPackage of other layers ({shown})"
+    tag = app_id.to_bytes(4, "big", signed=app_id < 0)
+    label = f"'{tag.decode()}'" if tag.isascii() and tag.decode().isprintable() else hex(app_id)
+    owner = f"application_id {label}" if app_id else "no application_id"
+    return f"a SQLite database of another program ({owner}; tables: {shown or 'none'})"
+
+
+def _os_reason(error: sqlite3.Error | OSError, where: Path, store: Path) -> tuple[str, str] | None:
+    """(what happened, the fix) for an OS error on the store file or its folder."""
+    code = getattr(error, "errno", None)
+    it = "it" if where == store else f"its folder {where}"
+    copy = f"or copy the store to a writable folder and point --store / ${ENV_VAR} at the copy"
+    if code == errno.EROFS:
+        return f"{it} is on a read-only file system", f"remount it read-write, {copy}"
+    if code == errno.EPERM:
+        return (
+            f"{it} is marked immutable (chattr +i) or the system forbids writing it",
+            f"chattr -i {where} (lsattr shows the flag), {copy}",
+        )
+    if code == errno.EACCES:
+        return f"no permission to write {it}", f"ask for write access to {where}, {copy}"
+    if code == errno.ENOSPC:
+        return f"the disk holding {it} is full", "free space on that disk, " + copy
+    return None
 
 
 def open_store(path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:

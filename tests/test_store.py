@@ -10,6 +10,7 @@ import sys
 import textwrap
 import threading
 import time
+from contextlib import closing
 
 import pyogrio
 import pytest
@@ -26,6 +27,7 @@ from geo.store import (
     resolve_path,
 )
 from tests.conftest import ROOT
+from tests.fsfaults import fill, immutable, remount_ro, tmpfs
 
 SEED_ID = "balochistan-2026-02-01"
 
@@ -365,3 +367,153 @@ def test_killed_mid_save_leaves_previous_state_readable(tmp_path, seed_story):
             killed_inside += 1
             assert loaded.revision == done[-1]
     assert killed_inside >= 1, "no kill landed inside a write transaction"
+
+
+# --- faults, made for real: one line saying what happened and the fix -----------------------
+
+
+def test_disk_full_save_is_one_line_and_keeps_the_stored_revision(tmp_path, seed_story):
+    with tmpfs(tmp_path / "small", "2m") as disk:
+        s = Store(disk / "sitmap.gpkg")
+        s.save(seed_story, None)
+        filler = fill(disk)
+        edited = seed_story.model_copy(update={"title": "Edited on a full disk"})
+        with pytest.raises(StoreError) as err:
+            s.save(edited, 1)
+        message = str(err.value)
+        assert "disk is full" in message and "nothing was changed" in message
+        assert "fix: free space" in message and "\n" not in message
+        assert "rollback" not in message  # the real cause, not the failed ROLLBACK after it
+        loaded = Store(disk / "sitmap.gpkg").load(seed_story.id)
+        assert loaded.revision == 1 and loaded.story == seed_story
+        with pytest.raises(StoreError, match="disk is full"):
+            Store(disk / "new.gpkg")  # creating a store on the full disk
+        filler.unlink()
+        assert s.save(edited, 1) == 2  # space again: saves work
+        assert Store(disk / "sitmap.gpkg").load(seed_story.id).story.title == edited.title
+
+
+def test_read_only_file_system_reads_but_refuses_saves(tmp_path, seed_story):
+    with tmpfs(tmp_path / "ro", "4m") as disk:
+        Store(disk / "sitmap.gpkg").save(seed_story, None)
+        remount_ro(disk)
+        s = Store(disk / "sitmap.gpkg")
+        assert s.load(seed_story.id).story == seed_story  # reading still works
+        with pytest.raises(StoreError) as err:
+            s.save(seed_story, 1)
+        assert "read-only file system" in str(err.value)
+        assert "nothing was changed" in str(err.value) and "fix: remount" in str(err.value)
+        with pytest.raises(StoreError, match="cannot be created: its folder .* read-only"):
+            Store(disk / "new.gpkg")
+
+
+def test_immutable_store_file_or_folder_refuses_saves_even_as_root(tmp_path, seed_story):
+    folder = tmp_path / "desk"
+    folder.mkdir()
+    path = folder / "sitmap.gpkg"
+    Store(path).save(seed_story, None)
+    with immutable(path):
+        s = Store(path)
+        assert s.load(seed_story.id).revision == 1
+        with pytest.raises(
+            StoreError, match=r"cannot be written: it is marked immutable.*chattr -i"
+        ):
+            s.save(seed_story, 1)
+    with (  # the journal cannot be made beside the file
+        immutable(folder),
+        pytest.raises(StoreError, match=r"its folder .*desk is marked immutable"),
+    ):
+        Store(path).save(seed_story, 1)
+    assert Store(path).save(seed_story, 1) == 2
+
+
+def test_missing_folder_is_refused_not_created(tmp_path):
+    target = tmp_path / "typo" / "sitmap.gpkg"
+    with pytest.raises(
+        StoreError, match=r"folder .*typo does not exist; fix: create it \(mkdir -p"
+    ):
+        Store(target)
+    assert not (tmp_path / "typo").exists()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreError, match="is a file, not a folder|Not a directory"):
+        Store(tmp_path / "file" / "sitmap.gpkg")
+
+
+def test_dev_null_is_not_a_store():
+    for create in (True, False):
+        with pytest.raises(StoreError, match="/dev/null is not a regular file"):
+            Store("/dev/null", create=create)
+
+
+def _foreign_db(path, app_id: int = 0) -> bytes:
+    with closing(sqlite3.connect(path)) as con:
+        con.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+        con.execute("INSERT INTO customers (name) VALUES ('Amina')")
+        con.execute(f"PRAGMA application_id = {app_id}")
+        con.commit()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("app_id", [0, 0x4D504244, 0x47504B47])  # none, 'MPBD', 'GPKG'
+def test_another_programs_database_is_refused_and_left_unchanged(tmp_path, app_id):
+    path = tmp_path / "theirs.db"
+    before = _foreign_db(path, app_id)
+    with pytest.raises(StoreError) as err:
+        Store(path)
+    assert "not a sitmap store" in str(err.value) and "left unchanged" in str(err.value)
+    assert "customers" in str(err.value)
+    assert path.read_bytes() == before  # no tables added, application_id as it was
+    with closing(sqlite3.connect(path)) as con:
+        assert con.execute("PRAGMA application_id").fetchone()[0] == app_id
+
+
+def test_an_empty_sqlite_database_becomes_a_store(tmp_path, seed_story):
+    path = tmp_path / "empty.gpkg"
+    with closing(sqlite3.connect(path)) as con:
+        con.execute("VACUUM")  # a valid database file with no tables
+    Store(path).save(seed_story, None)
+    assert pyogrio.read_info(path, layer="incidents")["features"] == 8
+
+
+def _good_store(tmp_path, seed_story, n: int = 3000):
+    path = tmp_path / "good.gpkg"
+    Store(path).save(big_story(seed_story, n), None)
+    return path, path.read_bytes()
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.9, 0.99])
+def test_truncated_store_is_refused_as_damaged(tmp_path, seed_story, keep):
+    _, data = _good_store(tmp_path, seed_story)
+    cut = tmp_path / "cut.gpkg"
+    cut.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(StoreError, match=r"is damaged \(.*\); nothing was read or written; fix: "):
+        Store(cut).load(SEED_ID)
+    assert cut.read_bytes() == data[: int(len(data) * keep)]
+
+
+def test_store_with_corrupted_pages_is_refused_on_open(tmp_path, seed_story):
+    _, data = _good_store(tmp_path, seed_story)
+    bad = bytearray(data)
+    middle = len(bad) // 2
+    bad[middle : middle + 8192] = b"\xab" * 8192
+    path = tmp_path / "bad.gpkg"
+    path.write_bytes(bytes(bad))
+    with pytest.raises(StoreError, match="is damaged"):
+        Store(path)
+    assert path.read_bytes() == bytes(bad)
+
+
+@pytest.mark.parametrize(
+    ("sql", "lacks"),
+    [
+        ("ALTER TABLE incidents DROP COLUMN summary", "incidents.summary"),
+        ("DROP TABLE story_revisions", "table story_revisions"),
+    ],
+)
+def test_altered_schema_is_refused_with_what_is_missing(tmp_path, seed_story, sql, lacks):
+    path, _ = _good_store(tmp_path, seed_story, 10)
+    with closing(sqlite3.connect(path)) as con:
+        con.execute(sql)
+        con.commit()
+    with pytest.raises(StoreError, match=f"was altered: it lacks {lacks}; fix: restore"):
+        Store(path).load(SEED_ID)
