@@ -101,7 +101,13 @@ _WOUNDED_NOUN = re.compile(
     re.IGNORECASE,
 )
 _TOLL = re.compile(
-    rf"\b(?:(?:death|casualty) )?toll (?:at|to|(?:had |has )?(?:risen|rose|climbed|jumped|gone up) to|stood at|reached)\s+{_QUAL}(?P<n>{_NUM})\b",
+    rf"\b(?:(?:death|casualty) )?toll (?:[^.;]{{0,80}}?\b)?(?:at|to|(?:had |has )?(?:risen|rose|climbed|jumped|gone up) to|stood at|reached)\s+{_QUAL}(?P<n>{_NUM})\b",
+    re.IGNORECASE,
+)  # 'put the toll at 20', 'the death toll from Thursday's attack … has risen to 10'
+# '22 injured had also been brought to the hospital'
+_BROUGHT_IN = re.compile(
+    rf"\b{_QUAL}(?P<n>{_NUM})\s+(?:injured|wounded)(?:\s+(?:people|persons))?\s+(?:had|have|were)\s+"
+    r"(?:also\s+)?(?:been\s+)?(?:brought|taken|shifted|admitted|rushed)\b",
     re.IGNORECASE,
 )
 _AND_MORE = re.compile(
@@ -252,6 +258,7 @@ def casualties(sentence: str) -> Counts:
         (_BODIES, "killed", "bodies"),
         (_TOLL, "killed", "toll"),
         (_WOUNDED_NOUN, "injured", "ed "),
+        (_BROUGHT_IN, "injured", "ed "),
     ):
         if word not in low:
             continue
