@@ -111,7 +111,12 @@ _BROUGHT_IN = re.compile(
     re.IGNORECASE,
 )
 _AND_MORE = re.compile(
-    rf"^\s*(?:,\s*)?(?:and|,)\s+{_QUAL}(?P<n>{_NUM}|an?)\s+{_NOUN}", re.IGNORECASE
+    rf"^\s*(?:,\s*)?(?:and|,|along with)\s+{_QUAL}(?P<n>{_NUM}|an?)\s+{_NOUN}", re.IGNORECASE
+)
+# 'carrying police recruits, four of whom were killed': the group named before the number
+_OF_WHOM = re.compile(
+    rf"{_NOUN},\s+{_QUAL}(?P<n>{_NUM}) of (?:whom|them)\s+(?:were|had been|have been)\s+(?:{_DEAD})\b",
+    re.IGNORECASE,
 )  # '… three officers and a passer-by'
 
 
@@ -214,6 +219,15 @@ def casualties(sentence: str) -> Counts:
     def free(a: int, b: int) -> bool:
         return all(b <= x or a >= y for x, y in taken)
 
+    for m in _OF_WHOM.finditer(sentence):
+        n = _number(m["n"])
+        if n is not None and free(m.start(), m.end()):
+            counts.add(_group(m["group"]), n, m.group(), m["qual"])
+            taken.append((m.start(), m.end()))
+            more = _AND_MORE.match(sentence[m.end() :])
+            if more and _number(more["n"]) is not None:
+                counts.add(_group(more["group"]), _number(more["n"]) or 0, more.group(), None)
+                taken.append((m.end(), m.end() + more.end()))
     for m in _LISTED_AFTER.finditer(sentence):
         n = _number(m["n"])
         if n is not None and free(m.start(), m.end()):
