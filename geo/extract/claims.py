@@ -325,7 +325,9 @@ _ATTRIB = (
     re.compile(rf",[\"”’']?\s+{_WHO}\s+(?:had |has |have )?{_SAID}\b"),
     re.compile(rf"^{_WHO}\s+(?:had |has |have )?{_SAID}\b"),
     re.compile(rf"^{_WHO},\s+{_APPOSITIVE},\s+(?:later |also |on \w+ )?{_SAID}\b"),
-    re.compile(rf"\b{_SAID} {_WHO}[,.]$"),
+    re.compile(
+        rf"\b{_SAID} {_WHO}(?:,\s+{_APPOSITIVE})?[,.]$"
+    ),  # '…, said Hasil Khan, a local administrator.'
     # '…, the military's media wing, Inter-Services Public Relations (ISPR), said'
     re.compile(rf",\s+(?P<who>[A-Z][^,;]{{2,80}}\([A-Z]{{2,10}}\)),\s+{_SAID}\b"),
 )
