@@ -48,6 +48,7 @@ from geo.extract.discourse import (
     _link_lede,
     _merge_placeless,
     _place_back,
+    _same_family,
     _second_type,
     cue,
     earlier_year,
@@ -133,6 +134,11 @@ _STORY_WIDE = re.compile(
 )
 
 
+# a definite reference to an attack told before: 'the ambush', 'the blast', 'this attack'
+_THE_ATTACK = re.compile(
+    r"^(?:[A-Z][\w,' ]{0,40}\s)?(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:[\w-]+\s+)?"
+    r"(?:attack|ambush|assault|raid|blast|explosion|bombing|incident|kidnapping|abduction)\b"
+)
 _SAYS = re.compile(r"\b(?:said|says|told|added|according)\b")
 
 
@@ -415,27 +421,29 @@ def extract_article(
             # source gives a different figure close by (see _conflicting)
             pending.append((idx, counts, who, agency or default_agency, s))
         back = ANAPHOR.search(s) or FOLLOW_UP.search(s) or _BOMB_BACKREF.search(s)
-        if (
-            not sites
-            and back
-            and drafts
-            and (
-                drafts[-1].index >= idx - 2  # the sentence before may be a quote or a figure
-                or (drafts[-1].extra and drafts[-1].extra[-1].start >= sentences[idx - 2].start)
-            )
-        ):
+        target = drafts[-1] if drafts else None
+        # 'The ambush was done by …', 'The blast also destroyed …' further down: the attack
+        # of that kind told before (no place, no marker of a new event), not a new one
+        told = _THE_ATTACK.search(s) if drafts and not sites and not cue("new_event", s) else None
+        if told is not None:
+            kin = [d for d in drafts if _same_family(d.attack.attack_type, cues.attack_type)]
+            target = kin[-1] if kin else drafts[-1]
+        near = target is not None and (
+            target.index >= idx - 2  # the sentence before may be a quote or a figure
+            or bool(target.extra and target.extra[-1].start >= sentences[idx - 2].start)
+        )
+        if not sites and target is not None and ((back and near) or told is not None):
+            why = (back or told).group()  # type: ignore[union-attr]
             for d in drafts:
-                if d.index == drafts[-1].index:
+                if d.index == target.index:
                     d.extra.append(sent)
-                    d.extra_cues.append(
-                        f"sentence {idx + 1} refers back to this attack ('{back.group()}')"
-                    )
-            if counts.any() and who and _completes(drafts[-1], counts, who):
-                drafts[-1].counts = _filled(drafts[-1].counts, counts)
+                    d.extra_cues.append(f"sentence {idx + 1} refers back to this attack ('{why}')")
+            if counts.any() and who and _completes(target, counts, who):
+                target.counts = _filled(target.counts, counts)
             elif counts.any() and who:  # 'All six attackers … were killed, the ISPR said'
                 _add_claim(claims, counts, who, agency or default_agency, s)
-            elif counts.any():  # unsourced figures of the attack told just before: its own
-                drafts[-1].counts = _filled(drafts[-1].counts, counts)
+            elif counts.any():  # unsourced figures of the attack told before: its own
+                target.counts = _filled(target.counts, counts)
             continue
         infra, infra_cues = infrastructure(s)
         out, out_cues = outcome(s)
