@@ -17,17 +17,19 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from pydantic import BaseModel, ConfigDict
 
 from geo import paths
 from geo.errors import DistrictsNotFound  # defined in geo.errors; importable from here too
+
+if TYPE_CHECKING:  # geopandas and pandas (with pyarrow) cost ~0.25 s to import: only on use
+    import geopandas as gpd
+    import pandas as pd
 
 ENV_VAR = "SITMAP_DISTRICTS"
 CACHE_ENV_VAR = paths.CACHE_ENV_VAR
@@ -169,20 +171,65 @@ class Located:
 
 
 class Districts:
-    """A boundary layer with a fast point→district index."""
+    """A boundary layer with a fast point→district index.
+
+    Held as plain arrays (names, provinces, shapely geometries); the GeoDataFrame view
+    (``gdf``) is built on first use, so point lookups never import geopandas."""
 
     def __init__(self, gdf: gpd.GeoDataFrame, entry: Dataset, path: Path | None = None):
-        self.gdf = gdf.reset_index(drop=True)
+        gdf = gdf.reset_index(drop=True)
+        self._setup(
+            gdf["district"].to_numpy(dtype=object),
+            gdf["province"].to_numpy(dtype=object),
+            # Plain object array: shapely's ufuncs are much slower through pandas' wrapper.
+            np.asarray(gdf.geometry.to_numpy(), dtype=object),
+            entry,
+            path,
+        )
+        self.__dict__["gdf"] = gdf
+
+    @classmethod
+    def from_arrays(
+        cls,
+        names: np.ndarray,
+        provinces: np.ndarray,
+        geoms: np.ndarray,
+        entry: Dataset,
+        path: Path | None = None,
+    ) -> Districts:
+        """A layer from parallel arrays (as `read_arrays` gives), without geopandas."""
+        self = cls.__new__(cls)
+        self._setup(names, provinces, geoms, entry, path)
+        return self
+
+    def _setup(
+        self,
+        names: np.ndarray,
+        provinces: np.ndarray,
+        geoms: np.ndarray,
+        entry: Dataset,
+        path: Path | None,
+    ) -> None:
         self.entry = entry
         self.path = path
-        self.names: np.ndarray = self.gdf["district"].to_numpy(dtype=object)
-        self.provinces: np.ndarray = self.gdf["province"].to_numpy(dtype=object)
+        self.names: np.ndarray = names
+        self.provinces: np.ndarray = provinces
         self._by_name = {n.casefold(): i for i, n in enumerate(self.names)}
-        # Plain object array: shapely's ufuncs are much slower through pandas' wrapper.
-        self.geoms: np.ndarray = np.asarray(self.gdf.geometry.to_numpy(), dtype=object)
+        self.geoms: np.ndarray = geoms
+
+    @cached_property
+    def gdf(self) -> gpd.GeoDataFrame:
+        """The layer as a GeoDataFrame: district, province, geometry (EPSG:4326)."""
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame(
+            {"district": self.names, "province": self.provinces},
+            geometry=gpd.GeoSeries(self.geoms, crs="EPSG:4326"),
+            crs="EPSG:4326",
+        )
 
     def __len__(self) -> int:
-        return len(self.gdf)
+        return int(self.names.shape[0])
 
     @property
     def attribution(self) -> str:
@@ -257,7 +304,7 @@ class Districts:
         level are split once (GRID_SPLIT² sub-cells), so few points are left to test."""
         tol_deg = self._tolerance_deg(tolerance_km)
         pad = tol_deg + GRID_CELL_DEG
-        minx, miny, maxx, maxy = self.gdf.total_bounds
+        minx, miny, maxx, maxy = shapely.total_bounds(self.geoms)
         minx, miny = minx - pad, miny - pad
         nx = int(math.ceil((maxx + pad - minx) / GRID_CELL_DEG))
         ny = int(math.ceil((maxy + pad - miny) / GRID_CELL_DEG))
@@ -325,6 +372,8 @@ class Districts:
         self, lon: Any, lat: Any, tolerance_km: float = DEFAULT_TOLERANCE_KM
     ) -> pd.DataFrame:
         """Vectorised point→district: columns district, province, match, distance_km."""
+        import pandas as pd
+
         idx, match, dist = self.assign_index(lon, lat, tolerance_km)
         return pd.DataFrame(
             {
@@ -341,10 +390,14 @@ class Districts:
 
     @cached_property
     def _name_categories(self) -> pd.Index:
+        import pandas as pd
+
         return pd.Index(self.names, dtype=object)
 
     @cached_property
     def _province_categories(self) -> pd.Index:
+        import pandas as pd
+
         return pd.Index(sorted({p for p in self.provinces if p}), dtype=object)
 
     @cached_property
@@ -397,7 +450,7 @@ class Districts:
     def centres(self) -> dict[str, tuple[float, float]]:
         """A point inside each district (representative point, not the centroid, which can
         fall outside a crescent-shaped district). Used for district-precision incidents."""
-        pts = shapely.point_on_surface(self.gdf.geometry.values)
+        pts = shapely.point_on_surface(self.geoms)
         xy = shapely.get_coordinates(pts)
         return {
             str(n): (round(x, 5), round(y, 5)) for n, (x, y) in zip(self.names, xy, strict=True)
@@ -411,6 +464,8 @@ class Districts:
 
     def simplified(self, tolerance_deg: float = 0.01, decimals: int = 3) -> gpd.GeoDataFrame:
         """Map-ready layer: coverage-simplified (neighbours keep shared edges), rounded."""
+        import geopandas as gpd
+
         geoms = shapely.coverage_simplify(self.gdf.geometry.values, tolerance_deg)
         geoms = shapely.set_precision(geoms, 10.0**-decimals)
         out = self.gdf[["district", "province"]].copy()
@@ -437,6 +492,8 @@ def haversine_km(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> np.ndarray:
 
 
 def read_layer(path: Path, entry: Dataset) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
     try:
         gdf = gpd.read_file(path, engine="pyogrio")
     except Exception as e:
@@ -460,9 +517,64 @@ def read_layer(path: Path, entry: Dataset) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(gdf[["district", "province", "geometry"]], crs="EPSG:4326")
 
 
+_WGS84_CRS = {
+    "urn:ogc:def:crs:OGC:1.3:CRS84",
+    "urn:ogc:def:crs:OGC::CRS84",
+    "urn:ogc:def:crs:EPSG::4326",
+    "EPSG:4326",
+}
+
+
+def read_arrays(path: Path, entry: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """A GeoJSON layer in longitude/latitude as (names, provinces, geometries), read with
+    json and shapely alone (no geopandas/GDAL: ~0.3 s less start-up); the same rows and
+    geometries `read_layer` gives. None when the file needs GDAL (not GeoJSON, another CRS,
+    not a FeatureCollection): the caller then uses `read_layer`."""
+    if path.suffix.lower() not in (".geojson", ".json"):
+        return None
+    try:
+        doc = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None  # read_layer reports it in its words
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        return None
+    crs = doc.get("crs")
+    if crs is not None:
+        name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
+        if name not in _WGS84_CRS:
+            return None
+    features = doc.get("features")
+    if not isinstance(features, list) or not all(
+        isinstance(f, dict) and isinstance(f.get("properties") or {}, dict) for f in features
+    ):
+        return None
+    if not any(entry.name_field in (f.get("properties") or {}) for f in features):
+        raise DistrictsNotFound(
+            f"districts: {path} has no '{entry.name_field}' column with district names; "
+            f"fix: use the {entry.title} file ({entry.filename})"
+        )
+    kept = [f for f in features if f.get("geometry")]
+    try:
+        geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in kept])
+    except Exception:  # noqa: BLE001 - GDAL's reader gives the one-line refusal
+        return None
+    nonempty = ~shapely.is_empty(geoms)
+    kept = [f for f, ok in zip(kept, nonempty.tolist(), strict=True) if ok]
+    names = np.array(
+        [str((f.get("properties") or {}).get(entry.name_field)) for f in kept], dtype=object
+    )
+    provinces_of = entry.province_of()
+    provinces = np.array([provinces_of.get(n) for n in names], dtype=object)
+    geoms = np.asarray(shapely.make_valid(geoms[nonempty]), dtype=object)
+    return names, provinces, geoms
+
+
 @lru_cache(maxsize=8)
 def _load_cached(path: str, mtime: float, key: str) -> Districts:
     entry = dataset(key)
+    arrays = read_arrays(Path(path), entry)
+    if arrays is not None:
+        return Districts.from_arrays(*arrays, entry, Path(path))
     return Districts(read_layer(Path(path), entry), entry, Path(path))
 
 

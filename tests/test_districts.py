@@ -265,3 +265,41 @@ def test_other_countries_use_the_same_mechanism(isolated_cache, file_server):
     assert layer.locate(10.5, 0.5).district == "West"
     assert layer.locate(11.5, 0.5).district == "East"
     assert layer.locate(12.05, 0.5).match == "nearest"
+
+
+def test_geojson_is_read_without_geopandas_to_the_same_layer(districts_path):
+    """The fast reader (json + shapely) gives read_layer's rows and geometries exactly."""
+    entry = dmod.dataset()
+    names, provinces, geoms = dmod.read_arrays(districts_path, entry)
+    gdf = dmod.read_layer(districts_path, entry)
+    assert names.tolist() == gdf["district"].tolist()
+    assert provinces.tolist() == gdf["province"].tolist()
+    assert [shapely.to_wkb(g) for g in geoms] == [shapely.to_wkb(g) for g in gdf.geometry]
+    layer = dmod.Districts.from_arrays(names, provinces, geoms, entry, districts_path)
+    assert len(layer) == len(gdf)
+    assert layer.gdf["district"].tolist() == names.tolist()  # the GeoDataFrame view, on use
+    assert layer.locate(64.40616, 28.88846).district == "Chagai"
+
+
+def test_validate_does_not_import_geopandas(districts_path):
+    """`sitmap validate` checks points against districts without geopandas/pandas (start-up)."""
+    import subprocess
+    import sys
+
+    from geo import paths
+
+    code = (
+        "import sys\n"
+        "from geo.cli import app\n"
+        "try:\n"
+        f"    app([{'validate'!r}, {str(paths.seed_story())!r}, '--districts', "
+        f"{str(districts_path)!r}])\n"
+        "except SystemExit as e:\n"
+        "    assert not e.code, e.code\n"
+        "heavy = sorted(m for m in ('geopandas', 'pandas', 'pyarrow', 'pooch') if m in sys.modules)\n"
+        "print('heavy:', heavy)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert "heavy: []" in out.stdout, out.stdout + out.stderr
