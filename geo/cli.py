@@ -282,6 +282,45 @@ def import_(
     report(found)
 
 
+@app.command("import-acled")
+@handled
+def import_acled(
+    csv_file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="ACLED CSV export.")],
+    story_id: Annotated[
+        str | None, typer.Option("--story-id", help="Id of the new story (default: file name).")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Story title.")] = None,
+    country: Annotated[str, typer.Option(help="ISO3 country the events must lie in.")] = "PAK",
+    store: StoreOption = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Save over a stored story with the same id.")
+    ] = False,
+    editor: Annotated[str | None, typer.Option(help="Name recorded with the save.")] = None,
+    districts: DistrictsOption = None,
+) -> None:
+    """Import an ACLED export (CSV) as one story: sub_event_type → attack type, ACLED's
+    geo_precision, source, notes and fatalities kept. A bad row is one line naming the row
+    and column, and nothing is imported."""
+    from geo.acled import import_acled as run
+
+    done, found, s = run(
+        csv_file,
+        store,
+        story_id=story_id,
+        title=title,
+        country=country,
+        replace=replace,
+        editor=editor,
+        districts=districts,
+    )
+    verb = "replaced" if done.replaced else "imported"
+    typer.echo(
+        f"ok: {verb} '{printable(done.story_id)}' ({done.incidents} incidents, "
+        f"{len(s.located)} located) as revision {done.revision}"
+    )
+    report(found)
+
+
 @app.command()
 @handled
 def export(
