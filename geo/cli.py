@@ -31,6 +31,11 @@ districts_app = typer.Typer(
     help="District boundaries: info, download, point lookup.", no_args_is_help=True
 )
 app.add_typer(districts_app, name="districts")
+gazetteer_app = typer.Typer(
+    help="Newsroom gazetteer: places editors placed by hand, looked up before the built-in one.",
+    no_args_is_help=True,
+)
+app.add_typer(gazetteer_app, name="gazetteer")
 
 DistrictsOption = Annotated[
     Path | None,
@@ -435,11 +440,13 @@ def geocode(
     ] = 10.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     districts: DistrictsOption = None,
+    store: StoreOption = None,
 ) -> None:
     """Find a place: ranked candidates with coordinates, district, precision and score.
 
-    Offline by default (GeoNames towns, district names, curated news spellings). Exit code 1
-    when nothing matches (the closest names are suggested), 2 for bad input."""
+    Offline by default: the newsroom gazetteer of the store (when it exists), then GeoNames
+    towns, district names, curated news spellings. Exit code 1 when nothing matches (the
+    closest names are suggested), 2 for bad input."""
     from geo import ops
     from geo.errors import GeocodeError
 
@@ -481,6 +488,7 @@ def geocode(
         user_agent=user_agent,
         districts=districts,
         timeout=timeout,
+        entries=_entries(store),
     )
     if lookup.boundary_note:
         typer.echo(f"note: {lookup.boundary_note}", err=True)
@@ -532,19 +540,25 @@ def extract(
             "day 'on Saturday' counts back from when the copy has no dateline date.",
         ),
     ] = None,
+    store: StoreOption = None,
 ) -> None:
-    """Draft incidents from wire copy (status draft), with the cues behind each, for review."""
+    """Draft incidents from wire copy (status draft), with the cues behind each, for review.
+    Places are looked up in the store's newsroom gazetteer first (when the store exists)."""
+    from geo import ops
     from geo.dates import NOT_SET
     from geo.extract import extract_article, read_article, reference_date
     from geo.model import save_story
 
     published = reference_date(date)  # a bad date stops before the article is read
+    text = read_article(article)
+    entries = _entries(store)
     result = extract_article(
-        read_article(article),
+        text,
         story_id=story_id,
         title=title,
         districts=districts,
         published=published,
+        geocoder=ops.newsroom_chain(entries=entries, districts=districts) if entries else None,
     )
     save_story(result.story, out)
     story = result.story
@@ -571,6 +585,147 @@ def extract(
             when = inc.date.isoformat() + (f"..{inc.date_end.isoformat()}" if inc.date_end else "")
             when += f" ({inc.date_precision.value})"
         typer.echo(f"  {inc.id}: {where} — {inc.attack_type.value} [{infra}] {when}")
+
+
+# --- newsroom gazetteer ------------------------------------------------------------------
+
+
+def _entries(store: Path | None) -> list[Any]:
+    """Newsroom gazetteer entries for a lookup: an explicit --store's (its faults are
+    errors); else $SITMAP_STORE's or the default store's, whose fault is a note on stderr
+    and no entries (a broken default store must not stop a lookup). A store that does not
+    exist has none and is not created."""
+    from geo import ops
+    from geo.errors import StoreError
+
+    if store is not None:
+        return ops.place_entries(store)
+    try:
+        return ops.place_entries(None)
+    except StoreError as e:
+        typer.echo(f"note: newsroom gazetteer not used: {one_line(e)}", err=True)
+        return []
+
+
+def _place_line(e: Any) -> str:
+    aliases = f" (aka {', '.join(printable(a) for a in e.aliases)})" if e.aliases else ""
+    where = " · ".join(
+        printable(x) for x in (e.district and f"{e.district} district", e.province) if x
+    )
+    story = f", story {printable(e.story_id)}" if e.story_id else ""
+    who = printable(e.who or "unknown")
+    return (
+        f"{printable(e.name)}{aliases} — {where or 'no district'}   {e.lat:.5f}, {e.lon:.5f}   "
+        f"precision {e.precision}   by {who} {printable(e.when or '')}{story}"
+    )
+
+
+@gazetteer_app.command("list")
+@handled
+def gazetteer_list(
+    store: StoreOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the newsroom gazetteer's entries: name, aliases, point, district, who, when."""
+    from geo import ops
+    from geo.store import resolve_path
+
+    entries = ops.place_entries(store)
+    if as_json:
+        emit_json([{**e.feature()["properties"], "lon": e.lon, "lat": e.lat} for e in entries])
+        return
+    if not entries:
+        typer.echo(
+            f"no newsroom gazetteer entries in {printable(str(resolve_path(store)))}; add one "
+            "with: sitmap gazetteer add NAME --lon LON --lat LAT"
+        )
+        return
+    for e in entries:
+        typer.echo(_place_line(e))
+
+
+@gazetteer_app.command("add")
+@handled
+def gazetteer_add(
+    name: Annotated[str, typer.Argument(help="Place name as copy spells it, e.g. Daraban.")],
+    lon: Annotated[float, typer.Option("--lon", help="Longitude (degrees east).")],
+    lat: Annotated[float, typer.Option("--lat", help="Latitude (degrees north).")],
+    alias: Annotated[
+        list[str] | None, typer.Option("--alias", help="Another spelling (repeatable).")
+    ] = None,
+    district: Annotated[
+        str | None, typer.Option(help="District (default: the one the point falls in).")
+    ] = None,
+    precision: Annotated[
+        str | None,
+        typer.Option(help="site, town or district (default: town, or the entry's own)."),
+    ] = None,
+    story_id: Annotated[
+        str | None, typer.Option("--story-id", help="The story it was placed for.")
+    ] = None,
+    editor: Annotated[str | None, typer.Option(help="Name recorded with the entry.")] = None,
+    store: StoreOption = None,
+    districts: DistrictsOption = None,
+) -> None:
+    """Add a place to the newsroom gazetteer (or update the entry of that name). A point
+    outside the country is refused; the district defaults to the point's."""
+    from geo import ops
+
+    entry, new = ops.add_place(
+        name,
+        lon,
+        lat,
+        aliases=alias or (),
+        district=district,
+        precision=precision,
+        story_id=story_id,
+        editor=editor,
+        store=store,
+        districts=districts,
+    )
+    verb = "added" if new else f"updated (revision {entry.revision})"
+    typer.echo(f"ok: {verb}: {_place_line(entry)}")
+
+
+@gazetteer_app.command("remove")
+@handled
+def gazetteer_remove(
+    name: Annotated[str, typer.Argument(help="The entry's name (or an alias).")],
+    store: StoreOption = None,
+) -> None:
+    """Remove an entry from the newsroom gazetteer."""
+    from geo import ops
+
+    entry = ops.remove_place(name, store)
+    typer.echo(f"ok: removed {printable(entry.name)}")
+
+
+@gazetteer_app.command("export")
+@handled
+def gazetteer_export(
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="GeoJSON file (default: stdout).")
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Write the newsroom gazetteer as GeoJSON (points, lon/lat)."""
+    from geo import ops
+    from geo.store import Store, resolve_path
+
+    path = resolve_path(store)
+    if out is not None:
+        ops.check_out(out)
+    if path.exists():
+        text = Store(path, create=False).export_places()
+    else:
+        text = json.dumps({"type": "FeatureCollection", "features": []}) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    from geo.atomicfile import atomic_write_text
+
+    atomic_write_text(out, text)
+    typer.echo(f"ok: wrote {out} ({len(json.loads(text)['features'])} entries)")
 
 
 # --- desk --------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Geocoding chain: the offline gazetteer first, an online provider only when asked.
+"""Geocoding chain: the newsroom gazetteer (places editors placed by hand, kept in the
+store), then the offline gazetteer, an online provider only when asked.
 
 Every provider speaks geopy's interface (``geocode(query, exactly_one=...)`` returning
 ``geopy.location.Location``), so the desk can chain geopy geocoders. Each Location's ``raw``
@@ -21,7 +22,7 @@ import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from geopy import exc as geopy_exc
@@ -31,6 +32,7 @@ from geopy.location import Location
 
 from geo.errors import GeocodeQuota, GeocodeTimeout, GeocodeUnavailable
 from geo.gazetteer import (
+    FUZZY_CUTOFF,
     FUZZY_WEIGHT,
     Candidate,
     Gazetteer,
@@ -41,6 +43,9 @@ from geo.gazetteer import (
     check_query,
     normalize,
 )
+
+if TYPE_CHECKING:
+    from geo.store import PlaceEntry
 
 DEFAULT_USER_AGENT = "sitmap/0.1 (newsroom situation map; set SITMAP_USER_AGENT to your contact)"
 DEFAULT_NOMINATIM = "https://nominatim.openstreetmap.org"
@@ -205,6 +210,110 @@ class OfflineGeocoder(Provider):
             return None
         loc = to_location(found)
         return loc if exactly_one else [loc]
+
+
+_COUNTRY_NAMES = {"PK": ("PAK", "PAKISTAN")}  # entries are checked inside the story country
+
+
+class NewsroomGeocoder(Provider):
+    """The newsroom gazetteer (geo.store.PlaceEntry rows): places editors placed by hand,
+    matched by normalised name and aliases. Asked before the built-in gazetteer, so a place
+    placed once is found in the next story. No network, ever."""
+
+    name = "newsroom"
+
+    def __init__(self, entries: Sequence[PlaceEntry] = ()):
+        super().__init__(user_agent="sitmap-newsroom")
+        self.entries = list(entries)
+        self._by_key: dict[str, list[tuple[PlaceEntry, str]]] = {}
+        for e in self.entries:
+            for text in (e.name, *e.aliases):
+                key = normalize(text)
+                if key:
+                    self._by_key.setdefault(key, []).append((e, text))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @staticmethod
+    def _in(entry: PlaceEntry, country: str | None) -> bool:
+        if country is None:
+            return True
+        cc = country.strip().upper()
+        return cc == entry.country or cc in _COUNTRY_NAMES.get(entry.country, ())
+
+    def candidate(self, entry: PlaceEntry, score: float = 100.0, matched: str = "") -> Candidate:
+        when = f" on {entry.when[:10]}" if entry.when else ""
+        who = f" by {entry.who}" if entry.who else ""
+        story = f" for story '{entry.story_id}'" if entry.story_id else ""
+        return Candidate(
+            name=entry.name,
+            lat=entry.lat,
+            lon=entry.lon,
+            kind=entry.precision,
+            country=entry.country,
+            admin1=entry.province,
+            district=entry.district,
+            district_match="manual" if entry.district else None,
+            precision=entry.precision,
+            score=round(score, 1),
+            matched=matched or entry.name,
+            source="newsroom",
+            note=f"newsroom gazetteer: placed{who}{when}{story}",
+        )
+
+    def exact(self, name: str, country: str | None = None) -> list[Candidate]:
+        """Entries whose name or alias is ``name`` (normalised). Never raises on odd text."""
+        if not isinstance(name, str) or not name or not self._by_key:
+            return []
+        key = normalize(name)
+        hits = self._by_key.get(key, []) if key else []
+        out: list[Candidate] = []
+        seen: set[str] = set()
+        for entry, text in hits:
+            if entry.key in seen or not self._in(entry, country):
+                continue
+            seen.add(entry.key)
+            out.append(self.candidate(entry, 100.0 if text == entry.name else 99.0, text))
+        return out
+
+    def close_spellings(
+        self, name: str, country: str | None = None, limit: int = 3
+    ) -> list[Candidate]:
+        """Entries spelled close to ``name`` (the built-in gazetteer's cutoff and weight)."""
+        if not isinstance(name, str) or not self._by_key:
+            return []
+        from rapidfuzz import fuzz, process
+
+        key = normalize(name)
+        if not key:
+            return []
+        found = process.extract(
+            key, list(self._by_key), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=limit * 2
+        )
+        out: list[Candidate] = []
+        seen: set[str] = set()
+        for k, score, _ in found:
+            for entry, text in self._by_key[k]:
+                if entry.key in seen or not self._in(entry, country):
+                    continue
+                seen.add(entry.key)
+                exact = 100.0 if text == entry.name else 99.0
+                out.append(self.candidate(entry, exact if k == key else score * FUZZY_WEIGHT, text))
+        return sorted(out, key=lambda c: -c.score)[:limit]
+
+    def candidates(self, query, country=None, limit=5, bbox=None) -> list[Candidate]:
+        text = check_query(query)
+        box = _check_bbox(bbox)
+        head = text.split(",")[0].strip() or text
+        found = self.exact(head, country) or self.close_spellings(head, country, limit)
+        if box:
+            w, s, e, n = box
+            found = [c for c in found if w <= c.lon <= e and s <= c.lat <= n]
+        return found[: int(limit)]
+
+    def reverse(self, query: Any, exactly_one: bool = True, **_: Any):
+        return None
 
 
 class NominatimProvider(Provider):
@@ -384,8 +493,8 @@ class NominatimProvider(Provider):
 
 
 class GeocoderChain:
-    """Offline gazetteer first; online providers only when the user opted in (and only
-    when the gazetteer has no good answer)."""
+    """The newsroom gazetteer first (when given), then the offline gazetteer; online
+    providers only when the user opted in (and only when neither has a good answer)."""
 
     def __init__(
         self,
@@ -393,11 +502,37 @@ class GeocoderChain:
         online: Sequence[Provider] = (),
         use_online: bool = False,
         min_score: float = MIN_GOOD_SCORE,
+        newsroom: NewsroomGeocoder | None = None,
     ):
         self.offline = offline or OfflineGeocoder()
         self.online = list(online)
         self.use_online = use_online
         self.min_score = min_score
+        self.newsroom = newsroom
+
+    def with_newsroom(self, entries: Sequence[PlaceEntry]) -> GeocoderChain:
+        """This chain (same offline index, same online providers and rate limiter) with
+        these newsroom entries asked first."""
+        return GeocoderChain(
+            self.offline,
+            self.online,
+            self.use_online,
+            self.min_score,
+            NewsroomGeocoder(entries) if entries else None,
+        )
+
+    @staticmethod
+    def _merge(first: list[Candidate], then: list[Candidate], limit: int | None) -> list[Candidate]:
+        """Newsroom answers, then the others (a built-in place at an entry's point and of
+        its name is the same place: shown once, as the newsroom's)."""
+        if not first:
+            return then[:limit] if limit else then
+        taken = {(normalize(c.name), round(c.lat, 3), round(c.lon, 3)) for c in first}
+        rest = [
+            c for c in then if (normalize(c.name), round(c.lat, 3), round(c.lon, 3)) not in taken
+        ]
+        out = first + rest
+        return out[:limit] if limit else out
 
     @classmethod
     def from_options(
@@ -422,7 +557,14 @@ class GeocoderChain:
         limit: int = 5,
         bbox: tuple[float, float, float, float] | None = None,
     ) -> list[Candidate]:
-        found = self.offline.candidates(query, country=country, limit=limit, bbox=bbox)
+        mine = (
+            self.newsroom.candidates(query, country=country, limit=limit, bbox=bbox)
+            if self.newsroom
+            else []
+        )
+        found = self._merge(
+            mine, self.offline.candidates(query, country=country, limit=limit, bbox=bbox), limit
+        )
         if (found and found[0].score >= self.min_score) or not self.use_online:
             return found
         for provider in self.online:
@@ -433,14 +575,26 @@ class GeocoderChain:
 
     def exact(self, name: str, country: str | None = "PK") -> list[Candidate]:
         """Exact names for scanning copy (the extractor asks this for every capitalised
-        phrase): the offline providers only — never a network request per word."""
-        return self.offline.exact(name, country)
+        phrase): the newsroom entries, then the built-in gazetteer — never a network
+        request per word."""
+        if self.newsroom is None:
+            return self.offline.exact(name, country)
+        return self._merge(
+            self.newsroom.exact(name, country), self.offline.exact(name, country), None
+        )
 
     def close_spellings(
         self, name: str, country: str | None = "PK", limit: int = 3
     ) -> list[Candidate]:
-        """Close spellings of a name the copy gives as a place ('Barkan' → Barkhan), offline."""
-        return self.offline.close_spellings(name, country, limit)
+        """Close spellings of a name the copy gives as a place ('Barkan' → Barkhan), offline:
+        the newsroom entries' first."""
+        if self.newsroom is None:
+            return self.offline.close_spellings(name, country, limit)
+        return self._merge(
+            self.newsroom.close_spellings(name, country, limit),
+            self.offline.close_spellings(name, country, limit),
+            limit,
+        )
 
     def geocode(
         self,

@@ -15,8 +15,12 @@
   the bytes; :func:`write` writes them atomically; :func:`build` checks the output path,
   renders, writes and makes the iframe :func:`snippet`. The desk's downloads are
   :func:`render`'s bytes, the same as ``sitmap build``/``sitmap export`` write.
-* **Geocoding**: :func:`geocode` (the offline gazetteer, then Nominatim when asked),
-  :func:`reverse` and :func:`locate`, with the same swapped-coordinates hint.
+* **Geocoding**: :func:`geocode` (the newsroom gazetteer, the offline gazetteer, then
+  Nominatim when asked), :func:`reverse` and :func:`locate`, with the same
+  swapped-coordinates hint; :func:`newsroom_chain` is the chain with a store's entries.
+* **Newsroom gazetteer**: :func:`place_entries`, :func:`add_place` (district by
+  point-in-polygon unless given; a point outside the country refused as a story's would be),
+  :func:`remove_place`.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ if TYPE_CHECKING:
     from geo.districts import Districts, Located
     from geo.gazetteer import Candidate, Gazetteer
     from geo.geocode import GeocoderChain
-    from geo.store import ImportReport, Store
+    from geo.store import ImportReport, PlaceEntry, Store
 
     #: A boundary layer, the path of a boundary file, or None ($SITMAP_DISTRICTS, the cache).
     DistrictsLike: TypeAlias = Districts | str | os.PathLike[str] | None
@@ -664,6 +668,138 @@ def chain(
     )
 
 
+def place_entries(store: str | os.PathLike[str] | Store | None = None) -> list[PlaceEntry]:
+    """The newsroom gazetteer entries of ``store`` (a path, a Store, or None: $SITMAP_STORE,
+    else the default store). A store that does not exist has none: it is never created
+    just to be read. A fault of a store that exists is one StoreError line."""
+    from geo.store import Store, resolve_path
+
+    if isinstance(store, Store):
+        return store.places()
+    path = resolve_path(store)
+    if not path.exists():
+        return []
+    return Store(path, create=False).places()
+
+
+def newsroom_chain(
+    store: str | os.PathLike[str] | Store | None = None,
+    *,
+    online: bool = False,
+    nominatim_url: str | None = None,
+    user_agent: str | None = None,
+    districts: str | os.PathLike[str] | None = None,
+    entries: Sequence[PlaceEntry] | None = None,
+    **provider: Any,
+) -> GeocoderChain:
+    """:func:`chain` with the store's newsroom entries asked first (the same offline index
+    and online providers; a new chain object whenever asked, so entries saved since are
+    seen)."""
+    base = chain(online, nominatim_url, user_agent, districts, **provider)
+    found = place_entries(store) if entries is None else list(entries)
+    return base.with_newsroom(found) if found else base
+
+
+def check_point(
+    lon: float,
+    lat: float,
+    label: str,
+    *,
+    country: str = "PAK",
+    districts: DistrictsLike = None,
+) -> Located | None:
+    """A point typed for a place (``label`` names it in the message): refused when outside
+    ``country`` (the districts' union, else its bounding box), saying when latitude and
+    longitude look swapped; else where it falls (None without a boundary file)."""
+    check_lon_lat(lon, lat)
+    layer = boundaries(districts)
+    area = country_area(country, layer)
+    if area is not None and not area.contains(lon, lat):
+        swapped = area.swapped(lon, lat)
+        outside = f"is outside {area.name}" + (
+            ""
+            if area.layer is not None
+            else f" (checked against its {area.basis}: no boundary file)"
+        )
+        where = f"{label}: point (lon, lat) = ({_num(lon)}, {_num(lat)}) {outside}"
+        if swapped is not None:
+            raise PointError(
+                f"{where}, but ({_num(lat)}, {_num(lon)}) is in {swapped}: latitude and "
+                f"longitude look swapped; fix: give --lon {_num(lat)} --lat {_num(lon)}",
+                None,
+                lon,
+                lat,
+                swapped=True,
+            )
+        raise PointError(f"{where}; fix: check the coordinates (--lon, then --lat)", None, lon, lat)
+    return layer.locate(lon, lat) if layer is not None else None
+
+
+def add_place(
+    name: str,
+    lon: float,
+    lat: float,
+    *,
+    aliases: Sequence[str] = (),
+    district: str | None = None,
+    province: str | None = None,
+    precision: str | None = None,
+    story_id: str | None = None,
+    editor: str | None = None,
+    store: str | os.PathLike[str] | Store | None = None,
+    districts: DistrictsLike = None,
+    base_revision: int | None = None,
+) -> tuple[PlaceEntry, bool]:
+    """Add (or update: same name) a newsroom gazetteer entry. The point must be inside the
+    country; the district defaults to the one the point falls in (and the province to the
+    district's). Adding a name again keeps its earlier aliases, precision (default town) and
+    story unless given. Returns (entry, new)."""
+    from geo.gazetteer import check_query
+    from geo.store import PlaceEntry, Store, check_place
+
+    label = f"gazetteer entry '{check_query(name)}'"
+    check_place(PlaceEntry(name, lon, lat, tuple(aliases), precision=precision or "town"))
+    found = check_point(float(lon), float(lat), label, districts=districts)
+    layer = boundaries(districts)
+    if district is None and found is not None and found.district is not None:
+        district = found.district
+        province = province or found.province
+    elif district is not None and layer is not None:
+        own = layer.find(district)
+        if own is None:
+            raise StoreError(
+                f"--district: '{' '.join(district.split())[:80]}' is not a district of the "
+                "boundary layer; fix: see `sitmap districts list`, or leave it out to take the "
+                "point's"
+            )
+        district = own
+        province = province or layer.province(own)
+    target = store if isinstance(store, Store) else Store(store)
+    old = target.place(name)
+    if old is not None and old.key == PlaceEntry(name, lon, lat).key:
+        aliases = [*old.aliases, *aliases]
+        precision = precision or old.precision
+        story_id = story_id or old.story_id
+    entry = PlaceEntry(
+        name,
+        lon,
+        lat,
+        tuple(aliases),
+        district=district,
+        province=province,
+        precision=precision or "town",
+        story_id=story_id,
+    )
+    return target.save_place(entry, editor=editor, base_revision=base_revision)
+
+
+def remove_place(name: str, store: str | os.PathLike[str] | Store | None = None) -> PlaceEntry:
+    from geo.store import Store
+
+    target = store if isinstance(store, Store) else Store(store, create=False)
+    return target.remove_place(name)
+
+
 @dataclass
 class Lookup:
     """Ranked candidates for a name, with what the reader should be told about them."""
@@ -706,22 +842,40 @@ def geocode(
     nominatim_url: str | None = None,
     user_agent: str | None = None,
     districts: str | os.PathLike[str] | None = None,
+    store: str | os.PathLike[str] | Store | None = None,
+    entries: Sequence[PlaceEntry] | None = None,
     **provider: Any,
 ) -> Lookup:
-    """Ranked candidates: the offline gazetteer first, Nominatim when ``online`` and the
-    gazetteer has no good answer. ``country`` ranks that country's places first (``only``
+    """Ranked candidates: the newsroom gazetteer of ``store`` (default: $SITMAP_STORE, else
+    the default store, when it exists), then the offline gazetteer, Nominatim when
+    ``online`` and neither has a good answer. ``country`` ranks that country's places first (``only``
     drops the others); when it has none, the note says so and the others are foreign."""
     from geo.gazetteer import check_query
 
     cc = country_code(country)
     if only and cc is None:
         raise GeocodeError("--only: needs --country, e.g. --country PK --only")
-    geo_chain = chain(online, nominatim_url, user_agent, districts, **provider)
+    geo_chain = newsroom_chain(
+        store,
+        entries=entries,
+        online=online,
+        nominatim_url=nominatim_url,
+        user_agent=user_agent,
+        districts=districts,
+        **provider,
+    )
     gaz = geo_chain.offline.gazetteer
     iso2 = None if cc is None else gaz.countries[gaz.country_index(cc)]  # type: ignore[index]
     text = check_query(name)
     if only and not online:
-        found = gaz.search(text, country=cc, limit=limit, bbox=bbox, strict=True)
+        mine = (
+            geo_chain.newsroom.candidates(text, country=cc, limit=limit, bbox=bbox)
+            if geo_chain.newsroom
+            else []
+        )
+        found = geo_chain._merge(
+            mine, gaz.search(text, country=cc, limit=limit, bbox=bbox, strict=True), limit
+        )
     else:
         found = geo_chain.candidates(text, country=cc, limit=limit, bbox=bbox)
     if only:

@@ -14,8 +14,12 @@ to create it): ``application_id`` 'GPKG', ``user_version`` 10400, the three requ
   NULL when the reporting gives no location;
 - ``story_revisions`` (``attributes``): the last few saved versions of each story
   (zlib-compressed story GeoJSON), so a conflict can say what the other editor changed;
+- ``newsroom_places`` (``features``, POINT): the newsroom gazetteer, places editors placed
+  by hand (one entry per normalised name; each save bumps its revision). Optional in the
+  schema check: a store made before it is read as it is (no entries) and gets the table,
+  in the same transaction, with its first entry;
 
-and ``gpkg_geometry_columns`` for ``incidents.geom``. Geometries are standard GeoPackage
+and ``gpkg_geometry_columns`` for ``incidents.geom`` and ``newsroom_places.geom``. Geometries are standard GeoPackage
 binary blobs (``GP`` header, little-endian, no envelope, srs_id 4326, then ISO WKB). No
 R-tree spatial index is created: it needs SQL functions plain sqlite3 lacks, and QGIS and
 GDAL read the layers fine without one (tests check with ``pyogrio``).
@@ -153,6 +157,28 @@ CONTENTS = (
     ("story_revisions", "attributes", "sitmap story revisions", "Recent saved versions", None),
 )
 
+# The newsroom gazetteer: places editors placed by hand, asked before the built-in gazetteer
+# (geo.geocode.NewsroomGeocoder). Its own point layer, kept out of SCHEMA on purpose: a store
+# made before it existed stays valid and readable (read-only mounts too: no entries), and the
+# table is added by the first write of an entry (or when a new store is made).
+PLACES_TABLE = "newsroom_places"
+PLACES_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS {PLACES_TABLE} (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom POINT NOT NULL,
+  name_key TEXT NOT NULL UNIQUE, name TEXT NOT NULL, aliases TEXT,
+  district TEXT, province TEXT, precision TEXT NOT NULL, country TEXT NOT NULL,
+  added_by TEXT, added_at DATETIME NOT NULL, story_id TEXT, revision INTEGER NOT NULL)
+"""
+PLACES_CONTENTS = (
+    PLACES_TABLE,
+    "features",
+    "sitmap newsroom places",
+    "Newsroom gazetteer: places editors placed by hand",
+    SRS_ID,
+)
+PLACE_PRECISIONS = ("site", "town", "district")
+MAX_ALIASES = 50
+
 
 # --- errors and results ---------------------------------------------------------------------
 
@@ -254,6 +280,128 @@ class ImportReport:
     incidents: int
     replaced: bool = False
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PlaceEntry:
+    """One newsroom gazetteer entry: a place an editor placed by hand.
+
+    ``key`` is the name's matching form (geo.gazetteer.normalize): one entry per name, so
+    adding a name again updates its entry. ``who``/``when`` (ISO UTC) are the last save's,
+    ``story_id`` the story it was placed for, ``revision`` counts its saves."""
+
+    name: str
+    lon: float
+    lat: float
+    aliases: tuple[str, ...] = ()
+    district: str | None = None
+    province: str | None = None
+    precision: str = "town"
+    country: str = "PK"
+    who: str | None = None
+    when: str | None = None
+    story_id: str | None = None
+    revision: int = 0
+
+    @property
+    def key(self) -> str:
+        from geo.gazetteer import normalize
+
+        return normalize(self.name)
+
+    def match_keys(self) -> tuple[str, ...]:
+        """The matching forms of its name and aliases."""
+        from geo.gazetteer import normalize
+
+        out = [self.key]
+        out += [k for k in (normalize(a) for a in self.aliases) if k and k not in out]
+        return tuple(out)
+
+    def feature(self) -> dict[str, Any]:
+        return {
+            "type": "Feature",
+            "id": self.key,
+            "geometry": {"type": "Point", "coordinates": [self.lon, self.lat]},
+            "properties": {
+                "name": self.name,
+                "aliases": list(self.aliases),
+                "district": self.district,
+                "province": self.province,
+                "precision": self.precision,
+                "country": self.country,
+                "who": self.who,
+                "when": self.when,
+                "story_id": self.story_id,
+                "revision": self.revision,
+            },
+        }
+
+
+def _plain_text(value: Any, field: str, cap: int = 200) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise StoreError(f"{field}: expected text, got {type(value).__name__}")
+    text = " ".join(value.split())
+    if not text:
+        return None
+    if len(text) > cap:
+        raise StoreError(f"{field}: {len(text):,} characters is too long (max {cap})")
+    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in text):
+        raise StoreError(f"{field}: contains a control character; fix: retype it without it")
+    return text
+
+
+def check_place(entry: PlaceEntry) -> PlaceEntry:
+    """The entry with its text trimmed and checked, or one StoreError/GeocodeError line."""
+    import math
+    import re
+
+    from geo.gazetteer import check_query, normalize
+    from geo.model import ID_PATTERN
+
+    name = check_query(entry.name, "NAME")
+    key = normalize(name)
+    aliases: list[str] = []
+    seen = {key}
+    for alias in entry.aliases:
+        text = check_query(alias, "--alias")
+        k = normalize(text)
+        if k not in seen:
+            seen.add(k)
+            aliases.append(text)
+    if len(aliases) > MAX_ALIASES:
+        raise StoreError(f"--alias: {len(aliases)} aliases is too many (max {MAX_ALIASES})")
+    try:
+        lon, lat = float(entry.lon), float(entry.lat)
+    except (TypeError, ValueError):
+        raise StoreError("--lon/--lat: expected numbers (degrees)") from None
+    if not (math.isfinite(lon) and -180 <= lon <= 180):
+        raise StoreError(f"--lon: {lon} is outside -180..180; fix: give the longitude in degrees")
+    if not (math.isfinite(lat) and -90 <= lat <= 90):
+        raise StoreError(f"--lat: {lat} is outside -90..90; fix: give the latitude in degrees")
+    if entry.precision not in PLACE_PRECISIONS:
+        raise StoreError(
+            f"--precision: '{entry.precision}' is not one of {', '.join(PLACE_PRECISIONS)}"
+        )
+    story_id = _plain_text(entry.story_id, "--story-id", 120)
+    if story_id is not None and not re.fullmatch(ID_PATTERN, story_id):
+        raise StoreError(f"--story-id: '{story_id[:60]}' is not a valid story id")
+    country = (_plain_text(entry.country, "country", 3) or "PK").upper()
+    return PlaceEntry(
+        name=name,
+        lon=round(lon, 6),
+        lat=round(lat, 6),
+        aliases=tuple(aliases),
+        district=_plain_text(entry.district, "--district"),
+        province=_plain_text(entry.province, "--province"),
+        precision=entry.precision,
+        country=country,
+        who=_plain_text(entry.who, "--editor"),
+        when=entry.when,
+        story_id=story_id,
+        revision=entry.revision,
+    )
 
 
 # --- geometry blobs -------------------------------------------------------------------------
@@ -465,6 +613,7 @@ class Store:
                 con.execute(f"PRAGMA application_id = {GPKG_APPLICATION_ID}")
                 con.execute(f"PRAGMA user_version = {GPKG_USER_VERSION}")
             self._ensure_schema(con)
+            self._ensure_places(con)
             con.execute("COMMIT")
         except sqlite3.Error as e:
             if con.in_transaction:
@@ -494,6 +643,22 @@ class Store:
         con.execute(
             "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('incidents','geom','POINT',?,0,0)",
             (SRS_ID,),
+        )
+
+    @staticmethod
+    def _ensure_places(con: sqlite3.Connection) -> None:
+        """The newsroom gazetteer's table and its GeoPackage registration (a migration for
+        stores made before it: run inside a write transaction)."""
+        con.execute(PLACES_SCHEMA)
+        table, kind, ident, desc, srs = PLACES_CONTENTS
+        con.execute(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+            "description, last_change, srs_id) VALUES (?,?,?,?,?,?)",
+            (table, kind, ident, desc, now_iso(), srs),
+        )
+        con.execute(
+            "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (?,'geom','POINT',?,0,0)",
+            (table, SRS_ID),
         )
 
     def _check(self) -> None:
@@ -546,6 +711,9 @@ class Store:
                     continue
                 have = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
                 lacking += [f"{table}.{c}" for c in columns if c not in have]
+            if PLACES_TABLE in tables:  # optional (older stores lack it), but whole if there
+                have = {r[1] for r in con.execute(f"PRAGMA table_info({PLACES_TABLE})")}
+                lacking += [f"{PLACES_TABLE}.{c}" for c in _places_columns() if c not in have]
         except sqlite3.Error as e:
             raise self._fault(e, "open") from None
         if lacking:
@@ -882,6 +1050,176 @@ class Store:
     def export_geojson(self, story_id: str) -> str:
         return dumps_story(self.load(story_id).story)
 
+    # the newsroom gazetteer -------------------------------------------------------------------
+
+    def places(self) -> builtins.list[PlaceEntry]:
+        """Newsroom gazetteer entries, by name (none in a store made before the table)."""
+        with self._read() as con:
+            if not self._has_places(con):
+                return []
+            con.row_factory = sqlite3.Row
+            try:
+                rows = con.execute(
+                    f"SELECT * FROM {PLACES_TABLE} ORDER BY name_key, fid"
+                ).fetchall()
+            finally:
+                con.row_factory = None
+        return [self._place(r) for r in rows]
+
+    def place(self, name: str) -> PlaceEntry | None:
+        """The entry whose name (else an alias) matches ``name`` (normalised), or None."""
+        from geo.gazetteer import normalize
+
+        key = normalize(name) if isinstance(name, str) else ""
+        entries = self.places()
+        return next((e for e in entries if e.key == key), None) or next(
+            (e for e in entries if key in e.match_keys()), None
+        )
+
+    def save_place(
+        self,
+        entry: PlaceEntry,
+        *,
+        editor: str | None = None,
+        base_revision: int | None = None,
+    ) -> tuple[PlaceEntry, bool]:
+        """Add an entry, or update the one with the same name; one transaction. Returns the
+        stored entry and whether it was new. ``base_revision`` (the entry's revision the
+        caller read) refuses an update when someone saved that entry since."""
+        entry = check_place(entry)
+        who = (editor or entry.who or default_editor()).strip()[:200] or "unknown"
+        with self._write("save") as con:
+            self._ensure_places(con)
+            row = con.execute(
+                f"SELECT revision, added_by, added_at FROM {PLACES_TABLE} WHERE name_key = ?",
+                (entry.key,),
+            ).fetchone()
+            current = row[0] if row else None
+            if base_revision is not None and current != base_revision:
+                by = f" by {row[1]} at {row[2]}" if row else ""
+                raise StoreError(
+                    f"gazetteer entry '{entry.name}' changed since you read it (revision "
+                    f"{base_revision}, now {current or 'removed'}{by}); nothing was saved; "
+                    "fix: reload the entry and apply your change again"
+                )
+            stamp = now_iso()
+            stored = PlaceEntry(
+                **{
+                    **entry.__dict__,
+                    "who": who,
+                    "when": stamp,
+                    "revision": (current or 0) + 1,
+                }
+            )
+            values = (
+                point_blob(stored.lon, stored.lat),
+                stored.key,
+                stored.name,
+                _json(list(stored.aliases)),
+                stored.district,
+                stored.province,
+                stored.precision,
+                stored.country,
+                stored.who,
+                stored.when,
+                stored.story_id,
+                stored.revision,
+            )
+            cols = (
+                "geom, name_key, name, aliases, district, province, precision, country, "
+                "added_by, added_at, story_id, revision"
+            )
+            if row is None:
+                con.execute(
+                    f"INSERT INTO {PLACES_TABLE} ({cols}) VALUES ({', '.join('?' * 12)})",
+                    values,
+                )
+            else:
+                sets = ", ".join(f"{c.strip()} = ?" for c in cols.split(","))
+                con.execute(
+                    f"UPDATE {PLACES_TABLE} SET {sets} WHERE name_key = ?", (*values, stored.key)
+                )
+            self._touch_places(con, stamp)
+        return stored, row is None
+
+    def remove_place(self, name: str) -> PlaceEntry:
+        """Remove the entry named ``name`` (or, when no name matches, the one with that
+        alias); StoreError when there is none."""
+        from geo.gazetteer import normalize
+
+        key = normalize(name) if isinstance(name, str) else ""
+        with self._write("delete") as con:
+            found = None
+            if self._has_places(con):
+                con.row_factory = sqlite3.Row
+                try:
+                    rows = con.execute(f"SELECT * FROM {PLACES_TABLE}").fetchall()
+                finally:
+                    con.row_factory = None
+                entries = [self._place(r) for r in rows]
+                found = next((e for e in entries if e.key == key), None) or next(
+                    (e for e in entries if key in e.match_keys()), None
+                )
+            if found is None:
+                raise StoreError(
+                    f"gazetteer: no entry named '{' '.join(str(name).split())[:80]}' in "
+                    f"{self.path}; fix: see `sitmap gazetteer list`"
+                )
+            con.execute(f"DELETE FROM {PLACES_TABLE} WHERE name_key = ?", (found.key,))
+            self._touch_places(con, now_iso())
+        return found
+
+    def export_places(self) -> str:
+        """The entries as a GeoJSON FeatureCollection (RFC 7946, lon/lat)."""
+        doc = {
+            "type": "FeatureCollection",
+            "name": PLACES_TABLE,
+            "features": [e.feature() for e in self.places()],
+        }
+        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+    @staticmethod
+    def _has_places(con: sqlite3.Connection) -> bool:
+        return (
+            con.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name = ?", (PLACES_TABLE,)
+            ).fetchone()
+            is not None
+        )
+
+    def _place(self, row: sqlite3.Row) -> PlaceEntry:
+        try:
+            lon, lat = parse_point(row["geom"])
+        except (StoreError, struct.error, IndexError, TypeError):
+            lon = lat = None
+        if lon is None or lat is None:
+            raise self._damaged(f"gazetteer entry '{row['name']}': geom is not a point")
+        aliases = (
+            self._json_column(row["aliases"], f"gazetteer entry '{row['name']}', aliases")
+            if row["aliases"]
+            else []
+        )
+        return PlaceEntry(
+            name=row["name"],
+            lon=lon,
+            lat=lat,
+            aliases=tuple(str(a) for a in aliases or ()),
+            district=row["district"],
+            province=row["province"],
+            precision=row["precision"],
+            country=row["country"],
+            who=row["added_by"],
+            when=row["added_at"],
+            story_id=row["story_id"],
+            revision=row["revision"],
+        )
+
+    @staticmethod
+    def _touch_places(con: sqlite3.Connection, stamp: str) -> None:
+        con.execute(
+            "UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?", (stamp, PLACES_TABLE)
+        )
+
     # rows -------------------------------------------------------------------------------------
 
     @staticmethod
@@ -963,6 +1301,13 @@ def _expected_columns() -> dict[str, tuple[str, ...]]:
             for t in names
             if not t.startswith("sqlite_")
         }
+
+
+@functools.cache
+def _places_columns() -> tuple[str, ...]:
+    with closing(sqlite3.connect(":memory:")) as con:
+        con.execute(PLACES_SCHEMA)
+        return tuple(r[1] for r in con.execute(f"PRAGMA table_info({PLACES_TABLE})"))
 
 
 def _free_bytes(path: Path) -> int:

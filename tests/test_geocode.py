@@ -171,3 +171,45 @@ def test_user_agent_and_url_are_configurable(fake, gaz, tmp_path, monkeypatch):
         NominatimProvider("ftp://example.org", gazetteer=gaz)
     with pytest.raises(GeocodeError, match="user-agent"):
         NominatimProvider(fake.url, user_agent="bad\nagent", gazetteer=gaz)
+
+
+# --- the newsroom gazetteer first ----------------------------------------------------------
+
+
+def _entries():
+    from geo.store import PlaceEntry
+
+    return [
+        PlaceEntry("Zarkhelo", 70.35, 32.05, ("Zar Khelo",), "Tank", "Khyber Pakhtunkhwa"),
+        PlaceEntry("Quetta", 67.0, 30.2, (), "Quetta", "Balochistan", precision="site"),
+    ]
+
+
+def test_newsroom_entries_are_asked_before_the_built_in_gazetteer(gaz):
+    chain = GeocoderChain(OfflineGeocoder(gaz)).with_newsroom(_entries())
+    (hit,) = chain.exact("zar-khelo")
+    assert (hit.name, hit.source, hit.district, hit.precision) == (
+        "Zarkhelo",
+        "newsroom",
+        "Tank",
+        "town",
+    )
+    assert (hit.lon, hit.lat, hit.matched, hit.district_match) == (
+        70.35,
+        32.05,
+        "Zar Khelo",
+        "manual",
+    )
+    quetta = chain.exact("Quetta")
+    assert quetta[0].source == "newsroom" and quetta[0].precision == "site"
+    assert any(c.source == "gazetteer" for c in quetta[1:])  # the built-in answers follow
+    assert chain.candidates("Zarkhelo")[0].source == "newsroom"
+    assert chain.close_spellings("Zarkelo")[0].name == "Zarkhelo"
+    assert chain.exact("Zarkhelo", country="IN") == []
+    assert GeocoderChain(OfflineGeocoder(gaz)).exact("Zarkhelo") == []
+
+
+def test_chain_without_entries_is_the_chain_itself(gaz):
+    chain = GeocoderChain(OfflineGeocoder(gaz))
+    assert chain.with_newsroom([]).newsroom is None
+    assert chain.with_newsroom(_entries()).offline is chain.offline

@@ -79,6 +79,7 @@ def test_store_is_a_geopackage_gdal_reads(store):
             "stories": "attributes",
             "incidents": "features",
             "story_revisions": "attributes",
+            "newsroom_places": "features",  # the newsroom gazetteer (empty until an entry)
         }
         assert con.execute("SELECT count(*) FROM gpkg_spatial_ref_sys").fetchone()[0] == 3
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -517,3 +518,106 @@ def test_altered_schema_is_refused_with_what_is_missing(tmp_path, seed_story, sq
         con.commit()
     with pytest.raises(StoreError, match=f"was altered: it lacks {lacks}; fix: restore"):
         Store(path).load(SEED_ID)
+
+
+# --- the newsroom gazetteer --------------------------------------------------------------
+
+
+def _old_store(tmp_path, seed_story):
+    """A store as made before the newsroom gazetteer existed (no newsroom_places table)."""
+    from geo.store import PLACES_TABLE
+
+    path = tmp_path / "old.gpkg"
+    Store(path).import_story(seed_story, editor="seed")
+    with closing(sqlite3.connect(path)) as con:
+        con.execute(f"DROP TABLE {PLACES_TABLE}")
+        con.execute("DELETE FROM gpkg_contents WHERE table_name = ?", (PLACES_TABLE,))
+        con.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = ?", (PLACES_TABLE,))
+        con.commit()
+    return path
+
+
+def test_places_are_added_updated_listed_removed_and_exported(store):
+    import json
+
+    from geo.store import PlaceEntry
+
+    assert store.places() == []
+    entry, new = store.save_place(
+        PlaceEntry("Daraban", 70.33, 31.58, ("Draban",), "Dera Ismail Khan", story_id="s-1"),
+        editor="ana",
+    )
+    assert new and entry.revision == 1 and entry.who == "ana" and entry.when.endswith("Z")
+    again, new = store.save_place(PlaceEntry("DARABAN", 70.34, 31.58, ("Draaban",)), editor="bo")
+    assert not new and again.revision == 2 and again.who == "bo"
+    (only,) = store.places()
+    assert (only.lon, only.aliases, only.name) == (70.34, ("Draaban",), "DARABAN")
+    assert store.place("draaban") == only
+    doc = json.loads(store.export_places())
+    assert doc["type"] == "FeatureCollection"
+    (feat,) = doc["features"]
+    assert feat["geometry"] == {"type": "Point", "coordinates": [70.34, 31.58]}
+    assert feat["properties"]["who"] == "bo"
+    # a reader that saw revision 1 may not overwrite revision 2
+    with pytest.raises(StoreError, match="changed since you read it"):
+        store.save_place(PlaceEntry("Daraban", 70.0, 31.0), base_revision=1)
+    assert store.remove_place("Draaban").name == "DARABAN"
+    assert store.places() == []
+    with pytest.raises(StoreError, match="no entry named 'Daraban'"):
+        store.remove_place("Daraban")
+
+
+def test_places_layer_is_a_point_layer_gdal_reads(store):
+    from geo.store import PlaceEntry
+
+    store.save_place(PlaceEntry("Zarkhelo", 70.35, 32.05, district="Tank"), editor="ana")
+    layers = dict(pyogrio.list_layers(store.path))
+    assert layers["newsroom_places"] == "Point"
+    df = pyogrio.read_dataframe(store.path, layer="newsroom_places")
+    assert list(df["name"]) == ["Zarkhelo"]
+    assert (df.geometry.x[0], df.geometry.y[0]) == (70.35, 32.05)
+
+
+def test_a_store_made_before_the_gazetteer_is_read_and_migrated_on_first_entry(
+    tmp_path, seed_story
+):
+    from geo.store import PlaceEntry
+
+    path = _old_store(tmp_path, seed_story)
+    old = Store(path, create=False)
+    assert old.places() == [] and old.ids() == [SEED_ID]
+    old.save_place(PlaceEntry("Zarkhelo", 70.35, 32.05), editor="ana")
+    again = Store(path, create=False)
+    assert [e.name for e in again.places()] == ["Zarkhelo"]
+    assert again.load(SEED_ID).revision == 1
+
+
+def test_a_read_only_old_store_still_lists_no_entries(tmp_path, seed_story):
+    path = _old_store(tmp_path, seed_story)
+    path.chmod(0o444)
+    try:
+        assert Store(path, create=False).places() == []
+    finally:
+        path.chmod(0o644)
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"name": "  "}, "NAME: the place name is empty"),
+        ({"lon": 200.0}, "--lon: 200.0 is outside"),
+        ({"lat": float("nan")}, "--lat: nan is outside"),
+        ({"precision": "city"}, "--precision: 'city'"),
+        ({"district": "a\x1bb"}, "--district: contains a control character"),
+        ({"story_id": "bad id"}, "--story-id: 'bad id' is not a valid story id"),
+    ],
+)
+def test_bad_place_entries_are_one_line(store, kw, message):
+    from geo.errors import SitmapError
+    from geo.store import PlaceEntry
+
+    fields = {"name": "Daraban", "lon": 70.3, "lat": 31.5, **kw}
+    with pytest.raises(SitmapError) as err:
+        store.save_place(PlaceEntry(**fields))
+    assert message in str(err.value)
+    assert store.places() == []
