@@ -7,7 +7,7 @@ says as ACLED says it:
 
 - ``sub_event_type`` → ``attack_type`` by inverting ``geo.taxonomy``'s mapping to ACLED
   (a sub-event type we do not map becomes ``other``; the ACLED types are kept in ``notes``);
-- ``geo_precision`` 1/2/3 → ``site``/``town``/``district``, with ACLED's own point: never
+- ``geo_precision`` 1/2/3 → ``town``/``district``/``province``, with ACLED's own point: never
   more precise than ACLED coded it;
 - ``source`` → the incident's source; ``fatalities`` → a casualty claim (killed) attributed
   to that source; ``notes`` → the summary (cut to the model's cap, with the full text kept
@@ -66,12 +66,13 @@ SUB_EVENT_TYPES: dict[str, AttackType] = {
     info.acled_sub_event_type.casefold(): kind for kind, info in ATTACK_TYPES.items()
 }
 
-#: ACLED geo_precision → ours (1: the coded location itself, 2: near it / part of a region,
-#: 3: only the larger region, i.e. the district)
+# ACLED's codebook: 1 = the town named (its coordinates), 2 = near a town or part of a
+# region (the closest town's coordinates), 3 = only a larger region (its capital's
+# coordinates). Never more precise than that: no ACLED row is an exact site.
 PRECISION: dict[str, GeoPrecision] = {
-    "1": GeoPrecision.site,
-    "2": GeoPrecision.town,
-    "3": GeoPrecision.district,
+    "1": GeoPrecision.town,
+    "2": GeoPrecision.district,
+    "3": GeoPrecision.province,
 }
 
 _DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%d-%B-%Y", "%d-%b-%Y", "%Y-%m-%d")

@@ -121,11 +121,11 @@ def test_attack_types_invert_the_taxonomy_and_unmapped_is_other(imported):
 def test_precision_is_acleds_never_more_precise(imported):
     _, doc = imported
     by_id = {f["id"]: f["properties"] for f in doc["features"]}
-    assert by_id["acled-PAK90001"]["geo_precision"] == "site"  # ACLED 1
-    assert by_id["acled-PAK90002"]["geo_precision"] == "town"  # ACLED 2
-    assert by_id["acled-PAK90006"]["geo_precision"] == "district"  # ACLED 3
-    assert by_id["acled-PAK90009"]["geo_precision"] == "district"
-    assert "ACLED geo_precision 3 → district" in by_id["acled-PAK90009"]["cues"]
+    assert by_id["acled-PAK90001"]["geo_precision"] == "town"  # ACLED 1: the town named
+    assert by_id["acled-PAK90002"]["geo_precision"] == "district"  # ACLED 2: near a town
+    assert by_id["acled-PAK90006"]["geo_precision"] == "province"  # ACLED 3: a region
+    assert by_id["acled-PAK90009"]["geo_precision"] == "province"
+    assert "ACLED geo_precision 3 → province" in by_id["acled-PAK90009"]["cues"]
 
 
 def test_dates_fatalities_and_empty_notes(imported):
