@@ -436,18 +436,25 @@ UNLOCATED_UPDATES: dict[str, Any] = {
 
 
 def geocode(
-    query: str, limit: int = 5, online: bool = False, country: str = "PK"
+    query: str,
+    limit: int = 5,
+    online: bool = False,
+    country: str = "PK",
+    *,
+    store: Any = None,
 ) -> tuple[list[Any], str | None]:
-    """Ranked candidates from the geocoding chain (``geo.ops.geocode``: the offline
-    gazetteer, then Nominatim when ``online``), and a message: why there are none, or what
-    to know about them (no result in the country: the others are foreign)."""
+    """Ranked candidates from the geocoding chain (``geo.ops.geocode``: the newsroom
+    gazetteer of ``store`` when given, the offline gazetteer, then Nominatim when
+    ``online``), and a message: why there are none, or what to know about them (no result
+    in the country: the others are foreign)."""
     from geo import ops
 
     query = (query or "").strip()
     if not query:
         return [], "type a place name to look up"
     try:
-        found = ops.geocode(query, country=country, limit=limit, online=online)
+        entries = ops.place_entries(store) if store is not None else []
+        found = ops.geocode(query, country=country, limit=limit, online=online, entries=entries)
     except SitmapError as e:
         return [], one_line(e)
     if not found.candidates:
@@ -691,23 +698,78 @@ def add_drafts(story: Story, drafts: Story) -> tuple[Story, list[str]]:
 
 
 def extract_drafts(
-    text: str, story_id: str, published: dt.date | None = None
+    text: str, story_id: str, published: dt.date | None = None, *, store: Any = None
 ) -> tuple[Story | None, str | None]:
     """Run the extractor (geo.extract) on pasted copy: draft story, or why there is none.
 
     ``published`` dates copy whose dateline has no year ("QUETTA, Feb. 1 (Reuters)");
-    without it those drafts stay undated rather than guessing from today's clock."""
+    without it those drafts stay undated rather than guessing from today's clock. Places
+    are looked up in ``store``'s newsroom gazetteer first, when a store is given."""
     try:
         from geo.extract import extract_article
     except ImportError:
         return None, "article extraction is not installed in this build"
+    from geo import ops
+
     try:
-        result = extract_article(text, story_id=story_id, published=published)
+        entries = ops.place_entries(store) if store is not None else []
+        chain = ops.newsroom_chain(entries=entries) if entries else None
+        result = extract_article(text, story_id=story_id, published=published, geocoder=chain)
     except SitmapError as e:
         return None, one_line(e)
     if not result.story.incidents and not result.story.claims:
         return None, result.reason or "no attacks found in this text"
     return result.story, result.reason
+
+
+def remember_place(
+    store: Any,
+    before: Incident,
+    after: Incident,
+    story_id: str,
+    editor: str | None = None,
+    districts: Any = None,
+) -> str | None:
+    """After an editor placed an incident (dropped a point or chose a candidate) under a
+    name the gazetteers lack, keep it as a newsroom gazetteer entry so the next story finds
+    the place by itself. The copy's name (``before.place``) and the applied one are both
+    kept when unknown (the first as the entry's name, the other as an alias). Returns a
+    message for the editor, or None when nothing was kept."""
+    from geo import ops
+    from geo.gazetteer import normalize
+
+    if not after.located or after.geo_precision.value not in ("site", "town", "district"):
+        return None
+    if before.located and (before.lon, before.lat) == (after.lon, after.lat):
+        return None  # not placed now
+    try:
+        chain = ops.newsroom_chain(store)
+    except SitmapError as e:
+        return f"not kept in the newsroom gazetteer: {one_line(e)}"
+    names: list[str] = []
+    for name in (before.place or "", after.place or ""):
+        key = normalize(name)
+        if key and key not in {normalize(n) for n in names} and not chain.exact(name):
+            names.append(name)
+    if not names:
+        return None
+    try:
+        entry, new = ops.add_place(
+            names[0],
+            float(after.lon),  # type: ignore[arg-type]
+            float(after.lat),  # type: ignore[arg-type]
+            aliases=names[1:],
+            precision=after.geo_precision.value,
+            story_id=story_id,
+            editor=editor,
+            store=store,
+            districts=districts,
+        )
+    except SitmapError as e:
+        return f"not kept in the newsroom gazetteer: {one_line(e)}"
+    verb = "kept" if new else "updated"
+    where = f" ({entry.district} district)" if entry.district else ""
+    return f"“{entry.name}”{where} {verb} in the newsroom gazetteer: the next story finds it."
 
 
 # --- saving ---------------------------------------------------------------------------------

@@ -216,7 +216,11 @@ def on_apply_incident() -> None:
     ss.pop("inc_errors", None)
     if inc.id != old_id:
         ss.inc_select = inc.id
-    flash("success", f"Incident “{inc.place or inc.id}” updated — not saved yet.")
+    kept = desk.remember_place(store(), base, inc, work.id, editor_name(), districts_layer())
+    flash(
+        "success",
+        f"Incident “{inc.place or inc.id}” updated — not saved yet." + (f" {kept}" if kept else ""),
+    )
 
 
 def on_add_incident() -> None:
@@ -248,7 +252,9 @@ def look_up() -> None:
     query = ss.get(prefix() + "query") or ""
     if query.strip():
         place_index()
-    ss.cands, ss.cands_msg = desk.geocode(query, online=bool(ss.get("geocode_online")))
+    ss.cands, ss.cands_msg = desk.geocode(
+        query, online=bool(ss.get("geocode_online")), store=store()
+    )
 
 
 def on_use_candidate() -> None:
@@ -369,7 +375,7 @@ def extract() -> None:
     work = doc()["work"]
     if text.strip():
         place_index()
-    drafts, reason = desk.extract_drafts(text, work.id, ss.get("article_published"))
+    drafts, reason = desk.extract_drafts(text, work.id, ss.get("article_published"), store=store())
     if drafts is None:
         ss.extract_msg = ("warning", reason or "no draft incidents found")
         return
