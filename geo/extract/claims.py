@@ -42,7 +42,6 @@ _GROUP_SECURITY = _group_pattern("security")
 _GROUP_MILITANT = _group_pattern("militants")
 _GROUP_CIVILIAN = _group_pattern("civilians")
 _DEAD = rules.alternation(rules.vocabulary("casualties", "dead_after").terms)
-_GROUP_ANY = r"(?:people|persons|others|(?:of (?:his|her|their|them) )?\w+)"
 _NOUN = rf"(?:(?:[\w-]+ ){{0,2}}?(?P<group>{_GROUP_SECURITY}|{_GROUP_MILITANT}|{_GROUP_CIVILIAN}|people|persons|others))"
 _KILL_BEFORE = re.compile(
     rf"\b(?:killing|killed|to kill|claimed the lives of|left|leaving|shot dead|gunned down|massacred|"

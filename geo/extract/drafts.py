@@ -55,7 +55,7 @@ from geo.extract.discourse import (
     long_before,
 )
 from geo.extract.document import Sentence, _Draft
-from geo.extract.events import _BOMB_BACKREF, Cues, attack_cues, infrastructure, outcome
+from geo.extract.events import _BOMB_BACKREF, _SAYS, Cues, attack_cues, infrastructure, outcome
 from geo.extract.layout import AGENCIES, Dateline, filing_anchor, find_dateline
 from geo.extract.mentions import (
     UNKNOWN_PLACE,
@@ -139,7 +139,6 @@ _THE_ATTACK = re.compile(
     r"^(?:[A-Z][\w,' ]{0,40}\s)?(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:[\w-]+\s+)?"
     r"(?:attack|ambush|assault|raid|blast|explosion|bombing|incident|kidnapping|abduction)\b"
 )
-_SAYS = re.compile(r"\b(?:said|says|told|added|according)\b")
 
 
 def _completes(draft: _Draft, counts: Counts, who: str | None) -> bool:

@@ -110,7 +110,7 @@ _SPEAKER_SPANS = (
 _DESTINATION = re.compile(
     r"(?:(?<=\bto )|(?<=\btowards )|(?<=\bbound for ))(?:the )?[A-Z][\w'’-]*(?: [A-Z][\w'’-]*){0,3}"
 )
-_SAYS = re.compile(r"\b(?:said|told|according)\b")
+_SAYS = re.compile(r"\b(?:said|says|told|added|according)\b")  # a speaker may be named here
 
 
 def mask_speakers(sentence: str) -> str:

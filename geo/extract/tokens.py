@@ -53,9 +53,6 @@ class Tokens(tuple[Token, ...]):
         return self
 
 
-EMPTY = Tokens([])
-
-
 @lru_cache(maxsize=1024)
 def tokenize(text: str) -> Tokens:
     """The words of a sentence with lemmas (cached: several stages read one sentence)."""
