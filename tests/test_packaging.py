@@ -87,29 +87,25 @@ def test_installed_wheel_builds_the_seed_map_outside_the_source_tree(wheel, tmp_
         check=True,
     ).stdout.split()
     assert all(str(venv) in w for w in where), where  # the wheel's files, not the checkout's
-    proc = subprocess.run(
-        [str(venv / "bin" / "sitmap"), "build", "balochistan-2026-02-01", "--out", "map.html"],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
+
+    def sitmap(*args: str) -> None:
+        proc = subprocess.run(
+            [str(venv / "bin" / "sitmap"), *args],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr
+
+    sitmap("build", "balochistan-2026-02-01", "--out", "map.html")
     html = (work / "map.html").read_text(encoding="utf-8")
     assert "Mastung" in html and "Boundaries: geoBoundaries" in html
     # drafting from copy works from the wheel too (its rule files are package data)
     article = work / "article.txt"
     article.write_text((ROOT / "tests" / "articles" / "seed-retold.txt").read_text("utf-8"))
-    proc = subprocess.run(
-        [str(venv / "bin" / "sitmap"), "extract", "article.txt", "--out", "drafts.geojson"],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
+    sitmap("extract", "article.txt", "--out", "drafts.geojson")
     assert "Mastung" in (work / "drafts.geojson").read_text(encoding="utf-8")
     assert not (work / "data").exists()  # no cache or store written into the cwd
     assert ROOT.joinpath("data").exists() is False or not any(ROOT.joinpath("data").iterdir())
