@@ -162,6 +162,9 @@ def _group(noun: str | None) -> str:
     return "killed"
 
 
+COUNT_FIELDS = CasualtyClaim.COUNT_FIELDS  # the figures a Counts holds, as a claim names them
+
+
 @dataclass
 class Counts:
     killed: int | None = None
@@ -173,16 +176,7 @@ class Counts:
     cues: list[str] = field(default_factory=list)
 
     def any(self) -> bool:
-        return any(
-            v is not None
-            for v in (
-                self.killed,
-                self.militants_killed,
-                self.security_killed,
-                self.civilians_killed,
-                self.injured,
-            )
-        )
+        return any(getattr(self, f) is not None for f in COUNT_FIELDS)
 
     def add(self, kind: str, n: int, text: str, qual: str | None) -> None:
         fields = {
@@ -481,11 +475,7 @@ def _add_claim(
     """A story-level total as a claim; a follow-up by the same speaker extends their claim."""
     key = attribution_key(who)
     period = _PERIOD.search(sentence)
-    fields = {
-        f: getattr(counts, f)
-        for f in ("killed", "militants_killed", "security_killed", "civilians_killed", "injured")
-        if getattr(counts, f) is not None
-    }
+    fields = {f: getattr(counts, f) for f in COUNT_FIELDS if getattr(counts, f) is not None}
     for i, (claim, ckey) in enumerate(claims):
         same = same_speaker(key, ckey)
         if same and all(getattr(claim, f) in (None, v) for f, v in fields.items()):

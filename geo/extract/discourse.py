@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from geo.dates import MONTH_RE, Anchor, month_number, nearest_year, sentence_date
 from geo.extract import rules
-from geo.extract.claims import Counts
+from geo.extract.claims import COUNT_FIELDS, Counts
 from geo.extract.document import Sentence, _Draft
 from geo.extract.events import _BOMB_BACKREF, Cues, attack_cues, infrastructure
 from geo.extract.mentions import Locator, PlaceFinder, Site, _sites
@@ -298,8 +298,7 @@ def _same_family(a: AttackType, b: AttackType) -> bool:
 
 
 def _same_figures(a: Counts, b: Counts) -> bool:
-    fields = ("killed", "militants_killed", "security_killed", "civilians_killed", "injured")
-    return all(getattr(b, f) in (None, getattr(a, f)) for f in fields) and b.any()
+    return all(getattr(b, f) in (None, getattr(a, f)) for f in COUNT_FIELDS) and b.any()
 
 
 def _absorb(host: _Draft, d: _Draft, why: str) -> None:

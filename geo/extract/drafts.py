@@ -22,6 +22,7 @@ from geo.dates import (
 )
 from geo.errors import SitmapError
 from geo.extract.claims import (
+    COUNT_FIELDS,
     Counts,
     _add_claim,
     _conflicting,
@@ -149,9 +150,7 @@ def _completes(draft: _Draft, counts: Counts, who: str | None) -> bool:
     if not same_speaker(attribution_key(who), attribution_key(draft.who)):
         return False
     return all(
-        getattr(draft.counts, f) is None
-        for f in ("killed", "militants_killed", "security_killed", "civilians_killed", "injured")
-        if getattr(counts, f) is not None
+        getattr(draft.counts, f) is None for f in COUNT_FIELDS if getattr(counts, f) is not None
     )
 
 
@@ -160,7 +159,7 @@ def _filled(have: Counts | None, more: Counts) -> Counts:
     attack already has keeps its value)."""
     if have is None:
         return more
-    for name in ("killed", "militants_killed", "security_killed", "civilians_killed", "injured"):
+    for name in COUNT_FIELDS:
         if getattr(have, name) is None and getattr(more, name) is not None:
             setattr(have, name, getattr(more, name))
     have.cues += more.cues
