@@ -13,11 +13,14 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from geo.errors import ExtraMissing, SitmapError, exit_code, one_line, printable
+
+if TYPE_CHECKING:
+    from geo.store import ImportReport
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -262,6 +265,15 @@ StoreOption = Annotated[
 ]
 
 
+def imported(done: ImportReport, more: str = "") -> None:
+    """The one line an import prints: what was stored, under which revision."""
+    verb = "replaced" if done.replaced else "imported"
+    typer.echo(
+        f"ok: {verb} '{printable(done.story_id)}' ({done.incidents} incidents{more}) "
+        f"as revision {done.revision}"
+    )
+
+
 @app.command("import")
 @handled
 def import_(
@@ -280,10 +292,7 @@ def import_(
 
     s = load_story(story)
     done, found = ops.import_story(s, store, replace=replace, editor=editor, districts=districts)
-    verb = "replaced" if done.replaced else "imported"
-    typer.echo(
-        f"ok: {verb} '{done.story_id}' ({done.incidents} incidents) as revision {done.revision}"
-    )
+    imported(done)
     report(found)
 
 
@@ -318,11 +327,7 @@ def import_acled(
         editor=editor,
         districts=districts,
     )
-    verb = "replaced" if done.replaced else "imported"
-    typer.echo(
-        f"ok: {verb} '{printable(done.story_id)}' ({done.incidents} incidents, "
-        f"{len(s.located)} located) as revision {done.revision}"
-    )
+    imported(done, f", {len(s.located)} located")
     report(found)
 
 
