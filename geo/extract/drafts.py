@@ -344,11 +344,15 @@ def extract_article(
     responsibility: list[tuple[ResponsibilityClaim, Sentence, int]] = []
     for idx, sent in enumerate(sentences):
         s = sent.text
-        earlier = (
-            _background(s, filed.date or published)
+        # an earlier event, by its date or its words: neither this story's attack nor the
+        # place of one, and its figures are not this story's ('in recent years' alone still
+        # lets a lede's figures count)
+        dated_before = (
+            earlier_year(s, filed.date or published)
             or bool(cue("earlier", s))
             or long_before(s, filed)
-        )  # an earlier event: neither this story's attack nor the place of one
+        )
+        earlier = dated_before or _background(s, filed.date or published)
         placed_back = not earlier and _place_back(drafts, sent, idx, s, finder, locator, text, skip)
         if RESPONSIBILITY.search(s) and not re.match(r"^(?:No|Nobody|No one)\b", s):
             _, agency = attribution(s)
@@ -388,12 +392,7 @@ def extract_article(
         if who and _is_killing_total(counts):
             said.append((idx, attribution_key(who), counts))
         if cues is None:
-            if (
-                cue("tally", s)
-                or cue("earlier", s)
-                or earlier_year(s, filed.date or published)
-                or long_before(s, filed)
-            ):
+            if dated_before or cue("tally", s):
                 continue  # a tally or an earlier event's toll: not this story's figures
             last = drafts[-1] if drafts and drafts[-1].index >= idx - 3 else None
             if last is not None and _completes(last, counts, who):
