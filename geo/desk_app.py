@@ -167,6 +167,17 @@ def doc() -> dict[str, Any]:
 
 def set_work(story: Story) -> None:
     doc()["work"] = story
+    keep_selection()
+
+
+def keep_selection() -> None:
+    """Re-assert the selected incident after its label may have changed (renamed place).
+
+    The incident picker's browser side holds the option's *label*, not the id: a rename
+    would make the next run's label unknown and drop the selection (closing the editor and
+    the text just typed). Assigning the id again sends the new label to the browser."""
+    if ss.get("inc_select") is not None:
+        ss.inc_select = ss.inc_select
 
 
 def select(incident_id: str | None) -> None:
