@@ -711,7 +711,7 @@ if ss.get("conflict") is not None:
                     v1.markdown(f"*Yours:* {md(mine)}")
                     v2.markdown(f"*{who}'s (revision {err.current_revision}):* {md(theirs)}")
                     st.radio(
-                        f"Keep for {what}",
+                        f"Whose value to keep (field {n + 1})",  # a label is markdown: no copy
                         [KEEP_MINE, TAKE_THEIRS],
                         key=f"choice:{n}",
                         horizontal=True,
