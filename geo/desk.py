@@ -578,8 +578,40 @@ CLAIM_COLUMNS = [
 ]
 
 
+#: The claims grid's column headings, as an editor reads them.
+CLAIM_LABELS = {
+    "source": "Source",
+    "attributed_to": "Attributed to",
+    "qualifier": "Qualifier (e.g. at least)",
+    "killed": "Killed (all)",
+    "militants_killed": "Militants killed",
+    "security_killed": "Security forces killed",
+    "civilians_killed": "Civilians killed",
+    "injured": "Injured",
+    "period": "Period",
+    "note": "Note",
+}
+
+
 def claim_rows(story: Story) -> list[dict[str, Any]]:
-    return [{c: getattr(claim, c) for c in CLAIM_COLUMNS} for claim in story.claims]
+    """The grid's rows; a story without claims gets one empty row to type into."""
+    rows = [{c: getattr(claim, c) for c in CLAIM_COLUMNS} for claim in story.claims]
+    return rows or [dict.fromkeys(CLAIM_COLUMNS)]
+
+
+def edited_rows(rows: Sequence[dict[str, Any]], state: Any) -> list[dict[str, Any]]:
+    """The grid's rows after the editor's edits, from Streamlit's data-editor state
+    (``edited_rows`` by position, then ``added_rows``, then ``deleted_rows``): read when the
+    form is applied, so nothing typed depends on a rerun between keystrokes."""
+    out = [dict(r) for r in rows]
+    state = state if isinstance(state, dict) else {}
+    for idx, changes in (state.get("edited_rows") or {}).items():
+        n = int(idx)
+        if 0 <= n < len(out) and isinstance(changes, dict):
+            out[n].update(changes)
+    out += [dict(r) for r in state.get("added_rows") or [] if isinstance(r, dict)]
+    deleted = {int(n) for n in state.get("deleted_rows") or []}
+    return [r for n, r in enumerate(out) if n not in deleted]
 
 
 def claims_from_rows(
@@ -952,7 +984,14 @@ def _map_html(story_json: str, districts_key: int, height: int) -> str:
 
     story = loads_story(story_json)
     # a click on the map (not on a marker) tells the desk where it was (the point picker)
-    return render_html(story, _LAYERS.get(districts_key), height=height, on_click="post-to-parent")
+    page = render_html(story, _LAYERS.get(districts_key), height=height, on_click="post-to-parent")
+    # the desk shows the title and summary itself: the map starts higher in its frame
+    return page.replace("</head>", DESK_MAP_STYLE + "</head>", 1)
+
+
+#: Added to the embed page only as the desk shows it (the export is unchanged); the page's
+#: CSP allows inline styles.
+DESK_MAP_STYLE = "<style>.sitmap > header { display: none; }</style>"
 
 
 _LAYERS: dict[int, Any] = {}
