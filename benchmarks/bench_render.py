@@ -5,6 +5,7 @@ FastMarkerCluster (the stock folium answer for many points) built and opened in 
 run, in the same headless Chromium (software rendering, 1200×900).
 
     python benchmarks/bench_render.py [--sizes 1000,10000,50000,200000] [--no-fmc]
+    python benchmarks/bench_render.py --threshold   # SVG markers vs canvas dots, 100-1000
 
 FastMarkerCluster needs leaflet.markercluster, which folium loads from a CDN; offline it is
 served from npm's package: `npm install --no-save --prefix .ci/node leaflet.markercluster@1`
@@ -131,11 +132,63 @@ def painted(ctx, path: Path, want: int, sel: str) -> tuple[object, float]:
     return page, float(page.evaluate("window.__drawn"))
 
 
+def zoom_ms(page) -> float:
+    return float(
+        page.evaluate(
+            """async () => { const map = document.querySelector('.sitmap').sitmap.map;
+               const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+               const t = performance.now();
+               await new Promise(r => { map.once('zoomend', r); map.setZoom(map.getZoom() + 1, {animate: false}); });
+               await frame(); return performance.now() - t; }"""
+        )
+    )
+
+
+def threshold(browser, layer, tmp: Path) -> None:
+    """Where SVG markers stop paying: both modes at the same sizes (mapview.DENSE_THRESHOLD)."""
+    from geo import mapview
+
+    chosen = mapview.DENSE_THRESHOLD
+    print(f"mode switch now at {chosen} located incidents; medians of 3 (ms)")
+    for n in (100, 250, 500, 1000):
+        story, row = synthetic(n, layer), []
+        for mode, limit in (("svg", 10**9), ("canvas", 0)):
+            mapview.DENSE_THRESHOLD = limit
+            path = tmp / f"{mode}-{n}.html"
+            path.write_text(embed.render_html(story, layer), encoding="utf-8")
+            paint, zoom = [], []
+            for _ in range(3):
+                ctx = open_page(browser, path, serve_cdn=False)
+                page, ms = painted(ctx, path, 0, ".sitmap")
+                paint.append(ms)
+                zoom.append(zoom_ms(page))
+                ctx.close()
+            row.append((statistics.median(paint), statistics.median(zoom)))
+        (sp, sz), (cp, cz) = row
+        print(
+            f"{n:>5}: svg painted {sp:.0f} zoom {sz:.0f} | canvas painted {cp:.0f} zoom {cz:.0f}"
+            f" | svg/canvas {sp / cp:.2f}× paint, {sz / cz:.2f}× zoom",
+            flush=True,
+        )
+    mapview.DENSE_THRESHOLD = chosen
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,10000,50000,200000")
     ap.add_argument("--no-fmc", action="store_true")
+    ap.add_argument("--threshold", action="store_true", help="SVG vs canvas at 100-1000")
     args = ap.parse_args()
+    if args.threshold:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=exports.chromium_path(), args=exports.CHROMIUM_ARGS
+            )
+            threshold(browser, dmod.load(), Path(tempfile.mkdtemp(prefix="sitmap-threshold-")))
+            browser.close()
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     fmc = not args.no_fmc and (MC / "leaflet.markercluster.js").is_file()
     if not args.no_fmc and not fmc:

@@ -53,8 +53,10 @@ OnClick = Literal["none", "post-to-parent"]
 ON_CLICK: tuple[OnClick, ...] = ("none", "post-to-parent")
 
 #: Above this many located incidents the page draws dots on one canvas instead of one
-#: focusable SVG marker each (keyboard users then use the incident table).
-DENSE_THRESHOLD = 1000
+#: focusable SVG marker each (keyboard users then use the incident table and Enter on the
+#: map). Chosen by measurement (benchmarks/bench_render.py --threshold): SVG markers zoom
+#: within about 1–2× of the canvas up to 250, and 3–6× slower from 500 on.
+DENSE_THRESHOLD = 300
 #: Rows of the HTML incident table (text alternative); more are left to the CSV export.
 TABLE_LIMIT = 500
 #: Place labels are drawn next to markers only for small maps, where they cannot pile up.
