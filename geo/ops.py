@@ -174,14 +174,14 @@ def resolve_story(
     seed), so ``sitmap build balochistan-2026-02-01`` works straight after install."""
     from geo import paths
     from geo.model import load_story
-    from geo.store import Store, resolve_path
+    from geo.store import Store, store_exists
 
     text = os.fspath(story)
     path = Path(text)
     if path.exists() or path.suffix.lower() in (".geojson", ".json") or "/" in text:
         return load_story(path)
     shipped = paths.stories().get(text)
-    if shipped is not None and not resolve_path(store).exists():
+    if shipped is not None and not store_exists(store):
         return load_story(Path(str(shipped)))
     try:
         return Store(store, create=False).load(text).story
@@ -672,14 +672,13 @@ def place_entries(store: str | os.PathLike[str] | Store | None = None) -> list[P
     """The newsroom gazetteer entries of ``store`` (a path, a Store, or None: $SITMAP_STORE,
     else the default store). A store that does not exist has none: it is never created
     just to be read. A fault of a store that exists is one StoreError line."""
-    from geo.store import Store, resolve_path
+    from geo.store import Store, store_exists
 
     if isinstance(store, Store):
         return store.places()
-    path = resolve_path(store)
-    if not path.exists():
+    if not store_exists(store):
         return []
-    return Store(path, create=False).places()
+    return Store(store, create=False).places()
 
 
 def newsroom_chain(

@@ -552,6 +552,16 @@ def store_exists(target: StoreTarget = None) -> bool:
     return PostgresStore.exists(resolved)
 
 
+def shown_target(target: StoreTarget = None) -> str:
+    """The store as messages show it: a path, or a URL without its password."""
+    resolved = resolve_target(target)
+    if isinstance(resolved, Path):
+        return str(resolved)
+    from geo.store_pg import display_url
+
+    return display_url(resolved)
+
+
 class Store:
     """A store of stories: the interface every backend keeps, and its factory.
 

@@ -148,10 +148,10 @@ class PostgresStore(Store):
         store.where, store._local = _display(store._parts), threading.local()
         with store._read() as con:
             found = con.execute(
-                "SELECT to_regclass(%s) IS NOT NULL", (f"{SCHEMA}.schema_version",)
+                "SELECT to_regclass(%s) IS NOT NULL AS made", (f"{SCHEMA}.schema_version",)
             ).fetchone()
         store.close()
-        return bool(found and found[0])
+        return bool(found and found["made"])
 
     def _connection(self, doing: str) -> Any:
         con = getattr(self._local, "con", None)
@@ -498,6 +498,14 @@ def _parse(url: str) -> dict[str, str]:
             "fix: write it as postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
         ) from None
     return {**parts, "_url": url}
+
+
+def display_url(url: str) -> str:
+    """A postgresql:// URL as messages show it (no password)."""
+    try:
+        return _display(_parse(url))
+    except Exception:  # not a URL libpq reads, or no psycopg: show no part of it
+        return "postgresql://…"
 
 
 def _display(parts: dict[str, str]) -> str:

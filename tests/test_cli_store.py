@@ -1,4 +1,5 @@
-"""`sitmap import`, `sitmap stories`, `sitmap export` on a real GeoPackage store."""
+"""`sitmap import`, `sitmap stories`, `sitmap export` on a real store: each store test runs on
+a GeoPackage file and on a PostGIS database (the ``store_target`` fixture's two params)."""
 
 from __future__ import annotations
 
@@ -17,16 +18,26 @@ def run(*args: str, env: dict[str, str] | None = None):
     return CliRunner().invoke(app, list(args), env=env)
 
 
-@pytest.fixture()
-def gpkg(tmp_path):
-    path = tmp_path / "store.gpkg"
-    result = run("import", str(SEED_STORY), "--store", str(path), "--editor", "desk")
+def _imported(target) -> str:
+    result = run("import", str(SEED_STORY), "--store", str(target), "--editor", "desk")
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"ok: imported '{SEED_ID}' (8 incidents) as revision 1"
-    return path
+    return str(target)
 
 
-def test_stories_lists_id_title_period_counts_revision_last_edit(gpkg):
+@pytest.fixture()
+def stored(store_target):
+    """The seed story imported through the CLI: into a GeoPackage, then into PostGIS."""
+    return _imported(store_target)
+
+
+@pytest.fixture()
+def gpkg(tmp_path):
+    return _imported(tmp_path / "store.gpkg")
+
+
+def test_stories_lists_id_title_period_counts_revision_last_edit(stored):
+    gpkg = stored
     result = run("stories", "--store", str(gpkg))
     assert result.exit_code == 0
     header, row = result.output.strip().splitlines()
@@ -45,19 +56,22 @@ def test_stories_lists_id_title_period_counts_revision_last_edit(gpkg):
     assert data[0]["id"] == SEED_ID and data[0]["incidents"] == 8 and data[0]["located"] == 6
 
 
-def test_store_from_environment_variable(gpkg):
-    result = run("stories", env={"SITMAP_STORE": str(gpkg)})
+def test_store_from_environment_variable(stored):
+    result = run("stories", env={"SITMAP_STORE": stored})
     assert SEED_ID in result.output
 
 
-def test_stories_on_an_empty_store_says_how_to_add_one(tmp_path):
-    result = run("stories", "--store", str(tmp_path / "none.gpkg"))
+def test_stories_on_an_empty_store_says_how_to_add_one(store_target):
+    from geo.store import store_exists
+
+    result = run("stories", "--store", str(store_target))
     assert result.exit_code == 0
     assert "no stories" in result.output and "sitmap import" in result.output
-    assert not (tmp_path / "none.gpkg").exists()
+    assert not store_exists(str(store_target))  # reading never creates a store
 
 
-def test_import_twice_is_refused_then_replace_is_explicit(gpkg):
+def test_import_twice_is_refused_then_replace_is_explicit(stored):
+    gpkg = stored
     again = run("import", str(SEED_STORY), "--store", str(gpkg))
     assert again.exit_code == 2
     assert again.output.startswith("error: story 'balochistan-2026-02-01' is already in the store")
@@ -70,8 +84,8 @@ def test_import_twice_is_refused_then_replace_is_explicit(gpkg):
     )
 
 
-def test_bad_story_file_imports_nothing(tmp_path, seed_doc):
-    path = tmp_path / "store.gpkg"
+def test_bad_story_file_imports_nothing(tmp_path, seed_doc, store_target):
+    path = store_target
     seed_doc["features"][3]["properties"]["attack_type"] = "ambush"
     bad = tmp_path / "bad.geojson"
     bad.write_text(json.dumps(seed_doc))
@@ -91,7 +105,8 @@ def test_not_json_gives_one_line(tmp_path):
     assert "not valid JSON" in result.output and "Traceback" not in result.output
 
 
-def test_export_unknown_story_format_or_store(gpkg, tmp_path):
+def test_export_unknown_story_format_or_store(stored, tmp_path):
+    gpkg = stored
     missing = run("export", "nope", "--store", str(gpkg))
     assert missing.exit_code == 2 and f"use one of: {SEED_ID}" in missing.output
     fmt = run("export", SEED_ID, "--format", "pdf", "--store", str(gpkg))
@@ -101,7 +116,8 @@ def test_export_unknown_story_format_or_store(gpkg, tmp_path):
     assert not (tmp_path / "none.gpkg").exists()
 
 
-def test_export_geojson_round_trips_the_stored_story(gpkg, tmp_path, seed_story):
+def test_export_geojson_round_trips_the_stored_story(stored, tmp_path, seed_story):
+    gpkg = stored
     from geo.model import load_story, story_to_geojson
 
     out = tmp_path / "out.geojson"

@@ -1,4 +1,7 @@
-"""GeoPackage store: a real .gpkg file that GDAL reads, revisions, conflicts, crash safety."""
+"""The story store on both backends (one suite, a fixture param): a real GeoPackage file that
+GDAL reads and a real PostgreSQL + PostGIS database; revisions, conflicts, the newsroom
+gazetteer. Then what only one backend has: the GeoPackage's crash safety and file faults,
+PostGIS's schema and versioning."""
 
 from __future__ import annotations
 
@@ -26,14 +29,22 @@ from geo.store import (
     point_blob,
     resolve_path,
 )
-from tests.conftest import ROOT
+from tests.conftest import ROOT, raw_sql
 from tests.fsfaults import fill, immutable, remount_ro, tmpfs
 
 SEED_ID = "balochistan-2026-02-01"
 
 
 @pytest.fixture()
-def store(tmp_path, seed_story) -> Store:
+def store(store_target, seed_story) -> Store:
+    """A store holding the seed story: a GeoPackage, then a PostGIS database."""
+    s = Store(store_target)
+    s.import_story(seed_story, editor="seed")
+    return s
+
+
+@pytest.fixture()
+def gpkg_store(tmp_path, seed_story) -> Store:
     s = Store(tmp_path / "sitmap.gpkg")
     s.import_story(seed_story, editor="seed")
     return s
@@ -52,7 +63,8 @@ def big_story(seed: Story, n: int, label: str = "rev 0") -> Story:
 # --- a real GeoPackage ---------------------------------------------------------------------
 
 
-def test_store_is_a_geopackage_gdal_reads(store):
+def test_store_is_a_geopackage_gdal_reads(gpkg_store):
+    store = gpkg_store
     layers = {name: kind for name, kind in pyogrio.list_layers(store.path)}
     assert layers["incidents"] == "Point"
     assert layers["stories"] is None  # attributes table
@@ -103,7 +115,8 @@ def test_point_blobs_follow_the_geopackage_encoding():
     assert parse_point(other) == (67.0, 30.2)
 
 
-def test_st_functions_for_gdal_rtree_triggers_are_available(store):
+def test_st_functions_for_gdal_rtree_triggers_are_available(gpkg_store):
+    store = gpkg_store
     con = store._connect()
     try:
         row = con.execute(
@@ -168,8 +181,8 @@ def test_invalid_story_is_never_saved(store):
 def test_delete_removes_story_incidents_and_history(store):
     store.delete(SEED_ID, 1)
     assert store.list() == []
-    with sqlite3.connect(store.path) as con:
-        assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == 0
+    assert raw_sql(store, "SELECT count(*) FROM incidents") == [(0,)]
+    assert raw_sql(store, "SELECT count(*) FROM story_revisions") == [(0,)]
     with pytest.raises(StoreError, match="not in the store"):
         store.load(SEED_ID)
 
@@ -214,8 +227,7 @@ def test_stale_save_is_refused_with_what_they_changed(store):
 
 def test_conflict_without_base_snapshot_compares_with_mine(store):
     mine = store.load(SEED_ID)
-    with sqlite3.connect(store.path) as con:
-        con.execute("DELETE FROM story_revisions")
+    raw_sql(store, "DELETE FROM story_revisions")
     theirs = store.load(SEED_ID).story
     theirs.summary = "Changed"
     store.save(theirs, 1)
@@ -290,8 +302,8 @@ def test_store_path_resolution(monkeypatch, tmp_path):
     assert resolve_path(tmp_path / "x.gpkg") == tmp_path / "x.gpkg"
 
 
-def test_large_story_saves_and_loads(tmp_path, seed_story):
-    s = Store(tmp_path / "big.gpkg")
+def test_large_story_saves_and_loads(store_target, seed_story):
+    s = Store(store_target)
     story = big_story(seed_story, 10_000)
     t0 = time.perf_counter()
     rev = s.save(story, None)
@@ -299,7 +311,8 @@ def test_large_story_saves_and_loads(tmp_path, seed_story):
     elapsed = time.perf_counter() - t0
     assert rev == 1 and len(loaded.story.incidents) == 10_000
     assert elapsed < 20  # ~1.5 s here; generous for a loaded CI box
-    assert pyogrio.read_info(s.path, layer="incidents")["features"] == 10_000
+    assert raw_sql(s, "SELECT count(*) FROM incidents") == [(10_000,)]
+    assert story_to_geojson(loaded.story) == story_to_geojson(story)
 
 
 # --- crash safety: SIGKILL in the middle of a save ------------------------------------------
@@ -567,7 +580,8 @@ def test_places_are_added_updated_listed_removed_and_exported(store):
         store.remove_place("Daraban")
 
 
-def test_places_layer_is_a_point_layer_gdal_reads(store):
+def test_places_layer_is_a_point_layer_gdal_reads(gpkg_store):
+    store = gpkg_store
     from geo.store import PlaceEntry
 
     store.save_place(PlaceEntry("Zarkhelo", 70.35, 32.05, district="Tank"), editor="ana")
@@ -621,3 +635,86 @@ def test_bad_place_entries_are_one_line(store, kw, message):
         store.save_place(PlaceEntry(**fields))
     assert message in str(err.value)
     assert store.places() == []
+
+
+# --- PostGIS: the schema the tool made, its version, and what it leaves alone --------------
+
+
+def test_postgis_store_is_points_in_4326_with_a_gist_index(pg_url, seed_story):
+    from geo.store_pg import SCHEMA_VERSION, PostgresStore
+
+    s = Store(pg_url)
+    assert isinstance(s, PostgresStore) and "postgresql://" in repr(s)
+    s.import_story(seed_story, editor="seed")
+    [(kind, srid)] = raw_sql(
+        s,
+        "SELECT type, srid FROM geometry_columns WHERE f_table_schema = 'sitmap' "
+        "AND f_table_name = 'incidents'",
+    )
+    assert (kind, srid) == ("POINT", 4326)
+    indexes = {
+        r[0] for r in raw_sql(s, "SELECT indexdef FROM pg_indexes WHERE schemaname='sitmap'")
+    }
+    assert any("incidents USING gist (geom)" in d for d in indexes)
+    assert any("newsroom_places USING gist (geom)" in d for d in indexes)
+    # the points are real PostGIS points a GIS query can use
+    [(near,)] = raw_sql(
+        s,
+        "SELECT incident_id FROM incidents ORDER BY geom <-> "
+        "ST_SetSRID(ST_MakePoint(67.0, 30.18), 4326) LIMIT 1",
+    )
+    assert near == "quetta-police-vehicle"
+    assert raw_sql(s, "SELECT count(*) FROM incidents WHERE geom IS NULL") == [(2,)]
+    assert raw_sql(s, "SELECT max(version) FROM schema_version") == [(SCHEMA_VERSION,)]
+
+
+def test_postgis_store_refuses_a_newer_schema_and_leaves_other_tables_alone(pg_url, seed_story):
+    import psycopg
+
+    from geo import store_pg
+
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("CREATE TABLE public.stories (id int PRIMARY KEY, headline text)")
+        con.execute("INSERT INTO public.stories VALUES (1, 'theirs')")
+    s = Store(pg_url)
+    s.import_story(seed_story)
+    assert raw_sql(s, "SELECT id, headline FROM public.stories") == [(1, "theirs")]
+    raw_sql(s, "INSERT INTO schema_version VALUES (99, 'later', 'someone')")
+    store_pg._READY.discard(pg_url)
+    with pytest.raises(StoreError, match=r"schema version 99, newer than this sitmap.*upgrade"):
+        Store(pg_url)
+
+
+def test_no_store_in_an_empty_database_when_reading(pg_url):
+    from geo.store import store_exists
+
+    assert not store_exists(pg_url)
+    with pytest.raises(StoreError, match=r"no sitmap store in postgresql://postgres@.*import"):
+        Store(pg_url, create=False)
+    assert not store_exists(pg_url)  # reading made nothing
+    Store(pg_url)
+    assert store_exists(pg_url)
+
+
+def test_a_url_squashed_by_path_still_opens_the_database(pg_url, monkeypatch):
+    from pathlib import Path
+
+    from geo.store import resolve_target
+
+    monkeypatch.setenv("SITMAP_STORE", pg_url)
+    assert resolve_target(Path(pg_url)) == pg_url  # how a Path-typed caller passes it on
+    assert resolve_target() == pg_url
+    assert "postgres@" in Store(Path(pg_url)).where and "@" in pg_url
+
+
+def test_two_app_instances_on_one_database_see_each_others_saves(pg_url, seed_story):
+    desk_a, desk_b = Store(pg_url), Store(pg_url)
+    desk_a.import_story(seed_story, editor="a")
+    loaded_b = desk_b.load(SEED_ID)
+    loaded_a = desk_a.load(SEED_ID)
+    loaded_a.story.title = "Edited in A"
+    desk_a.save(loaded_a.story, loaded_a.revision, editor="a")
+    loaded_b.story.title = "Edited in B"  # the same field: a conflict, never a silent loss
+    with pytest.raises(ConflictError, match="saved by a"):
+        desk_b.save(loaded_b.story, loaded_b.revision, editor="b")
+    assert desk_b.load(SEED_ID).story.title == "Edited in A"
