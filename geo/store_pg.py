@@ -571,8 +571,7 @@ def _fault_text(
         )
     if connecting:
         return (
-            f"store: cannot connect to PostgreSQL at {host} ({text}); is the server running?"
-            f"{kept} fix: start the server (pg_ctlcluster 15 main start, or systemctl start "
+            f"store: cannot connect to PostgreSQL at {host} ({text});{kept} fix: start the server (pg_ctlcluster 15 main start, or systemctl start "
             "postgresql) or fix the host and port in the URL"
         )
     if committing and isinstance(error, psycopg.OperationalError):
