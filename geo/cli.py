@@ -39,6 +39,11 @@ gazetteer_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(gazetteer_app, name="gazetteer")
+store_app = typer.Typer(
+    help="The story store: copy a newsroom between a GeoPackage and PostGIS.",
+    no_args_is_help=True,
+)
+app.add_typer(store_app, name="store")
 
 DistrictsOption = Annotated[
     Path | None,
@@ -735,6 +740,22 @@ def gazetteer_export(
 
 
 # --- desk --------------------------------------------------------------------------------
+
+
+@store_app.command("copy")
+@handled
+def store_copy(
+    source: Annotated[str, typer.Argument(help="GeoPackage file or postgresql:// URL.")],
+    target: Annotated[str, typer.Argument(help="GeoPackage file or postgresql:// URL.")],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Overwrite stories already in TARGET.")
+    ] = False,
+) -> None:
+    """Copy every story (with its revision history) and the newsroom gazetteer to TARGET."""
+    from geo.storecopy import copy_store
+
+    done = copy_store(source, target, replace=replace)
+    typer.echo(f"ok: {printable(done.line())}")
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -648,6 +648,14 @@ class Store:
     def _remove_story(self, con: Any, story_id: str) -> None:
         raise NotImplementedError
 
+    def _revision_rows(self, con: Any, story_id: str) -> builtins.list[tuple[Any, ...]]:
+        """The kept history as stored: (revision, saved_at, saved_by, incident_count, blob)."""
+        raise NotImplementedError
+
+    def _put_revisions(self, con: Any, story_id: str, rows: builtins.list[tuple[Any, ...]]) -> None:
+        """Replace a story's kept history with ``rows`` (as _revision_rows gives them)."""
+        raise NotImplementedError
+
     def _place_entries(self, con: Any) -> builtins.list[PlaceEntry]:
         raise NotImplementedError
 
@@ -1400,6 +1408,25 @@ class GeoPackageStore(Store):
         for table in ("stories", "incidents", "story_revisions"):
             con.execute(f"DELETE FROM {table} WHERE story_id = ?", (story_id,))
         self._touch(con, now_iso())
+
+    def _revision_rows(
+        self, con: sqlite3.Connection, story_id: str
+    ) -> builtins.list[tuple[Any, ...]]:
+        return con.execute(
+            "SELECT revision, saved_at, saved_by, incident_count, geojson_zlib "
+            "FROM story_revisions WHERE story_id = ? ORDER BY revision",
+            (story_id,),
+        ).fetchall()
+
+    def _put_revisions(
+        self, con: sqlite3.Connection, story_id: str, rows: builtins.list[tuple[Any, ...]]
+    ) -> None:
+        con.execute("DELETE FROM story_revisions WHERE story_id = ?", (story_id,))
+        con.executemany(
+            "INSERT INTO story_revisions (story_id, revision, saved_at, saved_by, "
+            "incident_count, geojson_zlib) VALUES (?,?,?,?,?,?)",
+            [(story_id, *r) for r in rows],
+        )
 
     # the newsroom gazetteer -------------------------------------------------------------------
 

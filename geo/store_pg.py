@@ -401,6 +401,25 @@ class PostgresStore(Store):
                 sql.SQL("DELETE FROM {} WHERE story_id = %s").format(_table(table)), (story_id,)
             )
 
+    def _revision_rows(self, con: Any, story_id: str) -> builtins.list[tuple[Any, ...]]:
+        rows = con.execute(
+            sql.SQL(
+                "SELECT revision, saved_at, saved_by, incident_count, geojson_zlib FROM {} "
+                "WHERE story_id = %s ORDER BY revision"
+            ).format(_table("story_revisions")),
+            (story_id,),
+        ).fetchall()
+        return [(*list(r.values())[:4], bytes(r["geojson_zlib"])) for r in rows]
+
+    def _put_revisions(self, con: Any, story_id: str, rows: builtins.list[tuple[Any, ...]]) -> None:
+        table = _table("story_revisions")
+        con.execute(sql.SQL("DELETE FROM {} WHERE story_id = %s").format(table), (story_id,))
+        with con.cursor() as cur:
+            cur.executemany(
+                sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s)").format(table),
+                [(story_id, *r) for r in rows],
+            )
+
     # the newsroom gazetteer -------------------------------------------------------------------
 
     def _place_entries(self, con: Any) -> builtins.list[PlaceEntry]:

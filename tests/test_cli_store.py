@@ -9,7 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from geo.cli import app
+from geo.model import story_to_geojson
+from geo.store import PlaceEntry, Store
+from geo.storecopy import read_all
 from tests.conftest import SEED_STORY
+from tests.test_store import big_story
 
 SEED_ID = "balochistan-2026-02-01"
 
@@ -147,3 +151,94 @@ def test_export_png_writes_an_image(gpkg, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     png = tmp_path / f"{SEED_ID}.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+# --- `sitmap store copy`: a newsroom moved GeoPackage -> PostGIS -> GeoPackage without loss -
+
+
+def script(*args: str):
+    """The real console script (a process of its own, as a newsroom would run it)."""
+    from tests.test_cli import run as run_script
+
+    return run_script(*args)
+
+
+def _clean_error(proc, *needles: str) -> None:
+    from tests.test_cli import assert_clean_error
+
+    assert_clean_error(proc, *needles)
+
+
+def _state(store: Store):
+    stories, places = read_all(store)
+    return (
+        [
+            (
+                s.loaded.revision,
+                s.loaded.saved_at,
+                s.loaded.saved_by,
+                story_to_geojson(s.loaded.story),
+                s.history,
+            )
+            for s in stories
+        ],
+        places,
+        store.list(),
+    )
+
+
+def test_gpkg_to_postgis_to_gpkg_keeps_stories_revisions_and_places(tmp_path, pg_url, seed_story):
+    first = tmp_path / "first.gpkg"
+    src = Store(first)
+    src.import_story(seed_story, editor="seed")
+    loaded = src.load(SEED_ID)
+    for k in range(3):  # a history: revisions 1..4 by two editors
+        loaded.story.title = f"Edit {k}"
+        src.save(loaded.story, loaded.revision, editor=("amina", "bilal")[k % 2])
+        loaded = src.load(SEED_ID)
+    src.import_story(big_story(seed_story, 500).model_copy(update={"id": "big-one"}))
+    src.save_place(PlaceEntry("Zarkhelo", 70.35, 32.05, ("Zar Khelo",), "Tank"), editor="ana")
+    before = _state(src)
+
+    proc = script("store", "copy", str(first), pg_url)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ok: copied 2 stories (508 incidents, 5 kept revisions)")
+    assert "1 gazetteer entries" in proc.stdout and "postgres@" in proc.stdout
+    assert _state(Store(pg_url)) == before
+
+    back = tmp_path / "back.gpkg"
+    assert script("store", "copy", pg_url, str(back)).returncode == 0
+    assert _state(Store(back)) == before
+    again = Store(back)  # the copy is a working store: saves go on from the copied revision
+    loaded = again.load(SEED_ID)
+    assert again.save(loaded.story, loaded.revision, editor="c") == 5
+
+
+def test_copy_refuses_to_overwrite_unless_replace(tmp_path, pg_url, seed_story):
+    src = tmp_path / "src.gpkg"
+    Store(src).import_story(seed_story, editor="seed")
+    dst = Store(pg_url)
+    changed = seed_story.model_copy(update={"title": "Theirs"})
+    dst.import_story(changed, editor="other")
+    _clean_error(
+        script("store", "copy", str(src), pg_url),
+        f"already holds '{SEED_ID}'",
+        "nothing was copied",
+        "--replace",
+    )
+    assert Store(pg_url).load(SEED_ID).story.title == "Theirs"
+    proc = script("store", "copy", str(src), pg_url, "--replace")
+    assert proc.returncode == 0 and "1 replaced" in proc.stdout
+    assert Store(pg_url).load(SEED_ID).story == seed_story
+
+
+def test_copy_from_a_missing_store_or_onto_itself_is_one_line(tmp_path):
+    _clean_error(
+        script("store", "copy", str(tmp_path / "none.gpkg"), str(tmp_path / "b.gpkg")),
+        "no store at",
+    )
+    assert not (tmp_path / "b.gpkg").exists()
+    assert script("import", str(SEED_STORY), "--store", str(tmp_path / "a.gpkg")).returncode == 0
+    _clean_error(
+        script("store", "copy", str(tmp_path / "a.gpkg"), str(tmp_path / "a.gpkg")), "same store"
+    )
