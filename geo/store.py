@@ -152,6 +152,40 @@ CREATE TABLE IF NOT EXISTS story_revisions (
   UNIQUE (story_id, revision));
 """
 
+# The GeoPackage R-tree spatial index extension (gpkg_rtree_index) on incidents.geom: the
+# virtual table and the standard triggers that keep it in step with the table. The triggers
+# call ST_IsEmpty/ST_MinX/...: GDAL and QGIS have them, and every connection of ours
+# registers them (_register_st_functions), so our writes keep the index up to date too.
+RTREE = "rtree_incidents_geom"
+_RTREE_ROW = (
+    f"INSERT OR REPLACE INTO {RTREE} VALUES (NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), "
+    "ST_MinY(NEW.geom), ST_MaxY(NEW.geom))"
+)
+RTREE_SCHEMA = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {RTREE} USING rtree(id, minx, maxx, miny, maxy)",
+    f"CREATE TRIGGER IF NOT EXISTS {RTREE}_insert AFTER INSERT ON incidents "
+    f"WHEN (NEW.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN {_RTREE_ROW}; END",
+    f"CREATE TRIGGER IF NOT EXISTS {RTREE}_update1 AFTER UPDATE OF geom ON incidents "
+    "WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) "
+    f"BEGIN {_RTREE_ROW}; END",
+    f"CREATE TRIGGER IF NOT EXISTS {RTREE}_update2 AFTER UPDATE OF geom ON incidents "
+    "WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) "
+    f"BEGIN DELETE FROM {RTREE} WHERE id = OLD.fid; END",
+    f"CREATE TRIGGER IF NOT EXISTS {RTREE}_update3 AFTER UPDATE ON incidents "
+    "WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) "
+    f"BEGIN DELETE FROM {RTREE} WHERE id = OLD.fid; {_RTREE_ROW}; END",
+    f"CREATE TRIGGER IF NOT EXISTS {RTREE}_update4 AFTER UPDATE ON incidents "
+    "WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) "
+    f"BEGIN DELETE FROM {RTREE} WHERE id IN (OLD.fid, NEW.fid); END",
+    f"CREATE TRIGGER IF NOT EXISTS {RTREE}_delete AFTER DELETE ON incidents "
+    f"WHEN OLD.geom NOT NULL BEGIN DELETE FROM {RTREE} WHERE id = OLD.fid; END",
+    "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, "
+    "extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, "
+    "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))",
+    "INSERT OR IGNORE INTO gpkg_extensions VALUES ('incidents', 'geom', 'gpkg_rtree_index', "
+    "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+)
+
 CONTENTS = (
     ("stories", "attributes", "sitmap stories", "Story metadata, revision and last save", None),
     ("incidents", "features", "sitmap incidents", "Attack sites (NULL geometry = unlocated)", 4326),
@@ -481,6 +515,21 @@ def default_editor() -> str:
         return getpass.getuser()
     except Exception:  # no user database entry (containers)
         return "unknown"
+
+
+def gpkg_datetime(text: str | None) -> str | None:
+    """An ISO 8601 UTC timestamp in the GeoPackage DATETIME form (YYYY-MM-DDTHH:MM:SS.SSSZ),
+    e.g. "2026-02-01T12:00:00Z" -> "2026-02-01T12:00:00.000Z". A timestamp that form cannot
+    hold exactly (another offset, microseconds) is kept as it is: never a changed value."""
+    if not text:
+        return text
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if value.utcoffset() != dt.timedelta(0) or value.microsecond % 1000:
+        return text
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def now_iso() -> str:
@@ -1091,6 +1140,7 @@ class GeoPackageStore(Store):
                 con.execute(f"PRAGMA user_version = {GPKG_USER_VERSION}")
             self._ensure_schema(con)
             self._ensure_places(con)
+            self._ensure_rtree(con)
             con.execute("COMMIT")
         except sqlite3.Error as e:
             if con.in_transaction:
@@ -1367,11 +1417,29 @@ class GeoPackageStore(Store):
         ).fetchone()
         return row
 
+    @staticmethod
+    def _ensure_rtree(con: sqlite3.Connection) -> None:
+        """The incidents' R-tree index (a migration for stores made before it, filled from
+        the rows already there; run inside a write transaction)."""
+        made = con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (RTREE,)).fetchone()
+        if made:
+            return
+        for statement in RTREE_SCHEMA:
+            con.execute(statement)
+        con.execute(
+            f"INSERT OR REPLACE INTO {RTREE} SELECT fid, ST_MinX(geom), ST_MaxX(geom), "
+            "ST_MinY(geom), ST_MaxY(geom) FROM incidents "
+            "WHERE geom NOT NULL AND NOT ST_IsEmpty(geom)"
+        )
+
     def _put_story(
         self, con: sqlite3.Connection, rows: StoryRows, revision: int, new: bool
     ) -> None:
+        self._ensure_rtree(con)
         cols = builtins.list(rows.story)
-        values = [rows.story[c] for c in cols] + [revision, rows.stamp, rows.editor]
+        values = [
+            gpkg_datetime(rows.story[c]) if c == "updated" else rows.story[c] for c in cols
+        ] + [revision, rows.stamp, rows.editor]
         cols += ["revision", "saved_at", "saved_by"]
         if new:
             con.execute(

@@ -815,3 +815,89 @@ def test_four_processes_saving_one_story_on_postgis_lose_no_update(pg_url, seed_
         f"({writers * saves / wall:.0f} saves/s), {merged} merged, {retried} conflicts retried, "
         "lost updates 0"
     )
+
+
+# --- GeoPackage conformance: GDAL's validator, the R-tree index ----------------------------
+
+
+def _validate_gpkg_script() -> list[str]:
+    """GDAL's validate_gpkg.py with the Python that has GDAL's bindings (Debian
+    python3-gdal); missing is a failure naming the packages, not a skip."""
+    import shutil
+
+    python = shutil.which("python3", path="/usr/bin") or "/usr/bin/python3"
+    found = subprocess.run(
+        [python, "-c", "import osgeo_utils.samples.validate_gpkg as m; print(m.__file__)"],
+        capture_output=True,
+        text=True,
+    )
+    if found.returncode != 0:
+        pytest.fail(
+            "GDAL's validate_gpkg.py is not installed; fix: apt-get install gdal-bin python3-gdal",
+            pytrace=False,
+        )
+    return [python, found.stdout.strip()]
+
+
+def test_gdal_validate_gpkg_passes_on_a_store_the_suite_made(gpkg_store, seed_story):
+    from geo.store import PlaceEntry
+
+    store = gpkg_store
+    loaded = store.load(SEED_ID)
+    loaded.story.incidents[0].lon = 67.01  # a point moved, others kept, two unlocated
+    store.save(loaded.story, loaded.revision, editor="ed")
+    store.import_story(big_story(seed_story, 50).model_copy(update={"id": "other"}))
+    store.save_place(PlaceEntry("Zarkhelo", 70.35, 32.05, district="Tank"), editor="ana")
+    store.delete("other", 1)
+    done = subprocess.run(
+        [*_validate_gpkg_script(), "--extra", "--warning-as-error", str(store.path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    with closing(sqlite3.connect(store.path)) as con:
+        [(updated, saved_at)] = con.execute("SELECT updated, saved_at FROM stories").fetchall()
+    assert updated == "2026-02-01T12:00:00.000Z" and saved_at.endswith("Z")
+    assert store.load(SEED_ID).story.updated == seed_story.updated  # read back the same
+
+
+def test_rtree_index_follows_saves_and_deletes(gpkg_store, seed_story):
+    store = gpkg_store
+
+    def indexed() -> dict[int, tuple[float, float]]:
+        with closing(sqlite3.connect(store.path)) as con:
+            rows = con.execute("SELECT id, minx, miny FROM rtree_incidents_geom").fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def located_fids() -> set[int]:
+        with closing(sqlite3.connect(store.path)) as con:
+            return {r[0] for r in con.execute("SELECT fid FROM incidents WHERE geom NOT NULL")}
+
+    assert set(indexed()) == located_fids() and len(indexed()) == 6
+    loaded = store.load(SEED_ID)
+    loaded.story.incidents[0].lon = 68.5
+    store.save(loaded.story, loaded.revision)
+    assert set(indexed()) == located_fids()
+    assert any(abs(x - 68.5) < 1e-4 for x, _ in indexed().values())
+    # GDAL finds the moved point through the index with a bounding-box filter
+    near = pyogrio.read_dataframe(store.path, layer="incidents", bbox=(68.4, 29.0, 68.6, 31.0))
+    assert list(near["incident_id"]) == ["quetta-police-vehicle"]
+    store.delete(SEED_ID, 2)
+    assert indexed() == {}
+
+
+def test_a_store_made_before_the_rtree_gets_it_on_the_next_save(gpkg_store):
+    store = gpkg_store
+    with closing(sqlite3.connect(store.path)) as con:
+        for name in [
+            r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        ]:
+            con.execute(f"DROP TRIGGER {name}")
+        con.execute("DROP TABLE rtree_incidents_geom")
+        con.execute("DELETE FROM gpkg_extensions")
+        con.commit()
+    loaded = Store(store.path).load(SEED_ID)
+    Store(store.path).save(loaded.story, loaded.revision)
+    with closing(sqlite3.connect(store.path)) as con:
+        assert con.execute("SELECT count(*) FROM rtree_incidents_geom").fetchone() == (6,)
