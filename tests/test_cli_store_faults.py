@@ -176,3 +176,30 @@ def test_connection_killed_mid_save_is_one_line_and_nothing_is_half_saved(
     # and the next save on a new connection works
     assert run("import", str(big), "--replace", "--store", pg_url).returncode == 0
     assert Store(pg_url).load(SEED_ID).revision == 2
+
+
+# --- `build --out` on a read-only mount and a full disk: one line, nothing half-written ----
+
+
+def test_build_out_on_a_read_only_mount_is_one_line(tmp_path):
+    with tmpfs(tmp_path / "ro", "2m") as disk:
+        old = disk / "map.html"
+        old.write_text("<!doctype html><title>yesterday</title>")
+        remount_ro(disk)
+        for target in (disk / "new.html", old):
+            proc = run("build", str(SEED_STORY), "--out", str(target))
+            assert_clean_error(proc, "read-only file system", "fix:")
+        assert sorted(p.name for p in disk.iterdir()) == ["map.html"]
+        assert old.read_text() == "<!doctype html><title>yesterday</title>"
+
+
+def test_build_out_on_a_full_disk_is_one_line_and_leaves_no_part_file(tmp_path):
+    with tmpfs(tmp_path / "full", "1m") as disk:
+        old = disk / "map.html"
+        old.write_text("<!doctype html><title>yesterday</title>")
+        fill(disk)
+        for target in (disk / "new.html", old):
+            proc = run("build", str(SEED_STORY), "--out", str(target))
+            assert_clean_error(proc, "disk", "full", "fix: free space")
+        assert sorted(p.name for p in disk.iterdir()) == ["filler.bin", "map.html"]
+        assert old.read_text() == "<!doctype html><title>yesterday</title>"
