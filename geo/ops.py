@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -174,14 +175,14 @@ def resolve_story(
     seed), so ``sitmap build balochistan-2026-02-01`` works straight after install."""
     from geo import paths
     from geo.model import load_story
-    from geo.store import Store, resolve_path
+    from geo.store import Store, store_exists
 
     text = os.fspath(story)
     path = Path(text)
     if path.exists() or path.suffix.lower() in (".geojson", ".json") or "/" in text:
         return load_story(path)
     shipped = paths.stories().get(text)
-    if shipped is not None and not resolve_path(store).exists():
+    if shipped is not None and not store_exists(store):
         return load_story(Path(str(shipped)))
     try:
         return Store(store, create=False).load(text).story
@@ -517,12 +518,36 @@ def check_out(out: str | os.PathLike[str]) -> Path:
         )
     if not parent.is_dir():
         raise OutputError(f"--out: {parent} is not a folder; fix: choose another place")
-    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise OutputError(
-            f"--out: cannot write to {path} (the folder is read-only or not yours); fix: "
-            "choose a folder you can write to"
-        )
+    try:  # found by trying: root ignores file modes, not a read-only mount or chattr +i
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise _out_error(e, path) from None
     return path
+
+
+def _out_error(error: OSError, path: Path) -> OutputError:
+    """One line for an --out that cannot be written: the cause, and that nothing was."""
+    import errno
+
+    code, where = error.errno, path.parent
+    if code == errno.EROFS:
+        why, fix = f"{where} is on a read-only file system", "remount it read-write, or "
+    elif code in (errno.ENOSPC, errno.EDQUOT):
+        free = shutil.disk_usage(where).free if where.exists() else 0
+        why, fix = f"the disk holding {where} is full ({free:,} bytes left)", "free space, or "
+    elif code == errno.EPERM:
+        why, fix = f"{path} or its folder is marked immutable (chattr +i)", "chattr -i it, or "
+    elif code == errno.EACCES:
+        why, fix = f"no permission to write in {where}", ""
+    else:
+        why, fix = error.strerror or type(error).__name__, ""
+    kept = " (the old file is kept)" if path.exists() else ""
+    return OutputError(
+        f"--out: cannot write {path}: {why}; nothing was written{kept}; fix: {fix}choose a "
+        "folder you can write to"
+    )
 
 
 def write(published: Published, out: str | os.PathLike[str]) -> Path:
@@ -531,10 +556,7 @@ def write(published: Published, out: str | os.PathLike[str]) -> Path:
     try:
         return atomic_write_bytes(path, published.data)
     except OSError as e:
-        why = e.strerror or type(e).__name__
-        raise OutputError(
-            f"--out: cannot write {path} ({why}); fix: choose a folder you can write to"
-        ) from None
+        raise _out_error(e, path) from None
 
 
 def snippet(url: str, title: str, height: int = SNIPPET_HEIGHT) -> str:
@@ -672,14 +694,13 @@ def place_entries(store: str | os.PathLike[str] | Store | None = None) -> list[P
     """The newsroom gazetteer entries of ``store`` (a path, a Store, or None: $SITMAP_STORE,
     else the default store). A store that does not exist has none: it is never created
     just to be read. A fault of a store that exists is one StoreError line."""
-    from geo.store import Store, resolve_path
+    from geo.store import Store, store_exists
 
     if isinstance(store, Store):
         return store.places()
-    path = resolve_path(store)
-    if not path.exists():
+    if not store_exists(store):
         return []
-    return Store(path, create=False).places()
+    return Store(store, create=False).places()
 
 
 def newsroom_chain(
