@@ -76,6 +76,49 @@ def test_vectorised_assignment_agrees_with_plain_spatial_join(layer):
     assert plain["district"][near].isna().all()
 
 
+def _reference(layer, lon, lat, tolerance_km=10.0):
+    """The straightforward answer, point by point against every district: the first
+    polygon the point is within; else the district at the least planar distance (first row
+    on a tie), if the nearest point of its polygon is within ``tolerance_km``."""
+    pts = shapely.points(lon, lat)
+    within = shapely.within(pts[:, None], layer.geoms[None, :])
+    far = shapely.distance(pts[:, None], layer.geoms[None, :])
+    out = []
+    for k, pt in enumerate(pts):
+        hit = np.flatnonzero(within[k])
+        if hit.size:
+            out.append((int(hit[0]), "inside", 0.0))
+            continue
+        j = int(np.argmin(far[k]))
+        end = shapely.get_point(shapely.shortest_line(pt, layer.geoms[j]), 1)
+        km = float(dmod.haversine_km(lon[k], lat[k], end.x, end.y))
+        out.append((j, "nearest", km) if km <= tolerance_km else (-1, None, np.nan))
+    return out
+
+
+def test_grid_answers_are_the_straightforward_answers(layer):
+    """Real towns (coastal ones just outside the generalised polygons), points scattered
+    over the whole layer and points jittered around boundary vertices (where the grid's
+    shortcuts and the edge tolerance decide) get exactly the brute-force answer."""
+    rng = np.random.default_rng(11)
+    towns = np.array([v[:2] for v in (*TOWNS.values(), *COASTAL.values())])
+    minx, miny, maxx, maxy = shapely.total_bounds(layer.geoms)
+    spread = np.column_stack([rng.uniform(minx, maxx, 1500), rng.uniform(miny, maxy, 1500)])
+    edge = shapely.get_coordinates(shapely.boundary(layer.geoms))
+    near = edge[rng.integers(0, edge.shape[0], 1500)] + rng.normal(0, 0.06, (1500, 2))
+    xy = np.vstack([towns, spread, near])
+    idx, match, dist = layer.assign_index(xy[:, 0], xy[:, 1])
+    want = _reference(layer, xy[:, 0], xy[:, 1])
+    kinds = {0: None, 1: "inside", 2: "nearest"}
+    got = [(int(i), kinds[int(m)]) for i, m in zip(idx, match, strict=True)]
+    assert got == [(i, m) for i, m, _ in want]
+    assert np.allclose(dist, [d for _, _, d in want], equal_nan=True, atol=1e-9)
+    tally = {kind: sum(m == kind for _, m in got) for kind in ("inside", "nearest", None)}
+    assert min(tally.values()) > 100, tally  # every branch exercised, not just one
+    coastal = [layer.names[i] for i, _ in got[len(TOWNS) : len(TOWNS) + len(COASTAL)]]
+    assert coastal == [v[2] for v in COASTAL.values()]
+
+
 def test_assignment_handles_nan_and_empty_input(layer):
     out = layer.assign([np.nan, 67.0], [30.18, np.nan])
     assert out["district"].isna().all()
