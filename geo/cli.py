@@ -29,14 +29,19 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # click's plain help and usage errors: rich's formatter costs ~70 ms on every start
+    rich_markup_mode=None,
 )
 districts_app = typer.Typer(
-    help="District boundaries: info, download, point lookup.", no_args_is_help=True
+    help="District boundaries: info, download, point lookup.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(districts_app, name="districts")
 gazetteer_app = typer.Typer(
     help="Newsroom gazetteer: places editors placed by hand, looked up before the built-in one.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(gazetteer_app, name="gazetteer")
 

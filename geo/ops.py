@@ -231,24 +231,32 @@ class Area:
     def names(self, lon: Any, lat: Any) -> list[str | None]:
         """For each point: the district it lies in (with a layer) or the country's name
         (bounding box only); None when it is outside."""
+        return self.lookup(lon, lat)[0]
+
+    def lookup(self, lon: Any, lat: Any) -> tuple[list[str | None], list[str | None]]:
+        """:meth:`names`, and for each point how its district was found ('inside' or
+        'nearest'; None without a layer or outside): one vectorised pass for all points."""
         lon = np.asarray(lon, dtype=float).ravel()
         lat = np.asarray(lat, dtype=float).ravel()
         out: list[str | None] = [None] * lon.shape[0]
+        how: list[str | None] = [None] * lon.shape[0]
         valid = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
         if not valid.any():
-            return out
+            return out, how
         keep = np.flatnonzero(valid)
         if self.layer is not None:
-            idx, _, _ = self.layer.assign_index(lon[keep], lat[keep])
-            for k, i in zip(keep.tolist(), idx.tolist(), strict=True):
+            idx, match, _ = self.layer.assign_index(lon[keep], lat[keep])
+            names = self.layer.names
+            for k, i, m in zip(keep.tolist(), idx.tolist(), match.tolist(), strict=True):
                 if i >= 0:
-                    out[k] = str(self.layer.names[i])
+                    out[k] = str(names[i])
+                    how[k] = "inside" if m == 1 else "nearest"
         elif self.bbox is not None:
             w, s, e, n = self.bbox
             for k in keep.tolist():
                 if w <= lon[k] <= e and s <= lat[k] <= n:
                     out[k] = self.name
-        return out
+        return out, how
 
     def where(self, lon: Any, lat: Any) -> list[str | None]:
         """For each point: where it lies inside the area ('Quetta district'), or None."""
@@ -348,7 +356,7 @@ def check_incidents(
         return report
     lon = np.array([i.lon for i in located], dtype=float)
     lat = np.array([i.lat for i in located], dtype=float)
-    names = area.names(lon, lat)
+    names, how = area.lookup(lon, lat)
     outside = [k for k, n in enumerate(names) if n is None]
     if outside:
         flip = [k for k in outside if abs(lon[k]) <= 90]
@@ -361,15 +369,15 @@ def check_incidents(
             if found is None or not inc.district:
                 continue
             if found.casefold() != inc.district.strip().casefold():
-                report.warnings.append(district_warning(inc, area.layer))
+                report.warnings.append(district_warning(inc, found, how[k]))
     return report
 
 
-def district_warning(inc: Incident, layer: Districts) -> str:
-    found = layer.locate(inc.lon, inc.lat)  # type: ignore[arg-type]
+def district_warning(inc: Incident, found: str, match: str | None) -> str:
+    """The named district disagrees with the district the point lies in (or is nearest)."""
     return (
         f"incident '{inc.id}': district is '{inc.district}' but its point lies in "
-        f"{found.district} ({found.match}); fix: correct the district or the point"
+        f"{found} ({match}); fix: correct the district or the point"
     )
 
 

@@ -324,25 +324,25 @@ def test_geojson_is_read_without_geopandas_to_the_same_layer(districts_path):
     assert layer.locate(64.40616, 28.88846).district == "Chagai"
 
 
-def test_validate_does_not_import_geopandas(districts_path):
-    """`sitmap validate` checks points against districts without geopandas/pandas (start-up)."""
-    import subprocess
-    import sys
-
-    from geo import paths
-
-    code = (
-        "import sys\n"
-        "from geo.cli import app\n"
-        "try:\n"
-        f"    app([{'validate'!r}, {str(paths.seed_story())!r}, '--districts', "
-        f"{str(districts_path)!r}])\n"
-        "except SystemExit as e:\n"
-        "    assert not e.code, e.code\n"
-        "heavy = sorted(m for m in ('geopandas', 'pandas', 'pyarrow', 'pooch') if m in sys.modules)\n"
-        "print('heavy:', heavy)\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
-    )
-    assert "heavy: []" in out.stdout, out.stdout + out.stderr
+def test_second_load_reads_the_cached_layer_to_the_same_geometries(isolated_cache, districts_path):
+    """The parsed layer is cached (WKB, keyed by the file's SHA-256) so the next command
+    starts fast; what it reads back is the same layer, and a damaged cache is rebuilt."""
+    entry = dmod.dataset()
+    names, _, geoms = dmod.read_arrays(districts_path, entry)
+    dmod._load_cached.cache_clear()
+    first = dmod.load(districts_path)
+    cached = list((isolated_cache / "index").glob("*-layer-*.npz"))
+    assert len(cached) == 1
+    dmod._load_cached.cache_clear()
+    second = dmod.load(districts_path)
+    assert second is not first
+    for layer in (first, second):
+        assert layer.names.tolist() == names.tolist()
+        assert [shapely.to_wkb(g) for g in layer.geoms] == [shapely.to_wkb(g) for g in geoms]
+        assert layer.province("Quetta") == "Balochistan"
+    cached[0].write_bytes(b"not an npz file")
+    dmod._load_cached.cache_clear()
+    third = dmod.load(districts_path)
+    assert third.names.tolist() == names.tolist()
+    assert third.locate(64.40616, 28.88846).district == "Chagai"
+    dmod._load_cached.cache_clear()
