@@ -100,13 +100,12 @@ def validate(
     """Check a story file: vocabularies, coordinates, dates, ids; every point inside the
     country (swapped latitude/longitude named); cross-check districts."""
     from geo import ops
-    from geo.model import load_story
 
-    s = load_story(story)
-    found = ops.validate(s, districts)
+    scanned, found = ops.validate_file(story, districts)  # read as checked: big files fit
+    s, n, located = scanned.story, scanned.incidents, scanned.located
     typer.echo(
-        f"ok: {printable(s.title)} — {len(s.incidents)} incidents ({len(s.located)} located, "
-        f"{len(s.unlocated)} unlocated), {len(s.claims)} casualty claim(s)"
+        f"ok: {printable(s.title)} — {n} incidents ({located} located, "
+        f"{n - located} unlocated), {len(s.claims)} casualty claim(s)"
     )
     report(found)
 

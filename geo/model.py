@@ -22,7 +22,8 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -557,6 +558,146 @@ def load_story(path: str | os.PathLike[str]) -> Story:
     doc = parse_json(text, str(p))
     del text
     return story_from_geojson(doc, consume=True)
+
+
+# --- streaming: a large story file checked without holding all its incidents ------------
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+SCAN_CHUNK = 5000  # incidents validated and handed on at a time
+
+
+class _Unusual(Exception):
+    """The file is not laid out as a story file usually is (or is not valid JSON): read it
+    whole instead, which gives the usual one-line messages."""
+
+
+def _features_stream(text: str) -> tuple[dict[str, Any], Iterator[Any]]:
+    """A story file's top-level members before ``features`` (with ``story``), and its
+    features one at a time, each parsed with the same limits as :func:`parse_json`.
+    Raises _Unusual (at once or while iterating) for anything the whole-file reader should
+    judge: ``features`` before ``story``, a repeated member, bad JSON, a depth or number
+    limit."""
+    decoder = json.JSONDecoder(parse_int=_parse_int, parse_constant=_parse_constant)
+
+    def value(pos: int, depth: int) -> tuple[Any, int]:
+        try:
+            node, end = decoder.raw_decode(text, pos)
+        except (ValueError, RecursionError):  # JSONDecodeError and _JSONLimit are ValueErrors
+            raise _Unusual from None
+        if isinstance(node, dict | list) and _too_deep(node, MAX_JSON_DEPTH - depth):
+            raise _Unusual
+        return node, _SPACE.match(text, end).end()  # type: ignore[union-attr]
+
+    def expect(pos: int, char: str) -> int:
+        if text[pos : pos + 1] != char:
+            raise _Unusual
+        return _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+
+    pos = expect(_SPACE.match(text).end(), "{")  # type: ignore[union-attr]
+    head: dict[str, Any] = {}
+    while True:
+        key, pos = value(pos, 1)
+        if not isinstance(key, str) or key in head:
+            raise _Unusual
+        pos = expect(pos, ":")
+        if key == "features":
+            break
+        head[key], pos = value(pos, 1)
+        pos = expect(pos, ",")  # features is still to come
+    if not isinstance(head.get("story"), dict) or text[pos : pos + 1] != "[":
+        raise _Unusual
+
+    def features(pos: int) -> Iterator[Any]:
+        pos = expect(pos, "[")
+        if text[pos : pos + 1] == "]":
+            pos = expect(pos, "]")
+        else:
+            while True:
+                feature, pos = value(pos, 2)
+                yield feature
+                if text[pos : pos + 1] == "]":
+                    pos = expect(pos, "]")
+                    break
+                pos = expect(pos, ",")
+        if text[pos : pos + 1] != "}" or text[pos + 1 :].strip():
+            raise _Unusual  # members after features, or trailing text: judge it whole
+
+    return head, features(pos)
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """What a story file holds, checked, without its incidents: the metadata (a Story
+    with no incidents) and how many incidents there are."""
+
+    story: Story
+    incidents: int
+    located: int
+
+
+def scan_story(
+    path: str | os.PathLike[str],
+    each: Callable[[list[Incident], str], None],
+    chunk: int = SCAN_CHUNK,
+) -> Scanned:
+    """Check a story file as :func:`load_story` does — every incident through the same
+    model, the story's metadata, unique ids, the same first error — but hand the
+    incidents to ``each(incidents, country)`` ``chunk`` at a time and keep none of them,
+    so a 200k-incident file is checked in a fraction of the memory of loading it. Files
+    laid out unusually are loaded whole instead (the same checks and messages)."""
+    p = Path(path)
+    try:
+        text = _text(p.read_bytes(), str(p))
+    except FileNotFoundError:
+        raise StoryError(f"{p}: no such file; fix: check the path") from None
+    except IsADirectoryError:
+        raise StoryError(f"{p}: is a folder, not a story file") from None
+    try:
+        head, stream = _features_stream(text)
+        if head.get("type") != "FeatureCollection":
+            raise _Unusual
+        return _scan(head["story"], stream, each, chunk)
+    except _Unusual:
+        story = story_from_geojson(parse_json(text, str(p)), consume=True)
+        for k in range(0, len(story.incidents), chunk):
+            each(story.incidents[k : k + chunk], story.country)
+        meta = story.model_copy(update={"incidents": []})
+        return Scanned(meta, len(story.incidents), len(story.located))
+
+
+def _scan(
+    meta: dict[str, Any],
+    stream: Iterator[Any],
+    each: Callable[[list[Incident], str], None],
+    chunk: int,
+) -> Scanned:
+    where = f"story '{_short(str(meta.get('id', '?')), 80)[1:-1]}'"
+    country = str(meta.get("country", "PAK"))
+    ids: set[str] = set()
+    duplicate: tuple[Incident, Incident] | None = None  # the Story model words the error
+    total = located = 0
+    batch: list[Incident] = []
+    with bulk():
+        for i, feature in enumerate(stream):
+            inc = incident_from_feature(feature, i)
+            if duplicate is None and inc.id in ids:
+                duplicate = (inc, inc)
+            ids.add(inc.id)
+            total += 1
+            located += inc.located
+            batch.append(inc)
+            if len(batch) >= chunk:
+                each(batch, country)
+                batch = []
+        if batch:
+            each(batch, country)
+    if "incidents" in meta:
+        raise StoryError(f"{where}: incidents: put incidents in 'features', not in 'story'")
+    try:
+        story = Story.model_validate({**meta, "incidents": list(duplicate or ())})
+    except ValidationError as e:
+        raise StoryError(describe(e, where)) from None
+    return Scanned(story, total, located)
 
 
 def save_story(story: Story, path: str | os.PathLike[str]) -> None:

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from geo.districts import Districts, Located
     from geo.gazetteer import Candidate, Gazetteer
     from geo.geocode import GeocoderChain
+    from geo.model import Scanned
     from geo.store import ImportReport, PlaceEntry, Store
 
     #: A boundary layer, the path of a boundary file, or None ($SITMAP_DISTRICTS, the cache).
@@ -390,9 +391,16 @@ def check_story(
     layer = boundaries(districts)
     area = country_area(story.country, layer)
     report = check_incidents(story.incidents, area)
+    _area_notes(report, area, story.country)
+    if raise_problems:
+        report.raise_first()
+    return report
+
+
+def _area_notes(report: Report, area: Area | None, country: str) -> None:
     if area is None:
         report.notes.append(
-            f"points not checked: no boundary file or bounding box for country {story.country}"
+            f"points not checked: no boundary file or bounding box for country {country}"
         )
     elif area.layer is None:
         report.notes.append(
@@ -400,9 +408,6 @@ def check_story(
             "districts not cross-checked; fix: set SITMAP_DISTRICTS=PATH or run "
             "`sitmap districts fetch`"
         )
-    if raise_problems:
-        report.raise_first()
-    return report
 
 
 def check_incident(
@@ -419,6 +424,32 @@ def validate(story: Story, districts: DistrictsLike = None) -> Report:
     """``sitmap validate``: the model has already checked every field; this adds the country
     check (refused: PointError) and the district cross-check (warnings)."""
     return check_story(story, districts)
+
+
+def validate_file(
+    path: str | os.PathLike[str], districts: DistrictsLike = None
+) -> tuple[Scanned, Report]:
+    """``sitmap validate FILE``: :func:`validate` of the file's story, checked as it is
+    read (geo.model.scan_story) so no more than a few thousand incidents are held at once;
+    the same checks, messages and report as loading the story and validating it."""
+    from geo.model import scan_story
+
+    layer = boundaries(districts)
+    report = Report()
+    areas: dict[str, Area | None] = {}
+
+    def each(incidents: list[Incident], country: str) -> None:
+        if country not in areas:
+            areas[country] = country_area(country, layer)
+        part = check_incidents(incidents, areas[country])
+        report.problems.extend(part.problems)
+        report.warnings.extend(part.warnings)
+
+    scanned = scan_story(path, each)
+    country = scanned.story.country
+    _area_notes(report, areas.get(country, country_area(country, layer)), country)
+    report.raise_first()
+    return scanned, report
 
 
 # --- the store -------------------------------------------------------------------------------
