@@ -29,14 +29,19 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # click's plain help and usage errors: rich's formatter costs ~70 ms on every start
+    rich_markup_mode=None,
 )
 districts_app = typer.Typer(
-    help="District boundaries: info, download, point lookup.", no_args_is_help=True
+    help="District boundaries: info, download, point lookup.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(districts_app, name="districts")
 gazetteer_app = typer.Typer(
     help="Newsroom gazetteer: places editors placed by hand, looked up before the built-in one.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(gazetteer_app, name="gazetteer")
 store_app = typer.Typer(
@@ -100,13 +105,12 @@ def validate(
     """Check a story file: vocabularies, coordinates, dates, ids; every point inside the
     country (swapped latitude/longitude named); cross-check districts."""
     from geo import ops
-    from geo.model import load_story
 
-    s = load_story(story)
-    found = ops.validate(s, districts)
+    scanned, found = ops.validate_file(story, districts)  # read as checked: big files fit
+    s, n, located = scanned.story, scanned.incidents, scanned.located
     typer.echo(
-        f"ok: {printable(s.title)} — {len(s.incidents)} incidents ({len(s.located)} located, "
-        f"{len(s.unlocated)} unlocated), {len(s.claims)} casualty claim(s)"
+        f"ok: {printable(s.title)} — {n} incidents ({located} located, "
+        f"{n - located} unlocated), {len(s.claims)} casualty claim(s)"
     )
     report(found)
 

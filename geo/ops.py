@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from geo.districts import Districts, Located
     from geo.gazetteer import Candidate, Gazetteer
     from geo.geocode import GeocoderChain
+    from geo.model import Scanned
     from geo.store import ImportReport, PlaceEntry, Store
 
     #: A boundary layer, the path of a boundary file, or None ($SITMAP_DISTRICTS, the cache).
@@ -232,24 +233,32 @@ class Area:
     def names(self, lon: Any, lat: Any) -> list[str | None]:
         """For each point: the district it lies in (with a layer) or the country's name
         (bounding box only); None when it is outside."""
+        return self.lookup(lon, lat)[0]
+
+    def lookup(self, lon: Any, lat: Any) -> tuple[list[str | None], list[str | None]]:
+        """:meth:`names`, and for each point how its district was found ('inside' or
+        'nearest'; None without a layer or outside): one vectorised pass for all points."""
         lon = np.asarray(lon, dtype=float).ravel()
         lat = np.asarray(lat, dtype=float).ravel()
         out: list[str | None] = [None] * lon.shape[0]
+        how: list[str | None] = [None] * lon.shape[0]
         valid = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
         if not valid.any():
-            return out
+            return out, how
         keep = np.flatnonzero(valid)
         if self.layer is not None:
-            idx, _, _ = self.layer.assign_index(lon[keep], lat[keep])
-            for k, i in zip(keep.tolist(), idx.tolist(), strict=True):
+            idx, match, _ = self.layer.assign_index(lon[keep], lat[keep])
+            names = self.layer.names
+            for k, i, m in zip(keep.tolist(), idx.tolist(), match.tolist(), strict=True):
                 if i >= 0:
-                    out[k] = str(self.layer.names[i])
+                    out[k] = str(names[i])
+                    how[k] = "inside" if m == 1 else "nearest"
         elif self.bbox is not None:
             w, s, e, n = self.bbox
             for k in keep.tolist():
                 if w <= lon[k] <= e and s <= lat[k] <= n:
                     out[k] = self.name
-        return out
+        return out, how
 
     def where(self, lon: Any, lat: Any) -> list[str | None]:
         """For each point: where it lies inside the area ('Quetta district'), or None."""
@@ -349,7 +358,7 @@ def check_incidents(
         return report
     lon = np.array([i.lon for i in located], dtype=float)
     lat = np.array([i.lat for i in located], dtype=float)
-    names = area.names(lon, lat)
+    names, how = area.lookup(lon, lat)
     outside = [k for k, n in enumerate(names) if n is None]
     if outside:
         flip = [k for k in outside if abs(lon[k]) <= 90]
@@ -362,15 +371,15 @@ def check_incidents(
             if found is None or not inc.district:
                 continue
             if found.casefold() != inc.district.strip().casefold():
-                report.warnings.append(district_warning(inc, area.layer))
+                report.warnings.append(district_warning(inc, found, how[k]))
     return report
 
 
-def district_warning(inc: Incident, layer: Districts) -> str:
-    found = layer.locate(inc.lon, inc.lat)  # type: ignore[arg-type]
+def district_warning(inc: Incident, found: str, match: str | None) -> str:
+    """The named district disagrees with the district the point lies in (or is nearest)."""
     return (
         f"incident '{inc.id}': district is '{inc.district}' but its point lies in "
-        f"{found.district} ({found.match}); fix: correct the district or the point"
+        f"{found} ({match}); fix: correct the district or the point"
     )
 
 
@@ -383,9 +392,16 @@ def check_story(
     layer = boundaries(districts)
     area = country_area(story.country, layer)
     report = check_incidents(story.incidents, area)
+    _area_notes(report, area, story.country)
+    if raise_problems:
+        report.raise_first()
+    return report
+
+
+def _area_notes(report: Report, area: Area | None, country: str) -> None:
     if area is None:
         report.notes.append(
-            f"points not checked: no boundary file or bounding box for country {story.country}"
+            f"points not checked: no boundary file or bounding box for country {country}"
         )
     elif area.layer is None:
         report.notes.append(
@@ -393,9 +409,6 @@ def check_story(
             "districts not cross-checked; fix: set SITMAP_DISTRICTS=PATH or run "
             "`sitmap districts fetch`"
         )
-    if raise_problems:
-        report.raise_first()
-    return report
 
 
 def check_incident(
@@ -412,6 +425,32 @@ def validate(story: Story, districts: DistrictsLike = None) -> Report:
     """``sitmap validate``: the model has already checked every field; this adds the country
     check (refused: PointError) and the district cross-check (warnings)."""
     return check_story(story, districts)
+
+
+def validate_file(
+    path: str | os.PathLike[str], districts: DistrictsLike = None
+) -> tuple[Scanned, Report]:
+    """``sitmap validate FILE``: :func:`validate` of the file's story, checked as it is
+    read (geo.model.scan_story) so no more than a few thousand incidents are held at once;
+    the same checks, messages and report as loading the story and validating it."""
+    from geo.model import scan_story
+
+    layer = boundaries(districts)
+    report = Report()
+    areas: dict[str, Area | None] = {}
+
+    def each(incidents: list[Incident], country: str) -> None:
+        if country not in areas:
+            areas[country] = country_area(country, layer)
+        part = check_incidents(incidents, areas[country])
+        report.problems.extend(part.problems)
+        report.warnings.extend(part.warnings)
+
+    scanned = scan_story(path, each)
+    country = scanned.story.country
+    _area_notes(report, areas.get(country, country_area(country, layer)), country)
+    report.raise_first()
+    return scanned, report
 
 
 # --- the store -------------------------------------------------------------------------------

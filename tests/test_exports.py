@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import struct
 
 import pytest
@@ -11,7 +12,7 @@ from typer.testing import CliRunner
 
 from geo import exports
 from geo.errors import SitmapError
-from geo.model import CasualtyClaim, loads_story
+from geo.model import CasualtyClaim, dumps_story, loads_story, story_to_geojson
 from tests.conftest import SEED_STORY
 
 ACLED = (
@@ -44,6 +45,19 @@ def png_size(path) -> tuple[int, int]:
 def test_geojson_round_trips(seed_story):
     text = exports.to_geojson(seed_story)
     assert loads_story(text) == seed_story
+
+
+def test_geojson_export_is_compact_and_the_story_document(seed_story):
+    """The export is the story document itself (metadata, every feature) without the
+    pretty-printing's whitespace: one line, a fraction of the saved file's size."""
+    text = exports.to_geojson(seed_story)
+    assert json.loads(text) == story_to_geojson(seed_story)
+    assert text.count("\n") == 1 and text.endswith("}\n") and '": ' not in text
+    assert len(text) < 0.8 * len(dumps_story(seed_story))
+    seed_story.incidents[0].place = "Kalāt"
+    assert '"place":"Kalāt"' in exports.to_geojson(seed_story)  # text stays text, not \\u escapes
+    empty = seed_story.model_copy(update={"incidents": []})
+    assert loads_story(exports.to_geojson(empty)).incidents == []
 
 
 def test_csv_has_acled_columns_and_every_incident(seed_story):
