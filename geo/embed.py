@@ -119,6 +119,7 @@ def _env() -> jinja2.Environment:
 
 
 def _table_rows(story: Story) -> list[dict[str, Any]]:
+    story = mapview.reader_story(story)
     rows = []
     for inc in (story.located + story.unlocated)[: mapview.TABLE_LIMIT]:
         rows.append(
@@ -143,6 +144,7 @@ def _table_rows(story: Story) -> list[dict[str, Any]]:
 
 
 def _unlocated(story: Story) -> list[dict[str, Any]]:
+    story = mapview.reader_story(story)
     out = []
     for inc in story.unlocated[: mapview.TABLE_LIMIT]:
         out.append(
@@ -155,7 +157,6 @@ def _unlocated(story: Story) -> list[dict[str, Any]]:
                 "infra": ", ".join(INFRASTRUCTURE[k].label for k in inc.infrastructure),
                 "summary": inc.summary,
                 "outcome": inc.outcome or "",
-                "notes": inc.notes or "",
                 "sources": [
                     {"name": s.name, "url": s.url if s.is_link else None} for s in inc.sources
                 ],
@@ -312,13 +313,18 @@ def iframe_snippet(url: str, title: str, height: int = 600) -> str:
     return (
         f'<iframe id="{frame_id}" src="{escape(url)}" title="{escape(title)}" '
         f'width="100%" height="{height}" style="width:100%;border:0;display:block" '
-        'scrolling="no" loading="lazy"></iframe>\n'
+        'loading="lazy"></iframe>\n'
         "<script>(function(){"
-        f'var f=document.getElementById("{frame_id}");'
+        f'var f=document.getElementById("{frame_id}"),s=null;'
         'window.addEventListener("message",function(e){'
         "if(!f||e.source!==f.contentWindow)return;var d=e.data;"
         'if(!d||d.type!=="sitmap:height")return;'
-        "var h=Number(d.height);"
+        "var h=Number(d.height),p=Number(d.print);"
         'if(isFinite(h)&&h>50&&h<20000)f.style.height=Math.ceil(h)+"px";'
+        # the height the embed needs in print (table open): set by a print rule, since the
+        # frame cannot grow while the page prints
+        'if(isFinite(p)&&p>50&&p<20000){if(!s){s=document.createElement("style");'
+        "document.head.appendChild(s);}"
+        's.textContent="@media print{#"+f.id+"{height:"+Math.ceil(p)+"px!important}}";}'
         "});})();</script>"
     )

@@ -41,6 +41,7 @@ from geo.taxonomy import (
     DatePrecision,
     GeoPrecision,
     Infrastructure,
+    Status,
 )
 
 if TYPE_CHECKING:
@@ -59,6 +60,9 @@ DENSE_THRESHOLD = 1000
 TABLE_LIMIT = 500
 #: Place labels are drawn next to markers only for small maps, where they cannot pile up.
 LABEL_LIMIT = 12
+#: Up to this many incidents the embed carries its own CSV and GeoJSON ("Get the data");
+#: a bigger archive's files would outweigh the map (publish them next to it instead).
+DATA_LIMIT = 2000
 #: Polygon coordinate quantum (1e-3° ≈ 100 m, below the simplification tolerance).
 QUANTUM = 1000
 #: District shading: classes of incident counts (upper bounds; the last is open).
@@ -131,6 +135,31 @@ def get_basemap(name: str) -> Basemap | None:
             "(none draws the districts alone and needs no network)"
         )
     return BASEMAPS[key]
+
+
+# --- what readers may see --------------------------------------------------------------------
+
+#: Reader wording of an incident's status: a draft is shown as what the copy says
+#: ("Reported"), never as "draft"; only a verified incident reads "Confirmed".
+READER_STATUS = {Status.draft: "Reported", Status.reported: "Reported", Status.verified: "Confirmed"}
+
+
+def reader_story(story: Story) -> Story:
+    """The story as readers get it (the embed, its data downloads, the CSV): no editors'
+    notes, extraction cues or evidence offsets, and no "draft" status (a draft reads as
+    reported, which is what it is until an editor verifies it). Nothing else changes."""
+    incidents = [
+        inc.model_copy(
+            update={
+                "notes": None,
+                "cues": [],
+                "evidence": [],
+                "status": Status.verified if inc.status == Status.verified else Status.reported,
+            }
+        )
+        for inc in story.incidents
+    ]
+    return story.model_copy(update={"incidents": incidents})
 
 
 # --- text helpers ----------------------------------------------------------------------------
@@ -391,6 +420,7 @@ def map_data(
     if on_click not in ON_CLICK:
         raise SitmapError(f"on_click: unknown {on_click!r}; fix: use one of {', '.join(ON_CLICK)}")
     tiles = get_basemap(basemap)
+    story = reader_story(story)
     located = story.located
     dnames = incident_districts(story, districts)
     counts = Counter(d for d in dnames if d)
@@ -439,7 +469,6 @@ def map_data(
             "summary",
             "outcome",
             "actor",
-            "notes",
             "status",
             "src",
             "cas",
@@ -471,8 +500,7 @@ def map_data(
         cols["summary"].append(strings(inc.summary))
         cols["outcome"].append(strings(inc.outcome))
         cols["actor"].append(strings(inc.actor))
-        cols["notes"].append(strings(inc.notes))
-        cols["status"].append(strings(inc.status.value))
+        cols["status"].append(strings(READER_STATUS[inc.status]))
         cols["src"].append(source_ids(inc.sources))
         cols["cas"].append(
             [[strings(claim_by(c)), [strings(f) for f in claim_figures(c)]] for c in inc.casualties]
@@ -522,7 +550,7 @@ def map_data(
             "region": story.region or "",
             "period": period_label(story),
             "asOf": as_of_label(story),
-            "description": description(story, dnames),
+            "description": story.description or description(story, dnames),
             "located": len(located),
             "unlocated": len(story.unlocated),
             "districtsHit": len(counts),
@@ -592,9 +620,36 @@ def map_data(
             for r in story.responsibility
         ],
         "districts": layers,
+        "downloads": downloads(story),
         "strings": strings.items,
         "sources": src_table,
         "incidents": cols,
+    }
+
+
+def downloads(story: Story) -> dict[str, Any] | None:
+    """The data behind the map, for the embed's "Get the data" link: the CSV's header and
+    one line per incident and the GeoJSON features, in story order with their ids, so a
+    filtered view downloads the incidents it shows. All of them together are
+    ``sitmap build --format csv`` / ``--format geojson`` of the reader's story. None above
+    :data:`DATA_LIMIT` incidents (and for a story without any)."""
+    import json
+
+    from geo import exports
+
+    if not story.incidents or len(story.incidents) > DATA_LIMIT:
+        return None
+    story = reader_story(story)
+    head, lines = exports.csv_lines(story)
+    doc = json.loads(exports.to_geojson(story))
+    features = doc.pop("features", [])
+    return {
+        "name": story.id,
+        "ids": [i.id for i in story.incidents],
+        "csvHead": head,
+        "csv": lines,
+        "geojson": doc,
+        "features": features,
     }
 
 

@@ -157,13 +157,14 @@ def test_every_payload_is_escaped_in_html(layer, seed_story):
         assert not tags & {"img", "svg", "iframe", "a"} - {"a"}, tags
         # Leaflet, the payload, the renderer, the folium map's script: nothing from the copy
         assert sum(t == "script" for t, _ in parser.tags) == 4
-        assert sum(t == "style" for t, _ in parser.tags) == 2
+        # Leaflet's CSS, ours, and the no-JavaScript rules inside <noscript>
+        assert sum(t == "style" for t, _ in parser.tags) == 3
         for tag, attrs in parser.tags:
             assert not [k for k in attrs if k.startswith("on")], (tag, attrs)
             if tag == "a":
                 assert attrs["href"].startswith(("http://", "https://")), attrs
-            if tag == "details":
-                assert "open" not in attrs
+            if tag == "details":  # only the table's own (open for readers without JS)
+                assert attrs == {"class": "sm-table", "open": None}, attrs
     # the http(s) URL is kept as a link, attribute-escaped
     assert 'href="https://example.org/a?b=&lt;x&gt;&amp;c=&#34;&#39;`${alert(25)}"' in html
     assert Source(name="x", url=SAFE_URL).is_link
