@@ -220,10 +220,12 @@ def page_document(
     img_origins: Iterable[str] = (),
     style_origins: Iterable[str] = (),
     fragment: bool = False,
+    social: dict[str, str] | None = None,
 ) -> str:
     """The document around the page's parts: doctype, CSP (this page's nonce; images from
     ``data:`` and the given origins; stylesheets and fonts from ``style_origins``),
-    referrer policy, title; ``fragment`` leaves all of that out (the parts alone)."""
+    referrer policy, title, colour-scheme and social-card tags (``social``: description,
+    url, image); ``fragment`` leaves all of that out (the parts alone)."""
     style = sorted({o for o in style_origins if o})
     img = sorted({o for o in (*img_origins, *style) if o})
     return (
@@ -239,8 +241,22 @@ def page_document(
             header=header,
             body=body,
             script=script,
+            social=social,
         )
     )
+
+
+def social_tags(
+    data: dict[str, Any], page_url: str | None = None, image_url: str | None = None
+) -> dict[str, str]:
+    """Open Graph / Twitter card values: the map's description (the editor's, else the
+    generated one) and, for a published page, its address and preview image (http(s) or
+    relative addresses only, as for the iframe)."""
+    return {
+        "description": str(data["meta"]["description"]),
+        "url": snippet_src(page_url) if page_url else "",
+        "image": snippet_src(image_url) if image_url else "",
+    }
 
 
 def render_html(
@@ -253,6 +269,8 @@ def render_html(
     highlight: str | None = None,
     height: int | None = None,
     on_click: mapview.OnClick = "none",
+    page_url: str | None = None,
+    image_url: str | None = None,
 ) -> str:
     """The situation map as HTML: ``folium_map(story, districts, …)`` rendered, so this and
     ``folium_map(…).save()`` give the same page (only the nonce and element ids differ).
@@ -263,7 +281,8 @@ def render_html(
     default boundary layer. ``highlight`` opens that incident's popup on load. ``height``
     fixes the map's pixel height. ``on_click="post-to-parent"`` posts
     ``{type: "sitmap:click", lat, lon}`` to the parent window when the map (not a marker)
-    is clicked: the desk app's point picker.
+    is clicked: the desk app's point picker. ``page_url`` and ``image_url`` (where the page
+    and its PNG preview are published) go into the Open Graph / Twitter card tags.
     """
     m = mapview.folium_map(
         story,
@@ -274,6 +293,7 @@ def render_html(
         height=height,
         on_click=on_click,
     )
+    m.social = social_tags(m.data, page_url, image_url)
     return m.get_root().render(fragment=not standalone)
 
 

@@ -141,7 +141,11 @@ def get_basemap(name: str) -> Basemap | None:
 
 #: Reader wording of an incident's status: a draft is shown as what the copy says
 #: ("Reported"), never as "draft"; only a verified incident reads "Confirmed".
-READER_STATUS = {Status.draft: "Reported", Status.reported: "Reported", Status.verified: "Confirmed"}
+READER_STATUS = {
+    Status.draft: "Reported",
+    Status.reported: "Reported",
+    Status.verified: "Confirmed",
+}
 
 
 def reader_story(story: Story) -> Story:
