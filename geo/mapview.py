@@ -265,20 +265,24 @@ _LAYERS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDiction
 
 
 def _encoded_layers(districts: Districts) -> dict[str, Any]:
-    """Simplified, encoded districts and province outlines (computed once per layer)."""
+    """Simplified, encoded districts and province outlines (computed once per layer): a
+    topology (see :func:`topology`), so each border shared by two districts is sent once
+    and province outlines are lists of those borders."""
     cached = _LAYERS.get(districts)
     if cached is not None:
         return cached
     simple = districts.simplified(0.01, 3)
     provinces = districts.provinces_layer(0.01, 3)
-    outlines = shapely.boundary(provinces.geometry.values)
     b = simple.total_bounds
     points = shapely.point_on_surface(provinces.geometry.values)
+    province_of = [None if p is None or p != p else str(p) for p in simple["province"]]
+    arcs, rings, outlines = topology(list(simple.geometry.values), province_of)
     cached = {
         "names": [str(n) for n in simple["district"]],
-        "provinces": [None if p is None or p != p else str(p) for p in simple["province"]],
-        "rings": [encode_geometry(g) for g in simple.geometry.values],
-        "outlines": [_encode_lines(g) for g in outlines],
+        "provinces": province_of,
+        "arcs": arcs,
+        "rings": rings,
+        "outlines": outlines,
         # Small units (the capital territory, AJK) would only collide with their neighbours.
         "labels": [
             [str(name), round(p.y, 2), round(p.x, 2)]
@@ -291,6 +295,96 @@ def _encoded_layers(districts: Districts) -> dict[str, Any]:
     }
     _LAYERS[districts] = cached
     return cached
+
+
+Point = tuple[int, int]
+
+
+def _rings_of(geom: Any, quantum: int) -> list[list[list[Point]]]:
+    """Polygons → rings → (lat, lon) points on the quantum grid, without the closing point."""
+    out = []
+    for poly in getattr(geom, "geoms", [geom]):
+        if poly.is_empty or poly.geom_type != "Polygon":
+            continue
+        rings = []
+        for ring in (poly.exterior, *poly.interiors):
+            xy = np.round(np.asarray(ring.coords)[:-1, ::-1] * quantum).astype(np.int64)
+            pts = [(int(a), int(b)) for a, b in xy.tolist()]
+            pts = [p for k, p in enumerate(pts) if k == 0 or p != pts[k - 1]]
+            if len(pts) >= 3:
+                rings.append(pts)
+        if rings:
+            out.append(rings)
+    return out
+
+
+def topology(
+    geoms: list[Any], province_of: list[str | None], quantum: int = QUANTUM
+) -> tuple[list[str], list[list[list[list[int]]]], list[int]]:
+    """Districts as shared arcs, as TopoJSON does: rings are cut where three or more
+    districts meet (or where two part ways), each arc is encoded once (an encoded polyline),
+    and each ring is a list of arc indices (``~i``: arc i reversed). The coverage-simplified
+    layer gives neighbours identical border vertices, so a border between two districts
+    is one arc. Province outlines are the arcs between districts of different provinces
+    and the outer border. Returns (arcs, rings per district, outline arc indices)."""
+    shapes = [_rings_of(g, quantum) for g in geoms]
+    neighbours: dict[Point, set[tuple[Point, Point]]] = {}
+    for polys in shapes:
+        for rings in polys:
+            for ring in rings:
+                n = len(ring)
+                for k, p in enumerate(ring):
+                    a, b = ring[k - 1], ring[(k + 1) % n]
+                    neighbours.setdefault(p, set()).add((a, b) if a <= b else (b, a))
+    junction = {p for p, pairs in neighbours.items() if len(pairs) > 1}
+    arc_index: dict[tuple[Point, ...], int] = {}
+    arcs: list[tuple[Point, ...]] = []
+    users: list[set[int]] = []
+
+    def ref(line: tuple[Point, ...], who: int) -> int:
+        if line in arc_index:
+            i = arc_index[line]
+        elif line[::-1] in arc_index:
+            i = ~arc_index[line[::-1]]
+        else:
+            i = arc_index[line] = len(arcs)
+            arcs.append(line)
+            users.append(set())
+        users[i if i >= 0 else ~i].add(who)
+        return i
+
+    out: list[list[list[list[int]]]] = []
+    for who, polys in enumerate(shapes):
+        d_polys = []
+        for rings in polys:
+            d_rings = []
+            for ring in rings:
+                cuts = [k for k, p in enumerate(ring) if p in junction]
+                if not cuts:  # an island or a hole: one closed arc, from its smallest point
+                    k0 = ring.index(min(ring))
+                    turned = ring[k0:] + ring[:k0]
+                    d_rings.append([ref((*turned, turned[0]), who)])
+                    continue
+                k0 = cuts[0]
+                turned = ring[k0:] + ring[:k0]
+                starts = [k - k0 for k in cuts] + [len(ring)]
+                refs = []
+                closed = [*turned, turned[0]]
+                for a, b in zip(starts, starts[1:], strict=False):
+                    refs.append(ref(tuple(closed[a : b + 1]), who))
+                d_rings.append(refs)
+            d_polys.append(d_rings)
+        out.append(d_polys)
+    encoded = [
+        encode_polyline(np.diff(np.asarray(a, dtype=np.int64), axis=0, prepend=[[0, 0]]).ravel())
+        for a in arcs
+    ]
+    outlines = []
+    for i, who in enumerate(users):
+        provs = {province_of[w] for w in who}
+        if provs != {None} and (len(who) == 1 or len(provs) > 1):
+            outlines.append(i)
+    return encoded, out, outlines
 
 
 def _encode_lines(geom: Any) -> list[str]:
@@ -519,6 +613,7 @@ def map_data(
             "provinces": enc["provinces"],
             "counts": [counts.get(n, 0) for n in enc["names"]],
             "classes": [count_class(counts.get(n, 0)) for n in enc["names"]],
+            "arcs": enc["arcs"],
             "rings": enc["rings"],
             "outlines": enc["outlines"],
             "labels": enc["labels"],

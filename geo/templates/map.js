@@ -252,10 +252,20 @@
        would add focus listeners to every path, and Chromium makes an SVG element with focus
        listeners a Tab stop. The table and the markers are the keyboard way. */
     var dtip = L.tooltip({ className: 'sm-dtip', direction: 'top', offset: [0, -8] });
-    DL.rings.forEach(function (polys, k) {
-      var latlngs = polys.map(function (rings) {
-        return rings.map(function (r) { return decode(r, DL.q); });
+    /* shared borders come once (geo.mapview.topology): a ring is its arcs end to end,
+       ~i for arc i reversed, each arc's first point dropped after the first */
+    var arcs = DL.arcs.map(function (a) { return decode(a, DL.q); });
+    var ringOf = function (refs) {
+      var out = [];
+      refs.forEach(function (r) {
+        var a = r >= 0 ? arcs[r] : arcs[~r].slice().reverse();
+        for (var j = out.length ? 1 : 0; j < a.length; j++) out.push(a[j]);
       });
+      out.pop();
+      return out;
+    };
+    DL.rings.forEach(function (polys, k) {
+      var latlngs = polys.map(function (rings) { return rings.map(ringOf); });
       var cls = DL.classes[k];
       var poly = L.polygon(latlngs, {
         pane: 'sm-districts', color: '#d3cfc6', weight: 0.7, fillColor: colors[cls],
@@ -287,13 +297,9 @@
       tiles.on('tileerror', function () { if (!tiles.sm_ok) root.setAttribute('data-tiles', 'failed'); });
     }
     var outlines = L.layerGroup();
-    DL.outlines.forEach(function (lines) {
-      lines.forEach(function (line) {
-        L.polyline(decode(line, DL.q), {
-          pane: 'sm-outlines', color: '#7d7b76', weight: 1.3, interactive: false, className: 'sm-province'
-        }).addTo(outlines);
-      });
-    });
+    L.polyline(DL.outlines.map(function (i) { return arcs[i]; }), {
+      pane: 'sm-outlines', color: '#7d7b76', weight: 1.3, interactive: false, className: 'sm-province'
+    }).addTo(outlines);
     outlines.addTo(map);
     (DL.labels || []).forEach(function (p) {
       provLabels.push(L.marker([p[1], p[2]], {

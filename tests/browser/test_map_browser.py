@@ -70,7 +70,9 @@ def test_seed_map_renders_everything_offline(offline_page, pages):
     assert page.locator(".sitmap .sm-map.leaflet-container").is_visible()
     assert page.locator(MARKERS).count() == 6
     assert page.locator("path.sm-district").count() > 100
-    assert page.locator("path.sm-province").count() >= 4
+    # province outlines: one path of the borders between provinces and the outer border
+    outline = page.locator("path.sm-province")
+    assert outline.count() == 1 and outline.get_attribute("d").count("M") >= 4
     attack = page.locator(".sm-key[data-group=attack] .sm-kl").all_text_contents()
     assert attack == ["Grenade attack", "Armed assault", "Abduction"]
     infra = page.locator(".sm-key[data-group=infra] .sm-kl").all_text_contents()
