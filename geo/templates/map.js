@@ -653,10 +653,10 @@
   /* ---- label placement: beside the marker, clear of markers, labels and the map edge --- */
   /* Each place label tries the right of its marker, then left, above, below and the four
      corners, and takes the first spot inside the map that overlaps no marker (or fan,
-     count badge) and no label placed before it; a label with no such spot is dropped (its
-     place is in the marker's name, popup and the table). Province labels go last, kept
-     inside the map edge, and are dropped where they would cover anything. Run on every
-     zoom, pan, resize and filter change. */
+     count badge), no map button and no label placed before it; a label with no such spot
+     is dropped (its place is in the marker's name, popup and the table). Province labels
+     go last, kept inside the map edge, and are dropped where they would cover anything.
+     Run on every zoom, pan, resize and filter change. */
   var LGAP = 3, LEDGE = 2;
   function rectIn(e, mr) {
     var r = e.getBoundingClientRect();
@@ -666,7 +666,7 @@
   function placeLabels() {
     if (dots) return;
     var mr = mapEl.getBoundingClientRect(), W = mr.width, H = mr.height, taken = [];
-    root.querySelectorAll('.leaflet-marker-pane .sm-marker, .leaflet-marker-pane .sm-hub span').forEach(function (e) {
+    root.querySelectorAll('.leaflet-marker-pane .sm-marker, .leaflet-marker-pane .sm-hub span, .leaflet-control').forEach(function (e) {
       taken.push(rectIn(e, mr));
     });
     function free(b) {
