@@ -24,6 +24,7 @@ except ImportError:  # the desk extra is not installed
 
 from geo import desk, ops
 from geo.errors import SitmapError, one_line
+from geo.merge import apply_choices
 from geo.model import Story
 from geo.store import ConflictError, Store
 from geo.taxonomy import AttackType, DatePrecision, GeoPrecision, Infrastructure, Status
@@ -284,10 +285,15 @@ def on_save(base_revision: int | None = None) -> None:
     except SitmapError as err:
         flash("error", f"Not saved: {one_line(err)}")
         return
-    d.update(base=d["work"], rev=rev)
     ss.pop("conflict", None)
     ss.pop("exports", None)
-    flash("success", f"Saved as revision {rev}.")
+    merged = base is not None and rev != base + 1 and store().load_revision(d["work"].id, rev)
+    if merged:  # the store merged another editor's save with mine: show what was written
+        d.update(base=merged, work=merged, rev=rev)
+        flash("success", f"Saved as revision {rev}, merged with the changes saved since {base}.")
+    else:
+        d.update(base=d["work"], rev=rev)
+        flash("success", f"Saved as revision {rev}.")
     for line in found.warnings[:5]:
         flash("warning", line)
 
@@ -300,6 +306,15 @@ def on_merge() -> None:
     if overlaps:
         return
     set_work(merged)
+    on_save(err.current_revision)
+
+
+def on_keep_mine() -> None:
+    """Keep my value in each field we both changed, and theirs everywhere else: the store's
+    merge (err.merged) already holds their other changes, so nothing of theirs reverts."""
+    err: ConflictError = ss.conflict
+    if err.fields and err.merged is not None:
+        set_work(apply_choices(err.merged, err.fields, keep_mine=set(range(len(err.fields)))))
     on_save(err.current_revision)
 
 
@@ -538,8 +553,7 @@ if ss.get("conflict") is not None:
         if err.current_revision is not None:
             c3.button(
                 f"Keep mine (save over revision {err.current_revision})",
-                on_click=on_save,
-                args=(err.current_revision,),
+                on_click=on_keep_mine,
                 key="keep_mine",
             )
 

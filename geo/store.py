@@ -67,6 +67,7 @@ from pydantic import ValidationError
 
 from geo import paths
 from geo.errors import ConflictError, StoreError  # defined in geo.errors; importable from here too
+from geo.merge import merge_stories
 from geo.model import (
     Incident,
     Story,
@@ -507,6 +508,36 @@ def diff_stories(old: Story, new: Story) -> StoryDiff:
             changes.append(IncidentChange(iid, "changed", fields))
     changes.extend(IncidentChange(iid, "removed") for iid in before if iid not in after)
     return StoryDiff(story_fields, tuple(changes))
+
+
+def resolve_merge(
+    base: Story, mine: Story, theirs: Story, base_revision: int, row: tuple[Any, ...]
+) -> Story:
+    """What a save whose base is behind writes: the field-level merge of ``mine`` and
+    ``theirs`` (both store backends call this inside their save transaction), or
+    ConflictError naming each field both changed, with both values and the merged story.
+    ``row`` is the stored (revision, saved_at, saved_by)."""
+    current, saved_at, saved_by = row
+    try:
+        result = merge_stories(base, mine, theirs)
+    except ValidationError:  # the two sides' values do not fit together: let the editor choose
+        raise ConflictError(
+            mine.id, base_revision, current, saved_by, saved_at, diff_stories(base, theirs)
+        ) from None
+    if result.conflicts:
+        raise ConflictError(
+            mine.id,
+            base_revision,
+            current,
+            saved_by,
+            saved_at,
+            diff_stories(base, theirs),
+            "base",
+            theirs,
+            fields=result.conflicts,
+            merged=result.story,
+        )
+    return result.story
 
 
 # --- the store ------------------------------------------------------------------------------
@@ -953,25 +984,26 @@ class Store:
         """Write the whole story as one transaction; return its new revision.
 
         ``base_revision`` is the revision the caller loaded (None for a new story). If the
-        stored revision differs, nothing is written and ConflictError says what changed.
+        stored revision moved on since, the caller's changes are merged field by field with
+        the stored ones (geo.merge) and the merge is saved; only when both changed the same
+        field (or the story was deleted, or the base revision left the history) is nothing
+        written, and ConflictError says what and with which values. Callers reload after a
+        save to see a merged story.
         """
         try:  # re-validate: a model built with model_construct() must not bypass the checks
             story = Story.model_validate(story.model_dump())
         except ValidationError as e:
             raise StoryError(describe(e, f"story '{story.id}'")) from None
         editor = (editor or default_editor()).strip()[:200] or "unknown"
-        incident_rows = [
-            self._incident_row(story.id, n, inc) for n, inc in enumerate(story.incidents)
-        ]
-        story_row = self._story_row(story)
-        snapshot = zlib.compress(_json(story_to_geojson(story)).encode("utf-8"), 6)  # type: ignore[union-attr]
+        incident_rows, story_row, snapshot = self._rows(story)  # outside the write lock
         with self._write() as con:
             row = con.execute(
                 "SELECT revision, saved_at, saved_by FROM stories WHERE story_id = ?", (story.id,)
             ).fetchone()
             current = row[0] if row else None
             if current != base_revision:
-                raise self._conflict(con, story, base_revision, row)
+                story = self._merge(con, story, base_revision, row)
+                incident_rows, story_row, snapshot = self._rows(story)
             revision = (current or 0) + 1
             stamp = now_iso()
             cols = list(story_row)
@@ -1254,6 +1286,30 @@ class Store:
         for col in INCIDENT_JSON:
             row[col] = _json(data.get(col))
         return row
+
+    def _rows(self, story: Story) -> tuple[builtins.list[dict[str, Any]], dict[str, Any], bytes]:
+        """The story's rows and its compressed snapshot, as save writes them."""
+        incident_rows = [
+            self._incident_row(story.id, n, inc) for n, inc in enumerate(story.incidents)
+        ]
+        snapshot = zlib.compress(_json(story_to_geojson(story)).encode("utf-8"), 6)  # type: ignore[union-attr]
+        return incident_rows, self._story_row(story), snapshot
+
+    def _merge(
+        self,
+        con: sqlite3.Connection,
+        mine: Story,
+        base_revision: int | None,
+        row: tuple[Any, ...] | None,
+    ) -> Story:
+        """The caller's story merged with the stored one, or ConflictError."""
+        if row is None or base_revision is None:
+            raise self._conflict(con, mine, base_revision, row)
+        loaded = self._load(con, mine.id)
+        base = self._snapshot(con, mine.id, base_revision)
+        if loaded is None or base is None:
+            raise self._conflict(con, mine, base_revision, row)
+        return resolve_merge(base, mine, loaded.story, base_revision, row)
 
     def _conflict(
         self,

@@ -116,7 +116,7 @@ def test_edit_validate_and_save(app, store_path):
     assert loaded.story.incidents[0].summary == "Militants threw a grenade at a police vehicle."
 
 
-def test_stale_revision_gives_a_conflict_then_keep_mine_or_reload(app, store_path):
+def test_stale_revision_merges_other_fields_and_conflicts_on_the_same_one(app, store_path):
     other = Store(store_path).load(SEED_ID)
     other.story.incidents[1].outcome = "inmates recaptured"
     Store(store_path).save(other.story, other.revision, editor="amina")
@@ -124,32 +124,50 @@ def test_stale_revision_gives_a_conflict_then_keep_mine_or_reload(app, store_pat
     app.selectbox(key="inc_select").set_value("quetta-police-vehicle").run()
     field(app, "place").set_value("Quetta cantonment")
     button(app, "Apply changes").click().run()
-    app.button(key="save").click().run()
-    assert "Not saved: someone else saved this story after you opened it." in errors(app)[0]
-    panel = "\n".join(plain(m.value) for m in app.markdown)
-    assert "amina saved revision 2" in panel and "you started from revision 1" in panel
-    assert "They changed incident 'mastung-prison': outcome." in panel
-    stored = Store(store_path).load(SEED_ID)
-    assert stored.revision == 2 and stored.story.incidents[0].place == "Quetta"  # not mine
-
-    app.button(key="merge").click().run()  # different incidents: both edits survive
+    app.button(key="save").click().run()  # different incidents: both edits survive
     assert not errors(app)
+    assert any("Saved as revision 3, merged" in plain(s.value) for s in app.success)
     stored = Store(store_path).load(SEED_ID)
     assert stored.revision == 3 and stored.story.incidents[0].place == "Quetta cantonment"
     assert stored.story.incidents[1].outcome == "inmates recaptured"
 
-    again = Store(store_path).load(SEED_ID)
-    again.story.title = "Changed elsewhere"
-    Store(store_path).save(again.story, again.revision, editor="amina")
-    field(app, "place").set_value("Quetta")
+    # the page now holds the merge: saving again must not revert amina's outcome
+    field(app, "summary").set_value("A grenade was thrown at a police vehicle.")
     button(app, "Apply changes").click().run()
     app.button(key="save").click().run()
-    assert errors(app) and "They changed the story: title." in "\n".join(
-        plain(m.value) for m in app.markdown
-    )
+    assert not errors(app)
+    assert Store(store_path).load(SEED_ID).story.incidents[1].outcome == "inmates recaptured"
+
+    again = Store(store_path).load(SEED_ID)
+    again.story.incidents[0].summary = "Changed elsewhere"
+    Store(store_path).save(again.story, again.revision, editor="amina")
+    field(app, "summary").set_value("Mine")
+    button(app, "Apply changes").click().run()
+    app.button(key="save").click().run()
+    assert "Not saved: someone else saved this story after you opened it." in errors(app)[0]
+    panel = "\n".join(plain(m.value) for m in app.markdown)
+    assert "amina saved revision 5" in panel and "you started from revision 4" in panel
     app.button(key="reload").click().run()
-    assert plain(app.title[0].value) == "Changed elsewhere"
-    assert Store(store_path).load(SEED_ID).story.incidents[0].place == "Quetta cantonment"
+    assert Store(store_path).load(SEED_ID).story.incidents[0].summary == "Changed elsewhere"
+
+
+def test_keep_mine_keeps_only_my_conflicting_field_and_all_their_other_changes(app, store_path):
+    other = Store(store_path).load(SEED_ID)
+    other.story.incidents[0].place = "Quetta city"
+    other.story.incidents[1].outcome = "inmates recaptured"
+    Store(store_path).save(other.story, other.revision, editor="amina")
+
+    app.selectbox(key="inc_select").set_value("quetta-police-vehicle").run()
+    field(app, "place").set_value("Quetta cantonment")
+    button(app, "Apply changes").click().run()
+    app.button(key="save").click().run()
+    assert "Not saved" in errors(app)[0]
+    assert Store(store_path).load(SEED_ID).revision == 2  # nothing of mine yet
+    app.button(key="keep_mine").click().run()
+    stored = Store(store_path).load(SEED_ID)
+    assert stored.revision == 3 and stored.saved_by == "tester"
+    assert stored.story.incidents[0].place == "Quetta cantonment"  # mine, chosen
+    assert stored.story.incidents[1].outcome == "inmates recaptured"  # theirs, not reverted
 
 
 def test_bad_import_lists_every_problem_and_changes_nothing(app, store_path, seed_doc):

@@ -15,6 +15,7 @@ from contextlib import closing
 import pyogrio
 import pytest
 
+from geo.merge import apply_choices
 from geo.model import Incident, Story, StoryError, story_to_geojson
 from geo.store import (
     KEEP_REVISIONS,
@@ -177,7 +178,7 @@ def test_delete_removes_story_incidents_and_history(store):
 # --- conflicts ------------------------------------------------------------------------------
 
 
-def test_stale_save_is_refused_with_what_they_changed(store):
+def test_stale_save_merges_their_changes_with_mine(store):
     mine = store.load(SEED_ID)
     theirs = store.load(SEED_ID)
     theirs.story.incidents[0].place = "Quetta cantonment"
@@ -192,24 +193,41 @@ def test_stale_save_is_refused_with_what_they_changed(store):
     store.save(theirs.story, theirs.revision, editor="amina")
 
     mine.story.title = "My title"
+    assert store.save(mine.story, mine.revision, editor="bilal") == 3
+    stored = store.load(SEED_ID).story
+    assert stored.title == "My title"  # mine
+    assert stored.incidents[0].place == "Quetta cantonment"  # theirs, not reverted
+    assert stored.incidents[-1].id == "new-one"  # theirs, not dropped
+    assert [r.saved_by for r in store.history(SEED_ID)][:2] == ["bilal", "amina"]
+
+
+def test_same_field_changed_by_both_is_a_conflict_with_both_values(store):
+    mine = store.load(SEED_ID)
+    theirs = store.load(SEED_ID)
+    theirs.story.incidents[0].outcome = "Their outcome"
+    theirs.story.summary = "Their summary"
+    store.save(theirs.story, theirs.revision, editor="amina")
+
+    mine.story.incidents[0].outcome = "My outcome"
+    mine.story.title = "My title"
     with pytest.raises(ConflictError) as info:
         store.save(mine.story, mine.revision, editor="bilal")
     err = info.value
     assert (err.base_revision, err.current_revision, err.saved_by) == (1, 2, "amina")
-    assert err.compared_to == "base"
-    assert [str(c) for c in err.changes.incidents] == [
-        "'quetta-police-vehicle' changed (place)",
-        "'new-one' added",
-    ]
-    assert err.theirs is not None and err.theirs.incidents[0].place == "Quetta cantonment"
+    [field] = err.fields
+    assert (field.incident_id, field.field) == ("quetta-police-vehicle", "outcome")
+    assert (field.mine, field.theirs) == ("My outcome", "Their outcome")
     msg = str(err)
-    assert "saved by amina" in msg and "revision 2" in msg and "reload" in msg and "\n" not in msg
-    # nothing of mine was written
-    stored = store.load(SEED_ID)
+    assert "saved by amina" in msg and "outcome" in msg and "\n" not in msg
+    stored = store.load(SEED_ID)  # nothing of mine was written
     assert stored.revision == 2 and stored.story.title != "My title"
-    # keeping mine is an explicit second save naming their revision
-    assert store.save(mine.story, err.current_revision, editor="bilal") == 3
-    assert store.load(SEED_ID).story.title == "My title"
+    # the merged story keeps both sides' other changes; resolving keeps mine where chosen
+    assert err.merged is not None
+    resolved = apply_choices(err.merged, err.fields, keep_mine={0})
+    assert store.save(resolved, err.current_revision, editor="bilal") == 3
+    stored = store.load(SEED_ID).story
+    assert stored.incidents[0].outcome == "My outcome"
+    assert (stored.title, stored.summary) == ("My title", "Their summary")
 
 
 def test_conflict_without_base_snapshot_compares_with_mine(store):
@@ -255,7 +273,7 @@ def test_two_simultaneous_saves_from_one_base_one_wins_one_conflicts(store):
     conflicts = [r for r in results.values() if isinstance(r, ConflictError)]
     assert len(wins) == 1 and len(conflicts) == 1
     assert store.load(SEED_ID).story.summary == f"edited by {wins[0]}"
-    assert conflicts[0].changes.story_fields == ("summary",)
+    assert [c.field for c in conflicts[0].fields] == ["summary"]
 
 
 def test_diff_summary_is_one_readable_line(seed_story):

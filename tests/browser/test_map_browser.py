@@ -342,6 +342,50 @@ def test_dense_archive_draws_on_canvas(offline_page, dense_html):
     assert_clean(offline_page)
 
 
+FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
+def test_dense_map_draws_once_per_view_change_and_dots_stay_clickable(offline_page, dense_html):
+    """A pan inside the canvas's margin redraws nothing, a zoom redraws once, and a dot is
+    still hit where it now shows on screen."""
+    page = open_map(offline_page, dense_html)
+
+    def draws() -> int:
+        page.evaluate(FRAMES)  # a queued redraw runs in the next frame
+        return int(page.get_attribute(".sitmap", "data-draws"))
+
+    before = draws()
+    map_event_after(
+        page,
+        lambda: page.evaluate(
+            "() => document.querySelector('.sitmap').sitmap.map.panBy([60, 40], {animate: false})"
+        ),
+    )
+    assert draws() == before
+    x, y = page.evaluate(
+        """([lat, lon]) => { const m = document.querySelector('.sitmap').sitmap.map;
+                   const p = m.latLngToContainerPoint([lat, lon]);
+                   const r = m.getContainer().getBoundingClientRect();
+                   return [r.left + p.x, r.top + p.y]; }""",
+        [NEEDLE[1], NEEDLE[0]],
+    )
+    page.mouse.click(x, y)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "The incident at the centre." in popup.inner_text()
+    page.keyboard.press("Escape")
+    map_event_after(
+        page,
+        lambda: page.evaluate(
+            "() => { const m = document.querySelector('.sitmap').sitmap.map; "
+            "m.setZoom(m.getZoom() + 1, {animate: false}); }"
+        ),
+        "zoomend",
+    )
+    assert draws() == before + 1
+    assert_clean(offline_page)
+
+
 def focused(page, selector):
     return page.evaluate(f"!!document.activeElement.closest({selector!r})")
 
