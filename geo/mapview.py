@@ -370,8 +370,8 @@ def topology(
                 starts = [k - k0 for k in cuts] + [len(ring)]
                 refs = []
                 closed = [*turned, turned[0]]
-                for a, b in zip(starts, starts[1:], strict=False):
-                    refs.append(ref(tuple(closed[a : b + 1]), who))
+                for s0, s1 in zip(starts, starts[1:], strict=False):
+                    refs.append(ref(tuple(closed[s0 : s1 + 1]), who))
                 d_rings.append(refs)
             d_polys.append(d_rings)
         out.append(d_polys)
@@ -380,9 +380,9 @@ def topology(
         for a in arcs
     ]
     outlines = []
-    for i, who in enumerate(users):
-        provs = {province_of[w] for w in who}
-        if provs != {None} and (len(who) == 1 or len(provs) > 1):
+    for i, sides in enumerate(users):
+        provs = {province_of[w] for w in sides}
+        if provs != {None} and (len(sides) == 1 or len(provs) > 1):
             outlines.append(i)
     return encoded, out, outlines
 
