@@ -125,7 +125,9 @@ def build(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file, e.g. map.html.")],
     fmt: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="html, geojson, csv or png (default: from --out)."),
+        typer.Option(
+            "--format", "-f", help="html, geojson, csv, png or svg (default: from --out)."
+        ),
     ] = None,
     basemap: Annotated[
         str, typer.Option(help="Tiles under the districts: none, light, labels, osm.")
@@ -138,8 +140,16 @@ def build(
         str | None, typer.Option(help="Where the HTML will be published (snippet src).")
     ] = None,
     snippet_height: Annotated[int, typer.Option(help="Snippet's initial height (px).")] = 600,
+    preview: Annotated[
+        bool,
+        typer.Option(
+            "--preview/--no-preview",
+            help="HTML with an http(s) --url: also write a PNG preview next to it for social "
+            "cards (needs Chromium; without it the page is written with no card image).",
+        ),
+    ] = True,
     png_size: Annotated[
-        str, typer.Option(help="PNG size WIDTHxHEIGHT (200-5000 px).")
+        str, typer.Option(help="PNG or SVG size WIDTHxHEIGHT (200-5000 px).")
     ] = "1200x800",
     districts: DistrictsOption = None,
     store: Annotated[
@@ -164,6 +174,7 @@ def build(
         snippet_url=url,
         with_snippet=snippet,
         snippet_height=snippet_height,
+        with_preview=preview,
     )
     report(built.published)
     typer.echo(f"ok: {built.summary()}", file=sys.stderr if built.snippet else sys.stdout)
@@ -346,7 +357,7 @@ def import_acled(
 def export(
     story_id: Annotated[str, typer.Argument(help="Story id (see `sitmap stories`).")],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="geojson, csv, html or png.")
+        str, typer.Option("--format", "-f", help="geojson, csv, html, png or svg.")
     ] = "geojson",
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output file (default: stdout; png: ID.png).")
@@ -354,7 +365,7 @@ def export(
     store: StoreOption = None,
     districts: DistrictsOption = None,
 ) -> None:
-    """Write a stored story as GeoJSON, CSV (ACLED-like), the embed HTML or a PNG."""
+    """Write a stored story as GeoJSON, CSV (ACLED-like), the embed HTML, a PNG or an SVG."""
     from geo import ops
     from geo.store import Store
 

@@ -11,7 +11,7 @@
   disagrees with the point is a warning. :func:`validate`, :func:`import_story`,
   :func:`save_story` and :func:`render` (so ``build``, ``export`` and the desk's downloads)
   all run it.
-* **Publishing**: :func:`render` (html, geojson, csv, png; basemap, title, PNG size) gives
+* **Publishing**: :func:`render` (html, geojson, csv, png, svg; basemap, title, PNG/SVG size) gives
   the bytes; :func:`write` writes them atomically; :func:`build` checks the output path,
   renders, writes and makes the iframe :func:`snippet`. The desk's downloads are
   :func:`render`'s bytes, the same as ``sitmap build``/``sitmap export`` write.
@@ -30,7 +30,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,7 @@ from geo.errors import (
     GeocodeError,
     OutputError,
     PointError,
+    SitmapError,
     StoreError,
 )
 from geo.model import Incident, Story
@@ -67,6 +68,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "geojson": ("geojson", "application/geo+json"),
     "csv": ("csv", "text/csv"),
     "png": ("png", "image/png"),
+    "svg": ("svg", "image/svg+xml"),
 }
 #: ``--out`` suffix → format, when ``--format`` is not given.
 SUFFIXES: dict[str, str] = {
@@ -76,6 +78,7 @@ SUFFIXES: dict[str, str] = {
     ".json": "geojson",
     ".csv": "csv",
     ".png": "png",
+    ".svg": "svg",
 }
 PNG_SIZE = (1200, 800)
 PNG_LIMITS = (200, 5000)
@@ -107,7 +110,7 @@ def format_for(out: str | os.PathLike[str], fmt: str | None = None) -> str:
             else "no suffix to tell the format"
         )
         raise OutputError(
-            f"--out: {path.name}: {what}; fix: name the file .html, .geojson, .csv or .png, "
+            f"--out: {path.name}: {what}; fix: name the file .html, .geojson, .csv, .png or .svg, "
             f"or give --format {'|'.join(FORMATS)}"
         )
     return key
@@ -139,6 +142,9 @@ class Options:
     basemap: str = "none"
     title: str | None = None
     png_size: tuple[int, int] = PNG_SIZE
+    #: Where the HTML and its preview image are published (Open Graph / Twitter cards).
+    page_url: str | None = None
+    image_url: str | None = None
 
     def __post_init__(self) -> None:
         from geo import mapview
@@ -504,7 +510,7 @@ def render(
     CSV use it when it is to be had, else the country's bounding box."""
     key = check_format(fmt)
     opts = options or Options()
-    layer = boundaries(districts, required=key in ("html", "png"))
+    layer = boundaries(districts, required=key in ("html", "png", "svg"))
     report = check_story(story, layer)
     ext, mime = FORMATS[key]
     name = f"{story.id}.{ext}"
@@ -513,10 +519,23 @@ def render(
 
         text = exports.to_geojson(story) if key == "geojson" else exports.to_csv(story)
         data = text.encode("utf-8")
+    elif key == "svg":
+        from geo.svgexport import to_svg
+
+        assert layer is not None  # required=True above
+        w, h = opts.png_size
+        data = to_svg(story, layer, width=w, height=h, title=opts.title).encode("utf-8")
     else:
         from geo.embed import render_html
 
-        html = render_html(story, layer, basemap=opts.basemap, title=opts.title)
+        html = render_html(
+            story,
+            layer,
+            basemap=opts.basemap,
+            title=opts.title,
+            page_url=opts.page_url,
+            image_url=opts.image_url,
+        )
         if key == "html":
             data = html.encode("utf-8")
         else:
@@ -538,7 +557,7 @@ def render_all(
     options: Options | None = None,
 ) -> dict[str, Published]:
     """Several formats at once (the desk's downloads): the same bytes as :func:`render`."""
-    layer = boundaries(districts, required=any(f in ("html", "png") for f in formats))
+    layer = boundaries(districts, required=any(f in ("html", "png", "svg") for f in formats))
     return {f: render(story, f, districts=layer, options=options) for f in formats}
 
 
@@ -617,6 +636,8 @@ class Built:
     published: Published
     story: Story
     snippet: str | None = None
+    #: The preview PNG written next to a published HTML page, or why there is none.
+    preview: Path | str | None = None
 
     def summary(self) -> str:
         p, s = self.published, self.story
@@ -624,10 +645,15 @@ class Built:
             w, h = _png_dimensions(p.data)
             return f"wrote {self.path} ({w}×{h} px)"
         if p.fmt == "html":
-            return (
+            text = (
                 f"wrote {self.path} ({len(p.data):,} bytes; {len(s.located)} on the map, "
                 f"{len(s.unlocated)} listed as unlocated)"
             )
+            if isinstance(self.preview, Path):
+                text += f" and its preview image {self.preview}"
+            elif self.preview:
+                text += f"; {self.preview}"
+            return text
         return f"wrote {self.path} ({len(p.data):,} bytes, {len(s.incidents)} incidents)"
 
 
@@ -647,9 +673,12 @@ def build(
     snippet_url: str | None = None,
     with_snippet: bool = False,
     snippet_height: int = SNIPPET_HEIGHT,
+    with_preview: bool = True,
 ) -> Built:
     """``sitmap build``: check the output path and the snippet address first (a bad one
-    fails before anything is rendered), render, write."""
+    fails before anything is rendered), render, write. HTML published at an http(s)
+    ``snippet_url`` gets Open Graph / Twitter card tags and, with ``with_preview``, a PNG
+    preview next to it (see :func:`_publish_with_preview`)."""
     path = check_out(out)
     key = format_for(out, fmt)
     opts = options or Options()
@@ -663,8 +692,50 @@ def build(
         snip = snippet(
             snippet_url or default_snippet_url(path), opts.title or story.title, snippet_height
         )
-    published = render(story, key, districts=districts, options=opts)
-    return Built(write(published, path), published, story, snip)
+    preview = None
+    if key == "html" and with_preview and _is_web_address(snippet_url):
+        layer = boundaries(districts, required=True)
+        published, preview = _publish_with_preview(story, path, layer, opts, str(snippet_url))
+    else:
+        published = render(story, key, districts=districts, options=opts)
+    written = write(published, path)
+    return Built(written, published, story, snip, preview)
+
+
+def _is_web_address(url: str | None) -> bool:
+    return bool(url) and str(url).strip().lower().startswith(("http://", "https://"))
+
+
+def _publish_with_preview(
+    story: Story, path: Path, layer: Any, opts: Options, url: str
+) -> tuple[Published, Path | str]:
+    """The HTML for a page published at ``url``, with a PNG preview written next to it
+    (``map.html`` → ``map.png``) that its Open Graph / Twitter card tags point at. Without
+    Chromium (or Playwright) the page is published without a preview image: the cards then
+    show the title and description only, and the returned note says why."""
+    from urllib.parse import urljoin
+
+    png_path = path.with_suffix(".png")
+    page_url = url.strip()
+    with_image = replace(opts, page_url=page_url, image_url=urljoin(page_url, png_path.name))
+    published = render(story, "html", districts=layer, options=with_image)
+    try:
+        png = render_png_of(published.data, opts.png_size)
+    except SitmapError as e:
+        plain = render(story, "html", districts=layer, options=replace(opts, page_url=page_url))
+        return plain, f"no preview image ({e}); the page's social cards have no image"
+    write(Published(png, png_path.name, "image/png", "png"), png_path)
+    return published, png_path
+
+
+def render_png_of(html: bytes, size: tuple[int, int]) -> bytes:
+    """A PNG of an HTML page already rendered (the preview image of a published page)."""
+    from geo.exports import to_png
+
+    with tempfile.TemporaryDirectory(prefix="sitmap-png-") as tmp:
+        page = Path(tmp) / "page.html"
+        page.write_bytes(html)
+        return Path(to_png(page, Path(tmp) / "page.png", *size)).read_bytes()
 
 
 # --- geocoding -------------------------------------------------------------------------------

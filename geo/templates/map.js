@@ -7,6 +7,8 @@
   var D = JSON.parse(root.querySelector('script.sm-data').textContent);
   var S = D.strings, M = D.meta, LG = D.legend, I = D.incidents;
   var SVGNS = 'http://www.w3.org/2000/svg';
+  /* The table is open in the markup, for readers without JavaScript; closed here. */
+  root.querySelectorAll('details.sm-table').forEach(function (d) { d.open = false; });
   var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   var NONE_COLOR = '#9a9a9a';
   var uid = Math.random().toString(36).slice(2);  /* element ids unique per embed on a page */
@@ -165,7 +167,6 @@
     }
     var pr = LG.precision[it.prec];
     var prec = el('p', 'sm-prec', 'Location: ' + pr.label + '. ' + pr.note);
-    if (I.notes[it.i] >= 0) prec.appendChild(document.createTextNode(' ' + str(I.notes[it.i])));
     box.appendChild(prec);
     var srcs = I.src[it.i];
     if (srcs.length) {
@@ -176,7 +177,7 @@
         sp.appendChild(link(str(s[0]), str(s[1])));
       });
       var st = str(I.status[it.i]);
-      if (st) sp.appendChild(document.createTextNode(' · Status: ' + st));
+      if (st) sp.appendChild(document.createTextNode(' · ' + st));
       box.appendChild(sp);
     }
     return box;
@@ -243,7 +244,7 @@
     return pts;
   }
 
-  var districtLayer = null;
+  var districtLayer = null, provLabels = [];
   if (D.districts) {
     var DL = D.districts, colors = LG.countColors;
     districtLayer = L.layerGroup();
@@ -251,14 +252,24 @@
        would add focus listeners to every path, and Chromium makes an SVG element with focus
        listeners a Tab stop. The table and the markers are the keyboard way. */
     var dtip = L.tooltip({ className: 'sm-dtip', direction: 'top', offset: [0, -8] });
-    DL.rings.forEach(function (polys, k) {
-      var latlngs = polys.map(function (rings) {
-        return rings.map(function (r) { return decode(r, DL.q); });
+    /* shared borders come once (geo.mapview.topology): a ring is its arcs end to end,
+       ~i for arc i reversed, each arc's first point dropped after the first */
+    var arcs = DL.arcs.map(function (a) { return decode(a, DL.q); });
+    var ringOf = function (refs) {
+      var out = [];
+      refs.forEach(function (r) {
+        var a = r >= 0 ? arcs[r] : arcs[~r].slice().reverse();
+        for (var j = out.length ? 1 : 0; j < a.length; j++) out.push(a[j]);
       });
+      out.pop();
+      return out;
+    };
+    DL.rings.forEach(function (polys, k) {
+      var latlngs = polys.map(function (rings) { return rings.map(ringOf); });
       var cls = DL.classes[k];
       var poly = L.polygon(latlngs, {
         pane: 'sm-districts', color: '#d3cfc6', weight: 0.7, fillColor: colors[cls],
-        fillOpacity: shade(cls), className: 'sm-district'
+        fillOpacity: shade(cls), className: 'sm-district sm-c' + cls
       });
       poly.sm_cls = cls;
       var tip = el('div');
@@ -286,19 +297,15 @@
       tiles.on('tileerror', function () { if (!tiles.sm_ok) root.setAttribute('data-tiles', 'failed'); });
     }
     var outlines = L.layerGroup();
-    DL.outlines.forEach(function (lines) {
-      lines.forEach(function (line) {
-        L.polyline(decode(line, DL.q), {
-          pane: 'sm-outlines', color: '#7d7b76', weight: 1.3, interactive: false, className: 'sm-province'
-        }).addTo(outlines);
-      });
-    });
+    L.polyline(DL.outlines.map(function (i) { return arcs[i]; }), {
+      pane: 'sm-outlines', color: '#7d7b76', weight: 1.3, interactive: false, className: 'sm-province'
+    }).addTo(outlines);
     outlines.addTo(map);
     (DL.labels || []).forEach(function (p) {
-      L.marker([p[1], p[2]], {
+      provLabels.push(L.marker([p[1], p[2]], {
         pane: 'sm-outlines', interactive: false, keyboard: false,
         icon: L.divIcon({ html: el('span', '', p[0]), className: 'sm-plabel', iconSize: null, iconAnchor: [0, 0] })
-      }).addTo(outlines);
+      }).addTo(outlines));
     });
   }
 
@@ -344,6 +351,37 @@
     popupBack = null;
     if (back && (!a || a === document.body || (box && box.contains(a)))) back.focus({ preventScroll: true });
   });
+  /* ---- narrow maps: the popup is a bottom sheet inside the map ------------------------ */
+  /* A popup anchored to its marker is wider than a phone's map (331 px in 268) and its
+     close button ends up outside. Up to SHEET_MAX px of map width the popup opens in a
+     pane of its own, outside the moving map pane, docked to the bottom of the map (CSS
+     .sm-sheet-pane) and scrolling inside; the map pans its marker into the part above. */
+  var SHEET_MAX = 480;
+  var sheetPane = map.createPane('sm-sheet', mapEl);
+  sheetPane.className += ' sm-sheet-pane';
+  function sheetMode() { return mapEl.clientWidth > 0 && mapEl.clientWidth <= SHEET_MAX; }
+  function popupOptions() {
+    var sheet = sheetMode();
+    return { maxWidth: 300, autoPanPadding: [24, 24], autoPan: !sheet, pane: sheet ? 'sm-sheet' : 'popupPane' };
+  }
+  function syncPopupMode() {
+    var o = popupOptions();
+    Object.keys(markers).forEach(function (id) {
+      var p = markers[id].getPopup();
+      if (p) { p.options.autoPan = o.autoPan; p.options.pane = o.pane; }
+    });
+  }
+  map.on('resize', syncPopupMode);
+  map.on('popupopen', function (e) {
+    var box = e.popup.getElement();
+    if (!box || e.popup.options.pane !== 'sm-sheet') return;
+    var src = e.popup.getLatLng(), pt = map.latLngToContainerPoint(src), size = map.getSize();
+    var top = size.y - box.offsetHeight - 6;  /* the sheet's top edge */
+    if (top > 60 && (pt.y > top - 16 || pt.y < 8 || pt.x < 8 || pt.x > size.x - 8)) {
+      map.panBy([pt.x < 8 || pt.x > size.x - 8 ? pt.x - size.x / 2 : 0, pt.y - top / 2], { animate: false });
+    }
+  });
+
   function makeIcon(it) {
     var wrap = el('span');
     wrap.appendChild(glyph(shapeOf(it), colorOf(it), hollowOf(it), 22));
@@ -465,8 +503,7 @@
           if (k && n > 1) { labelLayer.removeLayer(lab); return; }
           lab.setLatLng(n > 1 ? map.unproject(g.p, z) : [it.lat, it.lon]);
           if (!labelLayer.hasLayer(lab)) labelLayer.addLayer(lab);
-          var le = lab.getElement();
-          if (le) le.style.marginLeft = (n > 1 ? Math.round(open ? r : 4) : 0) + 'px';
+          lab.sm_r = n > 1 ? Math.round(open ? r + 13 : 17) : 13;  /* clearance: marker, fan or badge */
         }
       });
       if (n > 1) hubMarker(g, big, open).addTo(fanLayer);
@@ -486,7 +523,7 @@
     var seenLabel = {};
     located.forEach(function (it) {
       var m = L.marker([it.lat, it.lon], { icon: makeIcon(it), keyboard: true, riseOnHover: true });
-      m.bindPopup(function () { return popupNode(it); }, { maxWidth: 300, autoPanPadding: [24, 24] });
+      m.bindPopup(function () { return popupNode(it); }, popupOptions());
       m.bindTooltip(tooltipNode(it), { direction: 'top', offset: [0, -12], className: 'sm-tip' });
       m.on('add', function () { decorate(m, it); });
       m.on('click', function () { select(it); });
@@ -500,7 +537,7 @@
         var lab = el('span', '', place);
         labels[it.id] = L.marker([it.lat, it.lon], {
           pane: 'sm-labels', interactive: false, keyboard: false,
-          icon: L.divIcon({ html: lab, className: 'sm-label', iconSize: null, iconAnchor: [-13, 9] })
+          icon: L.divIcon({ html: lab, className: 'sm-label', iconSize: null, iconAnchor: [0, 0] })
         });
       }
     });
@@ -652,7 +689,7 @@
     map.on('moveend zoomend viewreset', schedule);
     map.on('resize', function () { held = null; schedule(); });
     function open(it) {
-      L.popup({ maxWidth: 300, autoPanPadding: [24, 24] }).setLatLng([it.lat, it.lon]).setContent(popupNode(it)).openOn(map);
+      L.popup(popupOptions()).setLatLng([it.lat, it.lon]).setContent(popupNode(it)).openOn(map);
     }
     map.on('click', function (e) {
       var k = hit(e.containerPoint);
@@ -683,6 +720,63 @@
     return { draw: draw, open: open, nearest: nearest };
   }
 
+  /* ---- label placement: beside the marker, clear of markers, labels and the map edge --- */
+  /* Each place label tries the right of its marker, then left, above, below and the four
+     corners, and takes the first spot inside the map that overlaps no marker (or fan,
+     count badge), no map button and no label placed before it; a label with no such spot
+     is dropped (its place is in the marker's name, popup and the table). Province labels
+     go last, kept inside the map edge, and are dropped where they would cover anything.
+     Run on every zoom, pan, resize and filter change. */
+  var LGAP = 3, LEDGE = 2;
+  function rectIn(e, mr) {
+    var r = e.getBoundingClientRect();
+    return { x: r.left - mr.left, y: r.top - mr.top, w: r.width, h: r.height };
+  }
+  function overlaps(a, b) { return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h; }
+  function placeLabels() {
+    if (dots) return;
+    var mr = mapEl.getBoundingClientRect(), W = mr.width, H = mr.height, taken = [];
+    root.querySelectorAll('.leaflet-marker-pane .sm-marker, .leaflet-marker-pane .sm-hub span, .leaflet-control').forEach(function (e) {
+      taken.push(rectIn(e, mr));
+    });
+    function free(b) {
+      if (b.x < LEDGE || b.y < LEDGE || b.x + b.w > W - LEDGE || b.y + b.h > H - LEDGE) return false;
+      for (var k = 0; k < taken.length; k++) if (overlaps(b, taken[k])) return false;
+      return true;
+    }
+    function put(lab, tries) {
+      var e = lab.getElement();
+      if (!e) return;
+      e.style.marginLeft = '0px'; e.style.marginTop = '0px';
+      var w = e.offsetWidth, h = e.offsetHeight, p = map.latLngToContainerPoint(lab.getLatLng());
+      var spots = tries(w, h, p);
+      for (var k = 0; k < spots.length; k++) {
+        var b = { x: p.x + spots[k][0], y: p.y + spots[k][1], w: w, h: h };
+        if (free(b)) {
+          e.style.marginLeft = Math.round(spots[k][0]) + 'px'; e.style.marginTop = Math.round(spots[k][1]) + 'px';
+          e.style.visibility = ''; e.removeAttribute('data-dropped');
+          taken.push(b);
+          return;
+        }
+      }
+      e.style.visibility = 'hidden'; e.setAttribute('data-dropped', '1');
+    }
+    labelLayer.eachLayer(function (lab) {
+      put(lab, function (w, h, p) {
+        var c = lab.sm_r || 13, d = c * 0.72 + LGAP;
+        return [[c + LGAP, -h / 2], [-c - LGAP - w, -h / 2], [-w / 2, -c - LGAP - h], [-w / 2, c + LGAP],
+          [d, -d - h], [d, d], [-d - w, -d - h], [-d - w, d]];
+      });
+    });
+    provLabels.forEach(function (lab) {
+      put(lab, function (w, h, p) {
+        var x = Math.min(Math.max(p.x - w / 2, LEDGE + 1), W - LEDGE - 1 - w), y = Math.min(Math.max(p.y - h / 2, LEDGE + 1), H - LEDGE - 1 - h);
+        return [[x - p.x, y - p.y], [x - p.x, y - p.y - h - 4], [x - p.x, y - p.y + h + 4]];
+      });
+    });
+  }
+  map.on('moveend resize', placeLabels);
+
   /* ---- applying state ------------------------------------------------------------- */
   function apply() {
     var shown = 0;
@@ -695,6 +789,8 @@
     root.setAttribute('data-mode', state.mode);
     root.setAttribute('data-visible', String(shown));
     renderLegend();
+    placeLabels();
+    if (dataLinks) dataLinks.update();
   }
 
   /* ---- legend (also the layer switches) --------------------------------------------- */
@@ -751,9 +847,8 @@
       var gd = lgroup('Located incidents per district', 2);
       var sc = el('div', 'sm-scale'), said = [];
       sc.setAttribute('aria-hidden', 'true');
-      LG.counts.forEach(function (c) {
-        var sw = el('span', '', c.label);
-        sw.style.background = c.color;
+      LG.counts.forEach(function (c, k) {
+        var sw = el('span', 'sm-c' + (k + 1), c.label);  /* colours in map.css (light and dark) */
         sc.appendChild(sw);
         said.push(c.label.replace('+', ' or more'));
       });
@@ -851,9 +946,11 @@
   mapEl.addEventListener('mouseleave', function () { map.scrollWheelZoom.disable(); });
   if (coarse && !isStatic) {
     map.dragging.disable(); map.touchZoom.disable(); if (map.tap) map.tap.disable();
-    var cover = el('button', 'sm-activate');
-    cover.type = 'button';
-    cover.appendChild(el('span', '', 'Tap to explore the map'));
+    /* Only the pill is a button: a tap on a marker goes straight to the marker (one tap
+       opens its popup) and a swipe over the map scrolls the page. */
+    var cover = el('div', 'sm-activate'), coverBtn = el('button', '', 'Tap to explore the map');
+    coverBtn.type = 'button';
+    cover.appendChild(coverBtn);
     mapEl.parentNode.appendChild(cover);
     var LockCtl = L.Control.extend({
       options: { position: 'topright' },
@@ -869,11 +966,90 @@
       }
     });
     var lock = new LockCtl();
-    cover.addEventListener('click', function () {
+    coverBtn.addEventListener('click', function () {
       map.dragging.enable(); map.touchZoom.enable();
       cover.hidden = true; lock.addTo(map);
     });
   }
+
+  /* ---- print: the whole table, the credit line and a re-fitted map ------------------- */
+  /* Printing opens the table (CSS opens it too, for a print that fires no event) and fits
+     the map to every marker at its print size: beforeprint runs before the print layout,
+     the print media query's change during it. The host's iframe cannot grow while it
+     prints, so the embed also reports the height it will need (the table open, the map at
+     its print height, the controls hidden), and the snippet sets that for print. */
+  var PRINT_MAP_H = 420, printing = null;
+  function fitAll() {
+    map.invalidateSize(false);
+    map.fitBounds(D.bounds, { padding: [14, 14], maxZoom: 9, animate: false });
+    if (!dots) layout();
+    placeLabels();
+  }
+  function beforePrint() {
+    if (!printing) {
+      printing = { view: [map.getCenter(), map.getZoom()], closed: [] };
+      root.querySelectorAll('details').forEach(function (d) { if (!d.open) { printing.closed.push(d); d.open = true; } });
+      map.closePopup();
+    }
+    fitAll();
+  }
+  function afterPrint() {
+    if (!printing) return;
+    var was = printing;
+    printing = null;
+    was.closed.forEach(function (d) { d.open = false; });
+    map.invalidateSize(false);
+    map.setView(was.view[0], was.view[1], { animate: false });
+  }
+  function printHeight() {
+    var t = root.querySelector('details.sm-table'), shut = t && !t.open;
+    if (shut) t.open = true;  /* measured and closed again in one task: never drawn */
+    var h = document.documentElement.getBoundingClientRect().height;
+    var less = mapEl.offsetHeight - PRINT_MAP_H + ctl.offsetHeight;
+    if (shut) t.open = false;
+    return Math.ceil((h - less) * 1.08 + 48);
+  }
+  window.addEventListener('beforeprint', beforePrint);
+  window.addEventListener('afterprint', afterPrint);
+  if (window.matchMedia) {
+    var printMq = window.matchMedia('print'), onPrint = function (e) { if (e.matches) beforePrint(); else afterPrint(); };
+    if (printMq.addEventListener) printMq.addEventListener('change', onPrint); else printMq.addListener(onPrint);
+  }
+
+  /* ---- get the data: CSV and GeoJSON of the incidents shown, made in the page ---------- */
+  /* The payload carries the CSV lines and GeoJSON features of the reader's story (see
+     geo.mapview.downloads); the links are Blob URLs of the incidents the filters show, so
+     with nothing filtered they are `sitmap build --format csv` / `geojson`. No server. */
+  var dataLinks = null;
+  function makeDataLinks(DL) {
+    var p = el('p', 'sm-getdata'), urls = [];
+    p.appendChild(el('span', 'sm-gd-h', 'Get the data: '));
+    var aCsv = el('a', '', 'CSV'), aGeo = el('a', '', 'GeoJSON'), note = el('span', 'sm-gd-n');
+    aCsv.setAttribute('download', DL.name + '.csv');
+    aGeo.setAttribute('download', DL.name + '.geojson');
+    p.appendChild(aCsv); p.appendChild(document.createTextNode(' · ')); p.appendChild(aGeo);
+    p.appendChild(note);
+    function update() {
+      var csv = [DL.csvHead], feats = [];
+      DL.ids.forEach(function (id, k) {
+        var it = byId[id];
+        if (!it || visible(it)) { csv.push(DL.csv[k]); feats.push(DL.features[k]); }
+      });
+      var doc = {};
+      Object.keys(DL.geojson).forEach(function (key) { doc[key] = DL.geojson[key]; });
+      doc.features = feats;
+      urls.forEach(function (u) { URL.revokeObjectURL(u); });
+      urls = [URL.createObjectURL(new Blob([csv.join('')], { type: 'text/csv;charset=utf-8' })),
+        URL.createObjectURL(new Blob([JSON.stringify(doc)], { type: 'application/geo+json' }))];
+      aCsv.setAttribute('href', urls[0]); aGeo.setAttribute('href', urls[1]);
+      var n = feats.length;
+      note.textContent = ' (' + (n === DL.ids.length ? 'all ' : '') + n + (n === 1 ? ' incident' : ' incidents') + (n === DL.ids.length ? '' : ' shown') + ')';
+    }
+    var after = root.querySelector('.sm-after');
+    after.appendChild(p);
+    return { update: update };
+  }
+  if (D.downloads && window.Blob && window.URL && URL.createObjectURL) dataLinks = makeDataLinks(D.downloads);
 
   /* ---- host messages: highlight from the app wrapper; report our height ---------------- */
   function highlight(id, byReader) {
@@ -924,17 +1100,17 @@
   });
   root.sitmap = { map: map, highlight: highlight };
 
-  var lastH = 0;
+  var lastH = 0, lastP = 0;
   function reportHeight() {
-    var h = Math.ceil(document.documentElement.getBoundingClientRect().height);
-    if (h !== lastH) { lastH = h; post({ type: 'sitmap:height', height: h }); }
+    var h = Math.ceil(document.documentElement.getBoundingClientRect().height), p = printHeight();
+    if (h !== lastH || p !== lastP) { lastH = h; lastP = p; post({ type: 'sitmap:height', height: h, print: p }); }
   }
   if (window.ResizeObserver) new ResizeObserver(reportHeight).observe(document.body);
-  root.querySelectorAll('details').forEach(function (d) { d.addEventListener('toggle', reportHeight); });
-  window.addEventListener('load', reportHeight);
-  window.addEventListener('beforeprint', function () {
-    root.querySelectorAll('details').forEach(function (d) { d.open = true; });
+  root.querySelectorAll('details').forEach(function (d) {
+    d.sm_open = d.open;
+    d.addEventListener('toggle', function () { if (d.open !== d.sm_open) { d.sm_open = d.open; reportHeight(); } });
   });
+  window.addEventListener('load', reportHeight);
 
   apply();
   if (isStatic) {
