@@ -1112,6 +1112,27 @@
   });
   window.addEventListener('load', reportHeight);
 
+  /* ---- a frame that appears or changes size: measure again, fit again ------------------ */
+  /* Drawn while its frame was hidden or 0 px wide (the desk's first paint, a story switch, a
+     rerun), Leaflet keeps the empty size and a fit to nothing: a grey box. On every change of
+     the map's box, re-measure and, unless the reader has moved the map, fit the incidents. */
+  if (window.ResizeObserver && !isStatic) {
+    var fitW = map.getSize().x, fitH = map.getSize().y, moved = false, fitting = false;
+    map.on('movestart', function () { if (!fitting) moved = true; });
+    new ResizeObserver(function () {
+      var w = mapEl.clientWidth, h = mapEl.clientHeight;
+      if (!w || !h || (w === fitW && h === fitH)) return;
+      var wasEmpty = !fitW || !fitH;
+      fitW = w; fitH = h;
+      map.invalidateSize(false);
+      if (wasEmpty || !moved) {
+        fitting = true;
+        map.fitBounds(D.bounds, { padding: [14, 14], maxZoom: 9, animate: false });
+        fitting = false;
+      }
+    }).observe(mapEl);
+  }
+
   apply();
   if (isStatic) {
     var other = document.documentElement.scrollHeight - mapEl.offsetHeight;
