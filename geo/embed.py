@@ -198,12 +198,14 @@ def page_body(
             map_id=map_id,
             meta=data["meta"],
             credit=data["credit"],
-            claims=data["claims"],
+            claims=data["claims"][: mapview.TABLE_LIMIT],
+            claims_total=len(data["claims"]),
+            claim_boxes=mapview.CLAIM_BOXES,
             responsibility=data["responsibility"],
             unlocated=_unlocated(story),
             rows=_table_rows(story),
             more_rows=max(0, len(story.incidents) - mapview.TABLE_LIMIT),
-            data_json=script_json(data),
+            data_json=script_json({k: v for k, v in data.items() if k != "claims"}),  # HTML only
             page_js=page_js(),
             map_height=height,
         )

@@ -60,6 +60,9 @@ ON_CLICK: tuple[OnClick, ...] = ("none", "post-to-parent")
 DENSE_THRESHOLD = 300
 #: Rows of the HTML incident table (text alternative); more are left to the CSV export.
 TABLE_LIMIT = 500
+#: Up to this many casualty claims are shown as side-by-side boxes; more are summarised as
+#: one compact table (one row per source, at most TABLE_LIMIT rows) the reader can open.
+CLAIM_BOXES = 12
 #: Place labels are drawn next to markers only for small maps, where they cannot pile up.
 LABEL_LIMIT = 12
 #: Up to this many incidents the embed carries its own CSV and GeoJSON ("Get the data");

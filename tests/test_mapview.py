@@ -102,6 +102,25 @@ def test_casualty_claims_stay_separate_and_attributed(seed_data):
     assert claims[1]["qualifier"] == "at least"
 
 
+def test_many_claims_are_one_table_not_a_box_each(layer):
+    from geo.model import CasualtyClaim, load_story
+
+    story = load_story(SEED_STORY)
+    boxes = embed.render_html(story, layer)
+    assert boxes.count('<figure class="sm-claim">') == len(story.claims) == 2
+    story.claims = [
+        CasualtyClaim(source=f"Outlet {k}", attributed_to=f"Official {k}", killed=k + 1)
+        for k in range(mapview.TABLE_LIMIT + 40)
+    ]
+    html = embed.render_html(story, layer)
+    assert '<figure class="sm-claim">' not in html
+    rows = re.findall(r'<tr><th scope="row">(.*?)</th><td>(.*?)</td>', html)
+    assert len(rows) == mapview.TABLE_LIMIT
+    assert rows[0] == ("Official 0, via Outlet 0", "1 killed")
+    assert f"The first {mapview.TABLE_LIMIT} of {mapview.TABLE_LIMIT + 40} reports" in html
+    assert "Official 9, via Outlet 9" not in html.split('class="sm-data"')[-1]  # not in the JSON
+
+
 def test_script_json_cannot_close_the_script():
     data = {"s": "</script><!--<script>\u2028\u2029&"}
     text = embed.script_json(data)
