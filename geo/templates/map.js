@@ -788,13 +788,13 @@
     });
     root.setAttribute('data-mode', state.mode);
     root.setAttribute('data-visible', String(shown));
-    renderLegend();
+    if (legendMode !== state.mode) { renderLegend(); legendMode = state.mode; }  /* keys' colours follow the mode */
     placeLabels();
     if (dataLinks) dataLinks.update();
   }
 
   /* ---- legend (also the layer switches) --------------------------------------------- */
-  var legendEl = root.querySelector('.sm-legend');
+  var legendEl = root.querySelector('.sm-legend'), legendMode = null;
   function keyButton(group, k, entry, glyphNode, on) {
     var b = el('button', 'sm-key');
     b.type = 'button';
@@ -812,9 +812,8 @@
       off[k] = !off[k];
       state.infraMask = 0;
       for (var j in state.infraOff) if (state.infraOff[j]) state.infraMask |= 1 << Number(j);
+      b.setAttribute('aria-pressed', off[k] ? 'false' : 'true');  /* in place: focus stays */
       apply();
-      var again = legendEl.querySelector('[data-group="' + group + '"][data-key="' + entry.key + '"]');
-      if (again) again.focus();
     });
     return b;
   }
