@@ -455,6 +455,52 @@ def on_recreate() -> None:
 KEEP_MINE, TAKE_THEIRS = "Keep mine", "Take theirs"
 
 
+def review_marks(work: Story) -> list[Any]:
+    """The copy review's marks for this story's pasted copy (remembered per content)."""
+    rv = ss.get("review") or {}
+    if rv.get("story") != work.id:
+        return []
+    key = hashlib.sha1(
+        (rv["copy"] + work.model_dump_json(include={"incidents", "claims"})).encode("utf-8")
+    ).hexdigest()
+    if rv.get("key") != key:
+        rv["marks"] = desk.review_marks(rv["copy"], work, store=store(), layer=districts_layer())
+        rv["key"] = key
+    return list(rv["marks"])
+
+
+def on_review_place(start: int) -> None:
+    """A place mention no draft uses → a draft pinned where the extractor would pin it."""
+    from geo.extract.review import draft_from_mark
+
+    work = doc()["work"]
+    mark = next((m for m in review_marks(work) if m.start == start and m.place), None)
+    if mark is None:
+        return
+    inc = draft_from_mark(work, mark, ss.review["copy"])
+    new, problem = desk.add_incident(work, inc)
+    if new is None:
+        flash("error", problem or "the draft could not be added")
+        return
+    set_work(new)
+    select(inc.id)
+    flash("info", f"Draft “{inc.place}” added from the copy: set its attack type and date.")
+
+
+def on_review_figure(start: int) -> None:
+    """A figure no claim holds → a casualty claim, attributed as its sentence says."""
+    from geo.extract.review import claim_from_mark
+
+    work = doc()["work"]
+    mark = next((m for m in review_marks(work) if m.start == start and m.figures), None)
+    if mark is None:
+        return
+    claim = claim_from_mark(mark, ss.review["copy"])
+    set_work(work.model_copy(update={"claims": [*work.claims, claim]}))
+    refresh_forms()  # the claims grid shows the new row
+    flash("info", f"Claim from “{mark.text}” added: check its source and attribution.")
+
+
 def on_reload() -> None:
     load_story(ss.story_id)
     flash("info", "Reloaded the stored version; your unsaved changes were discarded.")
@@ -527,7 +573,15 @@ def extract() -> None:
     work = doc()["work"]
     if text.strip():
         place_index()
-    drafts, reason = desk.extract_drafts(text, work.id, ss.get("article_published"), store=store())
+    found, reason = desk.extract(text, work.id, ss.get("article_published"), store=store())
+    if found is not None and found.text.strip():
+        ss.review = {"story": work.id, "copy": found.text}  # the copy review reads it
+    drafts: Story | None = None
+    if found is not None:
+        if found.story.incidents or found.story.claims:
+            drafts, reason = found.story, found.reason
+        else:
+            reason = found.reason or "no attacks found in this text"
     if drafts is None:
         ss.extract_msg = ("warning", reason or "no draft incidents found")
         return
@@ -1070,6 +1124,43 @@ with right, st.container(height=EDITOR_HEIGHT, border=False, key="incident_edito
                 if current.cues:
                     st.caption("Extraction cues: " + md(", ".join(current.cues)))
             st.button("Apply changes", type="primary", on_click=on_apply_incident, key="apply")
+
+# copy review: the pasted copy with every place mention and figure marked used or not
+review = review_marks(work)
+if review:
+    unused = [m for m in review if not m.used and (m.place or m.figures)]
+    with st.expander(
+        f"Copy review — {len(review)} place mentions and figures, {len(unused)} not used",
+        expanded=bool(unused),
+    ):
+        st.caption(
+            "Green: used by a draft or claim. Orange: not used. Blue: the selected "
+            "incident's evidence."
+        )
+        with st.container(height=300):
+            for para in desk.highlighted(ss.review["copy"], review, current):
+                st.markdown(para)
+        for m in unused:
+            r1, r2 = st.columns([4, 1], vertical_alignment="center")
+            r1.markdown(md(desk.mark_label(m)))
+            if m.place is not None:
+                r2.button(
+                    "Add a draft here",
+                    key=f"review:place:{m.start}",
+                    on_click=on_review_place,
+                    args=(m.start,),
+                    help="A draft incident at this place, located as the extractor would.",
+                )
+            else:
+                r2.button(
+                    "Add as a claim",
+                    key=f"review:figure:{m.start}",
+                    on_click=on_review_figure,
+                    args=(m.start,),
+                )
+        if st.toggle("List every mark", key="review_all"):
+            for m in review:
+                st.caption(md(desk.mark_label(m)))
 
 # story details and claims: a form, so typing (in the claims grid too) reruns nothing until
 # "Apply story details" (a rerun between keystrokes under load dropped characters)
