@@ -214,6 +214,7 @@ def load_story(story_id: str) -> None:
         "undo": [],
     }
     ss.story_id = story_id
+    keep_selection()
     ss.gen = ss.get("gen", 0) + 1
     ss.pop("conflict", None)
     ss.pop("inc_errors", None)
@@ -233,6 +234,9 @@ def set_work(story: Story, undoable: bool = True) -> None:
     if undoable and story != d["work"]:
         d.setdefault("undo", []).append(d["work"])
         del d["undo"][:-UNDO_DEPTH]
+        # a conflict panel shown before this edit describes an older working copy: saving
+        # again shows a fresh one (choosing from the old one would drop this edit)
+        ss.pop("conflict", None)
     d["work"] = story
     keep_selection()
 
@@ -412,6 +416,8 @@ def on_save(base_revision: int | None = None) -> None:
         )
     except ConflictError as err:
         ss.conflict = err
+        for k in [k for k in ss if str(k).startswith("choice:")]:
+            del ss[k]  # choices made for an earlier conflict do not carry over
         return
     except SitmapError as err:
         flash("error", f"Not saved: {one_line(err)}")
