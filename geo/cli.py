@@ -577,6 +577,7 @@ def extract(
     from geo.model import save_story
 
     published = reference_date(date)  # a bad date stops before the article is read
+    out = ops.check_out(out)  # as build does: no folder made, nothing read, for a bad --out
     text = read_article(article)
     entries = _entries(store)
     result = extract_article(

@@ -122,3 +122,14 @@ def test_extract_refuses_a_folder_a_device_and_a_missing_file(tmp_path):
     assert not out.exists()
     with pytest.raises(SitmapError, match="is over 800 KB"):
         read_article(Path("/dev/zero"))  # no size to check: the bounded read stops it
+
+
+def test_extract_refuses_an_out_it_cannot_write_before_reading(tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("Gunmen attacked a police post in Turbat on Monday.")
+    missing = tmp_path / "no-such-folder" / "drafts.geojson"
+    assert_clean_error(
+        run("extract", str(article), "--out", str(missing)), "--out:", "does not exist"
+    )
+    assert not missing.parent.exists()  # no folder made behind the editor's back
+    assert_clean_error(run("extract", str(article), "--out", str(tmp_path)), "is a folder")

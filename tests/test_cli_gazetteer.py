@@ -56,6 +56,19 @@ def test_an_entry_added_is_found_by_geocode_and_extract(tmp_path):
     )
 
 
+def test_an_entry_placed_as_a_site_drafts_at_site_precision(tmp_path):
+    store = str(tmp_path / "s.gpkg")
+    article = tmp_path / "a.txt"
+    article.write_text(ARTICLE)
+    args = ("--lon", "70.35", "--lat", "32.05", "--store", store)
+    assert run("gazetteer", "add", "Zarkhelo", *args, "--precision", "site").exit_code == 0
+    drafts = tmp_path / "d.geojson"
+    assert run("extract", str(article), "--out", str(drafts), "--store", store).exit_code == 0
+    (feat,) = json.loads(drafts.read_text())["features"]
+    assert feat["properties"]["geo_precision"] == "site"
+    assert any("(site" in c for c in feat["properties"]["cues"])
+
+
 def test_list_export_remove(tmp_path):
     store = str(tmp_path / "s.gpkg")
     empty = run("gazetteer", "list", "--store", store)

@@ -474,7 +474,13 @@ class Locator:
         ref = f", GeoNames {gid}" if gid else ""
         if not gid and "entered by hand" in (getattr(cand, "note", None) or ""):
             ref = ", approximate point entered by hand"
-        cues.append(f'place: "{mention.surface}" → {cand.name} (town{ref})')
+        # a newsroom entry an editor placed as a site (a post, a station) is that site: the
+        # copy names it, and the editor fixed its point; every other place is a town
+        site = (
+            getattr(cand, "source", None) == "newsroom" and getattr(cand, "precision", "") == "site"
+        )
+        precision = GeoPrecision.site if site else GeoPrecision.town
+        cues.append(f'place: "{mention.surface}" → {cand.name} ({precision.value}{ref})')
         note = None
         if named_district and d != named_district:
             cues.append(f"district as named in the copy: {named_district} (point falls in {d})")
@@ -490,7 +496,7 @@ class Locator:
             cand.name,
             float(cand.lon),
             float(cand.lat),
-            GeoPrecision.town,
+            precision,
             d,
             p,
             match if match in {"inside", "nearest", "named", "manual"} else None,

@@ -94,7 +94,7 @@
 
   var state = {
     mode: 'attack',
-    attackOff: {}, infraOff: {}, infraMask: 0,
+    attackOff: {}, infraOff: {}, infraMask: 0, only: null,
     lo: M.days ? M.days[0] : null, hi: M.days ? M.days[1] : null
   };
   function hollowOf(it) {
@@ -106,6 +106,7 @@
     return LG.attack[it.type].color;
   }
   function visible(it) {
+    if (state.only && !state.only[it.id]) return false;  /* the desk's own filters */
     if (state.attackOff[it.type] || (it.infra & state.infraMask)) return false;
     if (it.d0 !== null && state.lo !== null) {
       if (it.d1 < state.lo || it.d0 > state.hi) return false;
@@ -1094,10 +1095,22 @@
     });
   }
   window.addEventListener('message', function (e) {
-    if (e.source !== window.parent || !e.data || e.data.type !== 'sitmap:highlight') return;
-    if (typeof e.data.id === 'string') highlight(e.data.id);
+    if (e.source !== window.parent || !e.data) return;
+    if (e.data.type === 'sitmap:highlight' && typeof e.data.id === 'string') highlight(e.data.id);
+    /* the desk filters in the page (no reload): show only these ids; null shows all */
+    if (e.data.type === 'sitmap:show') showOnly(e.data.ids);
   });
-  root.sitmap = { map: map, highlight: highlight };
+  function showOnly(ids) {
+    var only = null;
+    if (Array.isArray(ids)) {
+      only = {};
+      ids.forEach(function (id) { if (typeof id === 'string') only[id] = true; });
+    }
+    state.only = only;
+    apply();
+    root.setAttribute('data-shown-ids', only ? String(Object.keys(only).length) : 'all');
+  }
+  root.sitmap = { map: map, highlight: highlight, showOnly: showOnly };
 
   var lastH = 0, lastP = 0;
   function reportHeight() {

@@ -386,6 +386,26 @@ def test_dense_map_draws_once_per_view_change_and_dots_stay_clickable(offline_pa
     assert_clean(offline_page)
 
 
+def test_the_desk_filters_inside_the_page_without_reloading_it(offline_page, pages):
+    """The desk posts the ids its filters keep; the map, table and lists follow in place."""
+    page = open_map(offline_page, pages["seed"])
+    page.evaluate("() => { window.__same = true; }")  # gone if the page reloaded
+    ids = ["quetta-police-vehicle", "mastung-prison"]
+    page.evaluate(
+        "(ids) => window.postMessage({type: 'sitmap:show', ids}, '*')", ids
+    )  # from the parent in the desk; here the page is its own parent
+    page.wait_for_function("document.querySelector('.sitmap').dataset.shownIds === '2'")
+    assert page.get_attribute(".sitmap", "data-visible") == "2"
+    assert page.locator(MARKERS).count() == 2
+    rows = page.locator(".sm-table tbody tr:not([hidden])")
+    assert sorted(r.get_attribute("data-id") for r in rows.all()) == sorted(ids)
+    page.evaluate("() => window.postMessage({type: 'sitmap:show', ids: null}, '*')")
+    page.wait_for_function("document.querySelector('.sitmap').dataset.shownIds === 'all'")
+    assert page.get_attribute(".sitmap", "data-visible") == "6"
+    assert page.evaluate("() => window.__same === true")
+    assert_clean(offline_page)
+
+
 def focused(page, selector):
     return page.evaluate(f"!!document.activeElement.closest({selector!r})")
 
