@@ -50,8 +50,9 @@ function focusEditor(id) {
   requestAnimationFrame(step);
 }
 
-/* The selection the map last showed, kept across remounts of the component. */
+/* The selection and the filter the map last showed, kept across remounts of the component. */
 let shown = null;
+let filtered = 'null';
 
 export default function (component) {
   const { data, setTriggerValue, parentElement } = component;
@@ -77,16 +78,25 @@ export default function (component) {
       frame.contentWindow.postMessage({ type: 'sitmap:highlight', id: data.selected }, '*');
     }
   };
+  /* the desk's filters: the page shows only these ids (null: all) without reloading */
+  const only = Array.isArray(data.show) ? data.show : null;
+  const onlyKey = JSON.stringify(only);
+  const filter = () => {
+    if (frame.contentWindow) frame.contentWindow.postMessage({ type: 'sitmap:show', ids: only }, '*');
+  };
   if (frame.dataset.key !== data.key) {
-    /* a new map (an edit applied, a filter): open the selected incident's popup only when
-       the selection changed too; else the popup's pan would push the other markers out */
+    /* a new map (an edit applied, a story switch): open the selected incident's popup only
+       when the selection changed too; else the popup's pan would push the other markers out */
     frame.dataset.key = data.key;
-    frame.onload = shown !== (data.selected || '') ? highlight : null;
+    const open = shown !== (data.selected || '');
+    frame.onload = () => { if (only) filter(); if (open) highlight(); };
     frame.srcdoc = data.html;
-  } else if (shown !== (data.selected || '')) {
-    highlight();
+  } else {
+    if (filtered !== onlyKey) filter();
+    if (shown !== (data.selected || '')) highlight();
   }
   shown = data.selected || '';
+  filtered = onlyKey;
   host.classList.toggle('sm-picking', !!data.pick);
   if (frame._onMessage) window.removeEventListener('message', frame._onMessage);
   frame._onMessage = (e) => {
@@ -899,7 +909,9 @@ with left:
     else:
         try:
             with st.spinner("Drawing the map…"):
-                html = desk.map_html(shown, layer, height=MAP_HEIGHT)
+                # the whole story's map, filtered inside the page: a filter change
+                # does not reload it
+                html = desk.map_html(work, layer, height=MAP_HEIGHT)
             result = sitmap_map(
                 key="map",
                 data={
@@ -909,6 +921,7 @@ with left:
                     "title": f"Map: {work.title}",
                     "pick": bool(pick_mode),
                     "selected": ss.get("inc_select"),
+                    "show": [i.id for i in shown.incidents] if shown is not work else None,
                 },
                 on_select_change=lambda: None,
                 on_click_change=lambda: None,
