@@ -251,11 +251,29 @@ def set_work(story: Story, undoable: bool = True) -> None:
     keep_selection()
 
 
-def refresh_forms() -> None:
+def refresh_forms(before: Story | None = None) -> None:
     """The working copy changed under the forms (a merge, undo, their changes brought in):
     new form keys, so every field shows the new values and a later Apply cannot write the
-    old ones back over someone else's change."""
+    old ones back over someone else's change. Text typed into the open incident but not
+    applied yet (its field differs from ``before``, the copy it was typed over) is carried
+    into the new form, so no keystroke is lost."""
+    typed: dict[str, Any] = {}
+    inc = (
+        next((i for i in before.incidents if i.id == ss.get("inc_select")), None)
+        if before
+        else None
+    )
+    if inc is not None:
+        old = prefix()
+        typed = {
+            k: ss[old + k]
+            for k, v in desk.incident_values(inc).items()
+            if old + k in ss and ss[old + k] != v
+        }
     ss.gen = ss.get("gen", 0) + 1
+    new = prefix()
+    for k, v in typed.items():
+        ss[new + k] = v
     ss.pop("inc_errors", None)
     ss.pop("meta_errors", None)
 
@@ -376,6 +394,7 @@ def on_rebase() -> None:
             "field, whose value to keep.",
         )
         return
+    before = d["work"]
     d.update(
         base=loaded.story,
         rev=loaded.revision,
@@ -384,7 +403,7 @@ def on_rebase() -> None:
         undo=[],
     )
     keep_selection()
-    refresh_forms()
+    refresh_forms(before)
     flash("success", f"Now at revision {loaded.revision}: their changes are in, yours kept.")
 
 
@@ -438,9 +457,10 @@ def on_save(base_revision: int | None = None) -> None:
     d["undo"] = []
     merged = base is not None and rev != base + 1 and store().load_revision(d["work"].id, rev)
     if merged:  # the store merged another editor's save with mine: show what was written
+        before = d["work"]
         d.update(base=merged, work=merged, rev=rev)
         keep_selection()
-        refresh_forms()
+        refresh_forms(before)
         flash("success", f"Saved as revision {rev}, merged with the changes saved since {base}.")
     else:
         d.update(base=d["work"], rev=rev)
@@ -457,9 +477,10 @@ def on_resolve() -> None:
     if not err.fields or err.merged is None:
         return
     mine = {n for n in range(len(err.fields)) if ss.get(f"choice:{n}", KEEP_MINE) == KEEP_MINE}
+    before = doc()["work"]
     set_work(apply_choices(err.merged, err.fields, keep_mine=mine), undoable=False)
     doc().update(base=err.theirs or doc()["base"], rev=err.current_revision)
-    refresh_forms()
+    refresh_forms(before)
     on_save(err.current_revision)
 
 
@@ -513,7 +534,7 @@ def on_review_figure(start: int) -> None:
         return
     claim = claim_from_mark(mark, ss.review["copy"])
     set_work(work.model_copy(update={"claims": [*work.claims, claim]}))
-    refresh_forms()  # the claims grid shows the new row
+    refresh_forms(work)  # the claims grid shows the new row
     flash("info", f"Claim from “{mark.text}” added: check its source and attribution.")
 
 
@@ -604,7 +625,7 @@ def extract() -> None:
     new, result = desk.add_drafts(work, drafts)
     added = result.added
     set_work(new)
-    refresh_forms()  # drafts that got their date now show it in the editor
+    refresh_forms(work)  # drafts that got their date now show it in the editor
     note = f" ({reason})" if reason else ""
     undated = sum(1 for i in drafts.incidents if i.date is None)
     if undated:

@@ -523,3 +523,19 @@ def test_copy_review_highlights_the_copy_and_one_click_drafts_a_missed_place(app
     app.button(key="save").click().run()
     panjgur = Store(store_path).load("review").story.incidents[1]
     assert panjgur.status == "draft" and panjgur.located and panjgur.district == "Panjgur"
+
+
+def test_text_typed_but_not_applied_survives_a_merged_save(app, store_path):
+    other = Store(store_path).load(SEED_ID)
+    other.story.incidents[1].outcome = "theirs"
+    Store(store_path).save(other.story, other.revision, editor="amina")
+    app.selectbox(key="inc_select").set_value("quetta-police-vehicle").run()
+    field(app, "outcome").set_value("applied")
+    button(app, "Apply changes").click().run()
+    field(app, "summary").set_value("typed, not applied yet")
+    app.button(key="save").click().run()
+    assert any("Saved as revision 3, merged" in plain(s.value) for s in app.success)
+    assert field(app, "summary").value == "typed, not applied yet"  # still in the editor
+    assert field(app, "outcome").value == "applied"
+    stored = Store(store_path).load(SEED_ID).story
+    assert (stored.incidents[0].outcome, stored.incidents[1].outcome) == ("applied", "theirs")
