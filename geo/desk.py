@@ -307,6 +307,14 @@ def incident_values(inc: Incident) -> dict[str, Any]:
     }
 
 
+def same_value(typed: Any, value: Any) -> bool:
+    """Whether a form field still holds ``value`` as applied (text is compared as
+    :func:`build_incident` keeps it: without surrounding whitespace)."""
+    if isinstance(typed, str) and isinstance(value, str):
+        return typed.strip() == value.strip()
+    return bool(typed == value)
+
+
 def build_incident(
     values: dict[str, Any], base: Incident | None = None
 ) -> tuple[Incident | None, dict[str, str]]:

@@ -268,7 +268,7 @@ def refresh_forms(before: Story | None = None) -> None:
         typed = {
             k: ss[old + k]
             for k, v in desk.incident_values(inc).items()
-            if old + k in ss and ss[old + k] != v
+            if old + k in ss and not desk.same_value(ss[old + k], v)
         }
     ss.gen = ss.get("gen", 0) + 1
     new = prefix()
