@@ -1002,7 +1002,8 @@ class StoryRows:
 
     @classmethod
     def of(cls, story: Story, editor: str) -> StoryRows:
-        data = story.model_dump(mode="json", exclude={"incidents", "id"})
+        whole = story.model_dump(mode="json")  # one dump for the story and its incidents
+        data = {k: v for k, v in whole.items() if k not in ("incidents", "id")}
         row: dict[str, Any] = {"story_id": story.id}
         for col in STORY_TEXT:
             row[col] = data.get(col)
@@ -1014,8 +1015,7 @@ class StoryRows:
         row["incident_count"] = len(story.incidents)
         row["located_count"] = len(story.located)
         incidents = []
-        for seq, inc in enumerate(story.incidents):
-            idata = inc.model_dump(mode="json")
+        for seq, (inc, idata) in enumerate(zip(story.incidents, whole["incidents"], strict=True)):
             irow: dict[str, Any] = {
                 "geom": (inc.lon, inc.lat) if inc.located else None,
                 "story_id": story.id,
