@@ -29,14 +29,19 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # click's plain help and usage errors: rich's formatter costs ~70 ms on every start
+    rich_markup_mode=None,
 )
 districts_app = typer.Typer(
-    help="District boundaries: info, download, point lookup.", no_args_is_help=True
+    help="District boundaries: info, download, point lookup.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(districts_app, name="districts")
 gazetteer_app = typer.Typer(
     help="Newsroom gazetteer: places editors placed by hand, looked up before the built-in one.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(gazetteer_app, name="gazetteer")
 store_app = typer.Typer(
@@ -100,13 +105,12 @@ def validate(
     """Check a story file: vocabularies, coordinates, dates, ids; every point inside the
     country (swapped latitude/longitude named); cross-check districts."""
     from geo import ops
-    from geo.model import load_story
 
-    s = load_story(story)
-    found = ops.validate(s, districts)
+    scanned, found = ops.validate_file(story, districts)  # read as checked: big files fit
+    s, n, located = scanned.story, scanned.incidents, scanned.located
     typer.echo(
-        f"ok: {printable(s.title)} — {len(s.incidents)} incidents ({len(s.located)} located, "
-        f"{len(s.unlocated)} unlocated), {len(s.claims)} casualty claim(s)"
+        f"ok: {printable(s.title)} — {n} incidents ({located} located, "
+        f"{n - located} unlocated), {len(s.claims)} casualty claim(s)"
     )
     report(found)
 
@@ -121,7 +125,9 @@ def build(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file, e.g. map.html.")],
     fmt: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="html, geojson, csv or png (default: from --out)."),
+        typer.Option(
+            "--format", "-f", help="html, geojson, csv, png or svg (default: from --out)."
+        ),
     ] = None,
     basemap: Annotated[
         str, typer.Option(help="Tiles under the districts: none, light, labels, osm.")
@@ -134,8 +140,16 @@ def build(
         str | None, typer.Option(help="Where the HTML will be published (snippet src).")
     ] = None,
     snippet_height: Annotated[int, typer.Option(help="Snippet's initial height (px).")] = 600,
+    preview: Annotated[
+        bool,
+        typer.Option(
+            "--preview/--no-preview",
+            help="HTML with an http(s) --url: also write a PNG preview next to it for social "
+            "cards (needs Chromium; without it the page is written with no card image).",
+        ),
+    ] = True,
     png_size: Annotated[
-        str, typer.Option(help="PNG size WIDTHxHEIGHT (200-5000 px).")
+        str, typer.Option(help="PNG or SVG size WIDTHxHEIGHT (200-5000 px).")
     ] = "1200x800",
     districts: DistrictsOption = None,
     store: Annotated[
@@ -160,6 +174,7 @@ def build(
         snippet_url=url,
         with_snippet=snippet,
         snippet_height=snippet_height,
+        with_preview=preview,
     )
     report(built.published)
     typer.echo(f"ok: {built.summary()}", file=sys.stderr if built.snippet else sys.stdout)
@@ -342,7 +357,7 @@ def import_acled(
 def export(
     story_id: Annotated[str, typer.Argument(help="Story id (see `sitmap stories`).")],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="geojson, csv, html or png.")
+        str, typer.Option("--format", "-f", help="geojson, csv, html, png or svg.")
     ] = "geojson",
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output file (default: stdout; png: ID.png).")
@@ -350,7 +365,7 @@ def export(
     store: StoreOption = None,
     districts: DistrictsOption = None,
 ) -> None:
-    """Write a stored story as GeoJSON, CSV (ACLED-like), the embed HTML or a PNG."""
+    """Write a stored story as GeoJSON, CSV (ACLED-like), the embed HTML, a PNG or an SVG."""
     from geo import ops
     from geo.store import Store
 

@@ -39,8 +39,12 @@ DEFAULT_TOLERANCE_KM = 10.0
 KM_PER_DEGREE = 111.32
 GRID_CELL_DEG = 0.05
 GRID_SPLIT = 4
-COARSE_DEG = 0.01
-INDEX_VERSION = 1  # bump when the grid's meaning changes
+EDGE_CHUNK = 16  # boundary vertices per piece of the near-miss index (measured: 4–64, 16 best)
+INDEX_VERSION = 2  # bump when the grid's meaning changes
+# grid cell codes besides a district's row (>= 0)
+FAR = -1  # farther than the tolerance from every district
+MIXED = -2  # a boundary crosses the cell: test the point, then the nearest edge
+NEAR = -3  # outside every district but within the tolerance of one: the nearest edge only
 
 Match = Literal["inside", "nearest"]
 
@@ -242,25 +246,53 @@ class Districts:
     # --- point → district ---------------------------------------------------------------
 
     @cached_property
-    def coarse_tree(self) -> shapely.STRtree:
-        """Simplified polygons, for the cheap first pass of the near-miss search."""
-        return shapely.STRtree(shapely.simplify(self.geoms, COARSE_DEG))
+    def edges(self) -> tuple[shapely.STRtree, np.ndarray, np.ndarray]:
+        """The districts' boundaries cut into short pieces (``EDGE_CHUNK`` vertices): an
+        index, the pieces and the district row of each. A point outside every polygon is
+        nearest the district whose boundary is nearest, and distances to a 16-vertex piece
+        are ~10x cheaper to find than to a whole district's polygon."""
+        parts, owner = self.geoms, np.arange(len(self))
+        while np.isin(shapely.get_type_id(parts), (4, 5, 6, 7)).any():  # multi-parts, collections
+            parts, i = shapely.get_parts(parts, return_index=True)
+            owner = owner[i]
+        polygonal = shapely.get_type_id(parts) == 3
+        rings, ring_owner = shapely.get_rings(parts[polygonal], return_index=True)
+        lines = np.concatenate([rings, parts[~polygonal]])
+        line_owner = np.concatenate([owner[polygonal][ring_owner], owner[~polygonal]])
+        xy, line = shapely.get_coordinates(lines, return_index=True)
+        if xy.shape[0] == 0:
+            empty = np.empty(0, dtype=object)
+            return shapely.STRtree(empty), empty, np.empty(0, dtype=np.int64)
+        start = np.flatnonzero(np.r_[True, line[1:] != line[:-1]])
+        count = np.diff(np.r_[start, line.shape[0]])
+        # pieces of EDGE_CHUNK segments sharing their end vertex; a lone point (a
+        # GeometryCollection's) becomes a zero-length piece of that point twice
+        pieces = np.maximum(1, -(-(count - 1) // EDGE_CHUNK))
+        piece_line = np.repeat(np.arange(start.shape[0]), pieces)
+        k = np.arange(piece_line.shape[0]) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+        lo = start[piece_line] + k * EDGE_CHUNK
+        last = np.minimum(lo + EDGE_CHUNK, start[piece_line] + count[piece_line] - 1) - lo
+        size = np.maximum(last + 1, 2)
+        step = np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
+        vertex = np.repeat(lo, size) + np.minimum(step, np.repeat(last, size))
+        chunks = shapely.linestrings(xy[vertex], indices=np.repeat(np.arange(size.shape[0]), size))
+        return shapely.STRtree(chunks), chunks, line_owner[line[lo]]
 
     def _classify(self, cells: np.ndarray, tol_deg: float) -> np.ndarray:
-        """Cell → district index (≥0), far from every polygon (-1), or mixed (-2)."""
-        codes = np.full(cells.shape[0], -1, dtype=np.int32)
+        """Cell → district row (>= 0, wholly inside it), FAR, MIXED or NEAR."""
+        codes = np.full(cells.shape[0], FAR, dtype=np.int32)
         cell_idx, poly_idx = self.tree.query(cells, predicate="intersects")
         hits = np.bincount(cell_idx, minlength=cells.shape[0])
-        codes[hits > 1] = -2
+        codes[hits > 1] = MIXED
         single = np.flatnonzero(hits == 1)
         owner = np.zeros(cells.shape[0], dtype=np.int64)
         owner[cell_idx] = poly_idx
         inside = shapely.contains_properly(self.geoms[owner[single]], cells[single])
         codes[single[inside]] = owner[single[inside]]
-        codes[single[~inside]] = -2
+        codes[single[~inside]] = MIXED
         empty = np.flatnonzero(hits == 0)
         near, _ = self.tree.query(cells[empty], predicate="dwithin", distance=tol_deg)
-        codes[empty[np.unique(near)]] = -2
+        codes[empty[np.unique(near)]] = NEAR
         return codes
 
     @staticmethod
@@ -291,17 +323,22 @@ class Districts:
                 pass  # a read-only cache only costs speed
         return grid
 
+    @cached_property
+    def digest(self) -> str | None:
+        """The boundary file's SHA-256 (first 16 hex digits): names its cached indexes."""
+        return None if self.path is None else file_digest(self.path)
+
     def _grid_cache_path(self, tolerance_km: float) -> Path | None:
-        if self.path is None:
+        if self.digest is None:
             return None
-        digest = hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
-        name = f"{self.entry.key}-{digest}-{tolerance_km:g}km-v{INDEX_VERSION}.npz"
+        name = f"{self.entry.key}-{self.digest}-{tolerance_km:g}km-v{INDEX_VERSION}.npz"
         return cache_dir() / "index" / name
 
     def _build_grid(self, tolerance_km: float) -> tuple[np.ndarray, float, float, float]:
         """Two-level grid over the layer: most points fall in a cell wholly inside one
-        district, or far from all, and need no polygon test. Mixed cells of the coarse
-        level are split once (GRID_SPLIT² sub-cells), so few points are left to test."""
+        district, or far from all, and need no polygon test; a point in a cell outside
+        every district but near one needs only the nearest-edge search. Mixed cells of the
+        coarse level are split once (GRID_SPLIT² sub-cells), so few points are left to test."""
         tol_deg = self._tolerance_deg(tolerance_km)
         pad = tol_deg + GRID_CELL_DEG
         minx, miny, maxx, maxy = shapely.total_bounds(self.geoms)
@@ -310,7 +347,7 @@ class Districts:
         ny = int(math.ceil((maxy + pad - miny) / GRID_CELL_DEG))
         coarse = self._classify(self._boxes(minx, miny, nx, ny, GRID_CELL_DEG), tol_deg)
         fine = np.repeat(np.repeat(coarse.reshape(nx, ny), GRID_SPLIT, 0), GRID_SPLIT, 1)
-        mixed = np.flatnonzero(coarse == -2)
+        mixed = np.flatnonzero(coarse == MIXED)
         sub = GRID_CELL_DEG / GRID_SPLIT
         si, sj = np.meshgrid(np.arange(GRID_SPLIT), np.arange(GRID_SPLIT), indexing="ij")
         fx = (mixed // ny)[:, None] * GRID_SPLIT + si.ravel()[None, :]
@@ -345,27 +382,27 @@ class Districts:
             gx = np.floor((lon - minx) / sub)
             gy = np.floor((lat - miny) / sub)
             ok = (gx >= 0) & (gx < codes.shape[0]) & (gy >= 0) & (gy < codes.shape[1])
-        code = np.full(n, -1, dtype=np.int64)
+        code = np.full(n, FAR, dtype=np.int64)
         code[ok] = codes[gx[ok].astype(np.int64), gy[ok].astype(np.int64)]
         direct = code >= 0
         idx[direct] = code[direct]
         match[direct] = 1
         dist[direct] = 0.0
-        todo = np.flatnonzero(code == -2)
-        if todo.size:
-            pts = shapely.points(lon[todo], lat[todo])
+        mixed = np.flatnonzero(code == MIXED)
+        outside = np.flatnonzero(code == NEAR)
+        if mixed.size:
+            pts = shapely.points(lon[mixed], lat[mixed])
             p_i, g_i = self.tree.query(pts, predicate="within")
             # A point on a shared edge can fall "within" two polygons; keep the first.
             first = np.unique(p_i, return_index=True)[1]
             p_i, g_i = p_i[first], g_i[first]
-            idx[todo[p_i]] = g_i
-            match[todo[p_i]] = 1
-            dist[todo[p_i]] = 0.0
-            rest = np.setdiff1d(np.arange(todo.size), p_i, assume_unique=True)
-            if rest.size:
-                self._nearest(
-                    todo[rest], pts[rest], lon, lat, tol_deg, tolerance_km, idx, match, dist
-                )
+            idx[mixed[p_i]] = g_i
+            match[mixed[p_i]] = 1
+            dist[mixed[p_i]] = 0.0
+            rest = np.setdiff1d(np.arange(mixed.size), p_i, assume_unique=True)
+            outside = np.concatenate([outside, mixed[rest]])
+        if outside.size:
+            self._nearest(outside, lon, lat, tol_deg, tolerance_km, idx, match, dist)
         return idx, match, dist
 
     def assign(
@@ -406,24 +443,34 @@ class Districts:
         lookup = {p: i for i, p in enumerate(self._province_categories)}
         return np.array([lookup.get(p, -1) for p in self.provinces] + [-1], dtype=np.int64)
 
-    def _nearest(self, where, pts, lon, lat, tol_deg, tolerance_km, idx, match, dist) -> None:
-        # Cheap pass on simplified polygons (error ≤ COARSE_DEG), then exact on the few left.
-        p_i, _ = self.coarse_tree.query(pts, predicate="dwithin", distance=tol_deg + COARSE_DEG)
-        cand = np.unique(p_i)
-        if not cand.size:
-            return
-        where, pts = where[cand], pts[cand]
-        p_i, g_i = self.coarse_tree.query_nearest(
-            pts, max_distance=tol_deg + COARSE_DEG, all_matches=False
-        )
+    def _nearest(
+        self,
+        where: np.ndarray,
+        lon: np.ndarray,
+        lat: np.ndarray,
+        tol_deg: float,
+        tolerance_km: float,
+        idx: np.ndarray,
+        match: np.ndarray,
+        dist: np.ndarray,
+    ) -> None:
+        """Points outside every polygon: the district whose boundary is nearest (planar, in
+        degrees; ties to the first district row), if it is within ``tolerance_km``."""
+        tree, chunks, owner = self.edges
+        pts = shapely.points(lon[where], lat[where])
+        p_i, c_i = tree.query(pts, predicate="dwithin", distance=tol_deg)
         if not p_i.size:
             return
-        line = shapely.shortest_line(pts[p_i], self.geoms[g_i])
+        d = shapely.distance(pts[p_i], chunks[c_i])
+        order = np.lexsort((owner[c_i], d, p_i))
+        best = order[np.r_[True, p_i[order][1:] != p_i[order][:-1]]]
+        p_i, c_i = p_i[best], c_i[best]
+        line = shapely.shortest_line(pts[p_i], chunks[c_i])
         end = shapely.get_coordinates(shapely.get_point(line, 1))
         km = haversine_km(lon[where[p_i]], lat[where[p_i]], end[:, 0], end[:, 1])
         keep = km <= tolerance_km
         targets = where[p_i[keep]]
-        idx[targets] = g_i[keep]
+        idx[targets] = owner[c_i[keep]]
         match[targets] = 2
         dist[targets] = km[keep]
 
@@ -569,13 +616,75 @@ def read_arrays(path: Path, entry: Dataset) -> tuple[np.ndarray, np.ndarray, np.
     return names, provinces, geoms
 
 
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def _layer_cache_path(entry: Dataset, digest: str) -> Path:
+    return cache_dir() / "index" / f"{entry.key}-{digest}-layer-v{INDEX_VERSION}.npz"
+
+
+def _read_cached_layer(cached: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """(names, geometries) as a previous read of the same file left them, or None."""
+    try:
+        with np.load(cached, allow_pickle=False) as z:
+            names, blob, ends = z["names"], z["wkb"].tobytes(), z["ends"]
+    except (OSError, ValueError, KeyError):
+        return None  # missing or unreadable: read the boundary file itself
+    starts = np.r_[0, ends[:-1]]
+    try:
+        geoms = shapely.from_wkb([blob[a:b] for a, b in zip(starts, ends, strict=True)])
+    except Exception:  # noqa: BLE001 - a damaged cache only costs the full read
+        return None
+    if names.shape != geoms.shape:
+        return None
+    return np.array(names.tolist(), dtype=object), np.asarray(geoms, dtype=object)
+
+
+def _write_cached_layer(cached: Path, names: np.ndarray, geoms: np.ndarray) -> None:
+    wkb = [shapely.to_wkb(g) for g in geoms]
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(
+            tmp,
+            names=np.array([str(n) for n in names], dtype=str),
+            wkb=np.frombuffer(b"".join(wkb), dtype=np.uint8),
+            ends=np.cumsum([len(b) for b in wkb], dtype=np.int64),
+        )
+        os.replace(tmp, cached)
+    except OSError:
+        pass  # a read-only cache only costs speed
+
+
 @lru_cache(maxsize=8)
 def _load_cached(path: str, mtime: float, key: str) -> Districts:
+    """The layer, from the cache of this exact file's parsed geometries when there is one:
+    WKB reads ~20x faster than the GeoJSON (or GDAL) it came from, so a command that
+    checks a few points starts fast."""
     entry = dataset(key)
-    arrays = read_arrays(Path(path), entry)
-    if arrays is not None:
-        return Districts.from_arrays(*arrays, entry, Path(path))
-    return Districts(read_layer(Path(path), entry), entry, Path(path))
+    p = Path(path)
+    digest = file_digest(p)
+    cached = _layer_cache_path(entry, digest)
+    hit = _read_cached_layer(cached)
+    if hit is None:
+        arrays = read_arrays(p, entry)
+        if arrays is None:
+            gdf = read_layer(p, entry)
+            arrays = (
+                gdf["district"].to_numpy(dtype=object),
+                gdf["province"].to_numpy(dtype=object),
+                np.asarray(gdf.geometry.to_numpy(), dtype=object),
+            )
+        names, _, geoms = arrays
+        _write_cached_layer(cached, names, geoms)
+    else:
+        names, geoms = hit
+    provinces_of = entry.province_of()
+    provinces = np.array([provinces_of.get(n) for n in names], dtype=object)
+    layer = Districts.from_arrays(names, provinces, geoms, entry, p)
+    layer.__dict__["digest"] = digest
+    return layer
 
 
 def load(

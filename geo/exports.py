@@ -1,11 +1,15 @@
 """Story exports for other tools: GeoJSON, CSV with ACLED-like columns, PNG of the map.
 
-* GeoJSON is the story interchange format itself (round-trips through ``load_story``).
+* GeoJSON is the story interchange format itself (round-trips through ``load_story``),
+  written compact (no indentation: a 200k-incident export is a quarter the pretty size) one
+  feature at a time, never as a whole-story dict beside the story.
 * CSV follows ACLED's column names so desks can line our events up with ACLED/GTD data.
   ``fatalities`` is filled only when the reporting gives one unambiguous figure for the
   incident; every claim is kept with its attribution in ``fatalities_reported`` (never
   summed across sources). Text cells that a spreadsheet would run as a formula are
-  prefixed with an apostrophe (CSV injection).
+  prefixed with an apostrophe (CSV injection). It is published data (the embed offers the
+  same file as "Get the data"), so it is the reader's story (``mapview.reader_story``): no
+  editors' notes, and a draft's status reads "reported".
 * PNG is a screenshot of the embed in headless Chromium (Debian's package, driven by
   Playwright), so print/social images are the same drawing readers see.
 """
@@ -15,15 +19,17 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from geo.atomicfile import atomic_write_bytes
 from geo.errors import ExtraMissing, SitmapError
-from geo.model import CasualtyClaim, Incident, Story, dumps_story
+from geo.model import CasualtyClaim, Incident, Story, bulk, incident_to_feature
 from geo.taxonomy import ATTACK_TYPES, INFRASTRUCTURE, PRECISIONS, DatePrecision
 
 CSV_COLUMNS = (
@@ -59,8 +65,14 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def to_geojson(story: Story) -> str:
-    """The story as RFC 7946 GeoJSON (metadata in the ``story`` foreign member)."""
-    return dumps_story(story)
+    """The story as RFC 7946 GeoJSON (metadata in the ``story`` foreign member), compact:
+    the same document as ``geo.model.story_to_geojson``, without the whitespace."""
+    dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    meta = story.model_dump(mode="json", exclude={"incidents"}, exclude_none=True)
+    with bulk():
+        features = ",".join(dump(incident_to_feature(i)) for i in story.incidents)
+    head = dump({"type": "FeatureCollection", "story": meta})
+    return f'{head[:-1]},"features":[{features}]}}\n'
 
 
 def _cell(value: object) -> str:
@@ -99,53 +111,69 @@ def _time_precision(inc: Incident) -> int:
 
 
 def csv_rows(story: Story) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    for inc in story.incidents:
+    return list(iter_csv_rows(story))
+
+
+def iter_csv_rows(story: Story) -> Iterator[dict[str, object]]:
+    """One row per incident as readers get it (no editors' notes, no draft status: see
+    mapview.reader_incident), made as it is written (a 200k-row export holds one row)."""
+    from geo.mapview import reader_incident
+
+    for inc in map(reader_incident, story.incidents):
         info = ATTACK_TYPES[inc.attack_type]
         notes = inc.summary + (f" Outcome: {inc.outcome}." if inc.outcome else "")
-        if inc.notes:
-            notes += f" Location note: {inc.notes}"
-        rows.append(
-            {
-                "event_id_cnty": inc.id,
-                "event_date": inc.date.isoformat() if inc.date else "",
-                "year": inc.date.year if inc.date else "",
-                "time_precision": _time_precision(inc) if inc.date else "",
-                "event_type": info.acled_event_type,
-                "sub_event_type": info.acled_sub_event_type,
-                "actor1": inc.actor or "",
-                "country": COUNTRY_NAMES.get(story.country, story.country),
-                "admin1": inc.province or "",
-                "admin2": inc.district or "",
-                "location": inc.place or "",
-                "latitude": "" if inc.lat is None else f"{inc.lat:.5f}",
-                "longitude": "" if inc.lon is None else f"{inc.lon:.5f}",
-                "geo_precision": PRECISIONS[inc.geo_precision].acled_geo_precision or "",
-                "source": "; ".join(s.name for s in inc.sources),
-                "notes": notes,
-                "fatalities": "" if fatalities(inc) is None else fatalities(inc),
-                "fatalities_reported": " | ".join(_claim_text(c) for c in inc.casualties),
-                "attack_type": inc.attack_type.value,
-                "infrastructure": ";".join(k.value for k in inc.infrastructure),
-                "gtd_attacktype1": info.gtd_attacktype1,
-                "location_precision": inc.geo_precision.value,
-                "event_date_end": inc.date_end.isoformat() if inc.date_end else "",
-                "status": inc.status.value,
-                "story_id": story.id,
-            }
-        )
-    return rows
+        yield {
+            "event_id_cnty": inc.id,
+            "event_date": inc.date.isoformat() if inc.date else "",
+            "year": inc.date.year if inc.date else "",
+            "time_precision": _time_precision(inc) if inc.date else "",
+            "event_type": info.acled_event_type,
+            "sub_event_type": info.acled_sub_event_type,
+            "actor1": inc.actor or "",
+            "country": COUNTRY_NAMES.get(story.country, story.country),
+            "admin1": inc.province or "",
+            "admin2": inc.district or "",
+            "location": inc.place or "",
+            "latitude": "" if inc.lat is None else f"{inc.lat:.5f}",
+            "longitude": "" if inc.lon is None else f"{inc.lon:.5f}",
+            "geo_precision": PRECISIONS[inc.geo_precision].acled_geo_precision or "",
+            "source": "; ".join(s.name for s in inc.sources),
+            "notes": notes,
+            "fatalities": "" if fatalities(inc) is None else fatalities(inc),
+            "fatalities_reported": " | ".join(_claim_text(c) for c in inc.casualties),
+            "attack_type": inc.attack_type.value,
+            "infrastructure": ";".join(k.value for k in inc.infrastructure),
+            "gtd_attacktype1": info.gtd_attacktype1,
+            "location_precision": inc.geo_precision.value,
+            "event_date_end": inc.date_end.isoformat() if inc.date_end else "",
+            "status": inc.status.value,
+            "story_id": story.id,
+        }
 
 
 def to_csv(story: Story) -> str:
     """One row per incident (located or not) with ACLED-like columns; UTF-8, CRLF rows."""
+    head, rows = csv_lines(story)
+    return head + "".join(rows)
+
+
+def csv_lines(story: Story) -> tuple[str, list[str]]:
+    """The CSV's header line and one text per incident (in story order), so the embed can
+    offer the rows of the incidents a reader has filtered to (their concatenation is
+    :func:`to_csv`)."""
+    numeric = {"year", "time_precision", "latitude", "longitude", "geo_precision", "fatalities"}
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    numeric = {"year", "time_precision", "latitude", "longitude", "geo_precision", "fatalities"}
-    for row in csv_rows(story):
-        writer.writerow({k: v if k in numeric else _cell(v) for k, v in row.items()})
-    return buf.getvalue()
+    head = buf.getvalue()
+    lines = []
+    with bulk():
+        for row in iter_csv_rows(story):
+            buf.seek(0)
+            buf.truncate()
+            writer.writerow({k: v if k in numeric else _cell(v) for k, v in row.items()})
+            lines.append(buf.getvalue())
+    return head, lines
 
 
 def infrastructure_labels(incident: Incident) -> str:

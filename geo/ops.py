@@ -11,7 +11,7 @@
   disagrees with the point is a warning. :func:`validate`, :func:`import_story`,
   :func:`save_story` and :func:`render` (so ``build``, ``export`` and the desk's downloads)
   all run it.
-* **Publishing**: :func:`render` (html, geojson, csv, png; basemap, title, PNG size) gives
+* **Publishing**: :func:`render` (html, geojson, csv, png, svg; basemap, title, PNG/SVG size) gives
   the bytes; :func:`write` writes them atomically; :func:`build` checks the output path,
   renders, writes and makes the iframe :func:`snippet`. The desk's downloads are
   :func:`render`'s bytes, the same as ``sitmap build``/``sitmap export`` write.
@@ -30,7 +30,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,7 @@ from geo.errors import (
     GeocodeError,
     OutputError,
     PointError,
+    SitmapError,
     StoreError,
 )
 from geo.model import Incident, Story
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from geo.districts import Districts, Located
     from geo.gazetteer import Candidate, Gazetteer
     from geo.geocode import GeocoderChain
+    from geo.model import Scanned
     from geo.store import ImportReport, PlaceEntry, Store
 
     #: A boundary layer, the path of a boundary file, or None ($SITMAP_DISTRICTS, the cache).
@@ -66,6 +68,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "geojson": ("geojson", "application/geo+json"),
     "csv": ("csv", "text/csv"),
     "png": ("png", "image/png"),
+    "svg": ("svg", "image/svg+xml"),
 }
 #: ``--out`` suffix → format, when ``--format`` is not given.
 SUFFIXES: dict[str, str] = {
@@ -75,6 +78,7 @@ SUFFIXES: dict[str, str] = {
     ".json": "geojson",
     ".csv": "csv",
     ".png": "png",
+    ".svg": "svg",
 }
 PNG_SIZE = (1200, 800)
 PNG_LIMITS = (200, 5000)
@@ -106,7 +110,7 @@ def format_for(out: str | os.PathLike[str], fmt: str | None = None) -> str:
             else "no suffix to tell the format"
         )
         raise OutputError(
-            f"--out: {path.name}: {what}; fix: name the file .html, .geojson, .csv or .png, "
+            f"--out: {path.name}: {what}; fix: name the file .html, .geojson, .csv, .png or .svg, "
             f"or give --format {'|'.join(FORMATS)}"
         )
     return key
@@ -138,6 +142,9 @@ class Options:
     basemap: str = "none"
     title: str | None = None
     png_size: tuple[int, int] = PNG_SIZE
+    #: Where the HTML and its preview image are published (Open Graph / Twitter cards).
+    page_url: str | None = None
+    image_url: str | None = None
 
     def __post_init__(self) -> None:
         from geo import mapview
@@ -232,24 +239,32 @@ class Area:
     def names(self, lon: Any, lat: Any) -> list[str | None]:
         """For each point: the district it lies in (with a layer) or the country's name
         (bounding box only); None when it is outside."""
+        return self.lookup(lon, lat)[0]
+
+    def lookup(self, lon: Any, lat: Any) -> tuple[list[str | None], list[str | None]]:
+        """:meth:`names`, and for each point how its district was found ('inside' or
+        'nearest'; None without a layer or outside): one vectorised pass for all points."""
         lon = np.asarray(lon, dtype=float).ravel()
         lat = np.asarray(lat, dtype=float).ravel()
         out: list[str | None] = [None] * lon.shape[0]
+        how: list[str | None] = [None] * lon.shape[0]
         valid = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
         if not valid.any():
-            return out
+            return out, how
         keep = np.flatnonzero(valid)
         if self.layer is not None:
-            idx, _, _ = self.layer.assign_index(lon[keep], lat[keep])
-            for k, i in zip(keep.tolist(), idx.tolist(), strict=True):
+            idx, match, _ = self.layer.assign_index(lon[keep], lat[keep])
+            names = self.layer.names
+            for k, i, m in zip(keep.tolist(), idx.tolist(), match.tolist(), strict=True):
                 if i >= 0:
-                    out[k] = str(self.layer.names[i])
+                    out[k] = str(names[i])
+                    how[k] = "inside" if m == 1 else "nearest"
         elif self.bbox is not None:
             w, s, e, n = self.bbox
             for k in keep.tolist():
                 if w <= lon[k] <= e and s <= lat[k] <= n:
                     out[k] = self.name
-        return out
+        return out, how
 
     def where(self, lon: Any, lat: Any) -> list[str | None]:
         """For each point: where it lies inside the area ('Quetta district'), or None."""
@@ -349,7 +364,7 @@ def check_incidents(
         return report
     lon = np.array([i.lon for i in located], dtype=float)
     lat = np.array([i.lat for i in located], dtype=float)
-    names = area.names(lon, lat)
+    names, how = area.lookup(lon, lat)
     outside = [k for k, n in enumerate(names) if n is None]
     if outside:
         flip = [k for k in outside if abs(lon[k]) <= 90]
@@ -362,15 +377,15 @@ def check_incidents(
             if found is None or not inc.district:
                 continue
             if found.casefold() != inc.district.strip().casefold():
-                report.warnings.append(district_warning(inc, area.layer))
+                report.warnings.append(district_warning(inc, found, how[k]))
     return report
 
 
-def district_warning(inc: Incident, layer: Districts) -> str:
-    found = layer.locate(inc.lon, inc.lat)  # type: ignore[arg-type]
+def district_warning(inc: Incident, found: str, match: str | None) -> str:
+    """The named district disagrees with the district the point lies in (or is nearest)."""
     return (
         f"incident '{inc.id}': district is '{inc.district}' but its point lies in "
-        f"{found.district} ({found.match}); fix: correct the district or the point"
+        f"{found} ({match}); fix: correct the district or the point"
     )
 
 
@@ -383,9 +398,16 @@ def check_story(
     layer = boundaries(districts)
     area = country_area(story.country, layer)
     report = check_incidents(story.incidents, area)
+    _area_notes(report, area, story.country)
+    if raise_problems:
+        report.raise_first()
+    return report
+
+
+def _area_notes(report: Report, area: Area | None, country: str) -> None:
     if area is None:
         report.notes.append(
-            f"points not checked: no boundary file or bounding box for country {story.country}"
+            f"points not checked: no boundary file or bounding box for country {country}"
         )
     elif area.layer is None:
         report.notes.append(
@@ -393,9 +415,6 @@ def check_story(
             "districts not cross-checked; fix: set SITMAP_DISTRICTS=PATH or run "
             "`sitmap districts fetch`"
         )
-    if raise_problems:
-        report.raise_first()
-    return report
 
 
 def check_incident(
@@ -412,6 +431,32 @@ def validate(story: Story, districts: DistrictsLike = None) -> Report:
     """``sitmap validate``: the model has already checked every field; this adds the country
     check (refused: PointError) and the district cross-check (warnings)."""
     return check_story(story, districts)
+
+
+def validate_file(
+    path: str | os.PathLike[str], districts: DistrictsLike = None
+) -> tuple[Scanned, Report]:
+    """``sitmap validate FILE``: :func:`validate` of the file's story, checked as it is
+    read (geo.model.scan_story) so no more than a few thousand incidents are held at once;
+    the same checks, messages and report as loading the story and validating it."""
+    from geo.model import scan_story
+
+    layer = boundaries(districts)
+    report = Report()
+    areas: dict[str, Area | None] = {}
+
+    def each(incidents: list[Incident], country: str) -> None:
+        if country not in areas:
+            areas[country] = country_area(country, layer)
+        part = check_incidents(incidents, areas[country])
+        report.problems.extend(part.problems)
+        report.warnings.extend(part.warnings)
+
+    scanned = scan_story(path, each)
+    country = scanned.story.country
+    _area_notes(report, areas.get(country, country_area(country, layer)), country)
+    report.raise_first()
+    return scanned, report
 
 
 # --- the store -------------------------------------------------------------------------------
@@ -465,7 +510,7 @@ def render(
     CSV use it when it is to be had, else the country's bounding box."""
     key = check_format(fmt)
     opts = options or Options()
-    layer = boundaries(districts, required=key in ("html", "png"))
+    layer = boundaries(districts, required=key in ("html", "png", "svg"))
     report = check_story(story, layer)
     ext, mime = FORMATS[key]
     name = f"{story.id}.{ext}"
@@ -474,10 +519,23 @@ def render(
 
         text = exports.to_geojson(story) if key == "geojson" else exports.to_csv(story)
         data = text.encode("utf-8")
+    elif key == "svg":
+        from geo.svgexport import to_svg
+
+        assert layer is not None  # required=True above
+        w, h = opts.png_size
+        data = to_svg(story, layer, width=w, height=h, title=opts.title).encode("utf-8")
     else:
         from geo.embed import render_html
 
-        html = render_html(story, layer, basemap=opts.basemap, title=opts.title)
+        html = render_html(
+            story,
+            layer,
+            basemap=opts.basemap,
+            title=opts.title,
+            page_url=opts.page_url,
+            image_url=opts.image_url,
+        )
         if key == "html":
             data = html.encode("utf-8")
         else:
@@ -499,7 +557,7 @@ def render_all(
     options: Options | None = None,
 ) -> dict[str, Published]:
     """Several formats at once (the desk's downloads): the same bytes as :func:`render`."""
-    layer = boundaries(districts, required=any(f in ("html", "png") for f in formats))
+    layer = boundaries(districts, required=any(f in ("html", "png", "svg") for f in formats))
     return {f: render(story, f, districts=layer, options=options) for f in formats}
 
 
@@ -578,6 +636,8 @@ class Built:
     published: Published
     story: Story
     snippet: str | None = None
+    #: The preview PNG written next to a published HTML page, or why there is none.
+    preview: Path | str | None = None
 
     def summary(self) -> str:
         p, s = self.published, self.story
@@ -585,10 +645,15 @@ class Built:
             w, h = _png_dimensions(p.data)
             return f"wrote {self.path} ({w}×{h} px)"
         if p.fmt == "html":
-            return (
+            text = (
                 f"wrote {self.path} ({len(p.data):,} bytes; {len(s.located)} on the map, "
                 f"{len(s.unlocated)} listed as unlocated)"
             )
+            if isinstance(self.preview, Path):
+                text += f" and its preview image {self.preview}"
+            elif self.preview:
+                text += f"; {self.preview}"
+            return text
         return f"wrote {self.path} ({len(p.data):,} bytes, {len(s.incidents)} incidents)"
 
 
@@ -608,9 +673,12 @@ def build(
     snippet_url: str | None = None,
     with_snippet: bool = False,
     snippet_height: int = SNIPPET_HEIGHT,
+    with_preview: bool = True,
 ) -> Built:
     """``sitmap build``: check the output path and the snippet address first (a bad one
-    fails before anything is rendered), render, write."""
+    fails before anything is rendered), render, write. HTML published at an http(s)
+    ``snippet_url`` gets Open Graph / Twitter card tags and, with ``with_preview``, a PNG
+    preview next to it (see :func:`_publish_with_preview`)."""
     path = check_out(out)
     key = format_for(out, fmt)
     opts = options or Options()
@@ -624,8 +692,50 @@ def build(
         snip = snippet(
             snippet_url or default_snippet_url(path), opts.title or story.title, snippet_height
         )
-    published = render(story, key, districts=districts, options=opts)
-    return Built(write(published, path), published, story, snip)
+    preview = None
+    if key == "html" and with_preview and _is_web_address(snippet_url):
+        layer = boundaries(districts, required=True)
+        published, preview = _publish_with_preview(story, path, layer, opts, str(snippet_url))
+    else:
+        published = render(story, key, districts=districts, options=opts)
+    written = write(published, path)
+    return Built(written, published, story, snip, preview)
+
+
+def _is_web_address(url: str | None) -> bool:
+    return bool(url) and str(url).strip().lower().startswith(("http://", "https://"))
+
+
+def _publish_with_preview(
+    story: Story, path: Path, layer: Any, opts: Options, url: str
+) -> tuple[Published, Path | str]:
+    """The HTML for a page published at ``url``, with a PNG preview written next to it
+    (``map.html`` → ``map.png``) that its Open Graph / Twitter card tags point at. Without
+    Chromium (or Playwright) the page is published without a preview image: the cards then
+    show the title and description only, and the returned note says why."""
+    from urllib.parse import urljoin
+
+    png_path = path.with_suffix(".png")
+    page_url = url.strip()
+    with_image = replace(opts, page_url=page_url, image_url=urljoin(page_url, png_path.name))
+    published = render(story, "html", districts=layer, options=with_image)
+    try:
+        png = render_png_of(published.data, opts.png_size)
+    except SitmapError as e:
+        plain = render(story, "html", districts=layer, options=replace(opts, page_url=page_url))
+        return plain, f"no preview image ({e}); the page's social cards have no image"
+    write(Published(png, png_path.name, "image/png", "png"), png_path)
+    return published, png_path
+
+
+def render_png_of(html: bytes, size: tuple[int, int]) -> bytes:
+    """A PNG of an HTML page already rendered (the preview image of a published page)."""
+    from geo.exports import to_png
+
+    with tempfile.TemporaryDirectory(prefix="sitmap-png-") as tmp:
+        page = Path(tmp) / "page.html"
+        page.write_bytes(html)
+        return Path(to_png(page, Path(tmp) / "page.png", *size)).read_bytes()
 
 
 # --- geocoding -------------------------------------------------------------------------------

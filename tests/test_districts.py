@@ -76,6 +76,49 @@ def test_vectorised_assignment_agrees_with_plain_spatial_join(layer):
     assert plain["district"][near].isna().all()
 
 
+def _reference(layer, lon, lat, tolerance_km=10.0):
+    """The straightforward answer, point by point against every district: the first
+    polygon the point is within; else the district at the least planar distance (first row
+    on a tie), if the nearest point of its polygon is within ``tolerance_km``."""
+    pts = shapely.points(lon, lat)
+    within = shapely.within(pts[:, None], layer.geoms[None, :])
+    far = shapely.distance(pts[:, None], layer.geoms[None, :])
+    out = []
+    for k, pt in enumerate(pts):
+        hit = np.flatnonzero(within[k])
+        if hit.size:
+            out.append((int(hit[0]), "inside", 0.0))
+            continue
+        j = int(np.argmin(far[k]))
+        end = shapely.get_point(shapely.shortest_line(pt, layer.geoms[j]), 1)
+        km = float(dmod.haversine_km(lon[k], lat[k], end.x, end.y))
+        out.append((j, "nearest", km) if km <= tolerance_km else (-1, None, np.nan))
+    return out
+
+
+def test_grid_answers_are_the_straightforward_answers(layer):
+    """Real towns (coastal ones just outside the generalised polygons), points scattered
+    over the whole layer and points jittered around boundary vertices (where the grid's
+    shortcuts and the edge tolerance decide) get exactly the brute-force answer."""
+    rng = np.random.default_rng(11)
+    towns = np.array([v[:2] for v in (*TOWNS.values(), *COASTAL.values())])
+    minx, miny, maxx, maxy = shapely.total_bounds(layer.geoms)
+    spread = np.column_stack([rng.uniform(minx, maxx, 1500), rng.uniform(miny, maxy, 1500)])
+    edge = shapely.get_coordinates(shapely.boundary(layer.geoms))
+    near = edge[rng.integers(0, edge.shape[0], 1500)] + rng.normal(0, 0.06, (1500, 2))
+    xy = np.vstack([towns, spread, near])
+    idx, match, dist = layer.assign_index(xy[:, 0], xy[:, 1])
+    want = _reference(layer, xy[:, 0], xy[:, 1])
+    kinds = {0: None, 1: "inside", 2: "nearest"}
+    got = [(int(i), kinds[int(m)]) for i, m in zip(idx, match, strict=True)]
+    assert got == [(i, m) for i, m, _ in want]
+    assert np.allclose(dist, [d for _, _, d in want], equal_nan=True, atol=1e-9)
+    tally = {kind: sum(m == kind for _, m in got) for kind in ("inside", "nearest", None)}
+    assert min(tally.values()) > 100, tally  # every branch exercised, not just one
+    coastal = [layer.names[i] for i, _ in got[len(TOWNS) : len(TOWNS) + len(COASTAL)]]
+    assert coastal == [v[2] for v in COASTAL.values()]
+
+
 def test_assignment_handles_nan_and_empty_input(layer):
     out = layer.assign([np.nan, 67.0], [30.18, np.nan])
     assert out["district"].isna().all()
@@ -281,25 +324,25 @@ def test_geojson_is_read_without_geopandas_to_the_same_layer(districts_path):
     assert layer.locate(64.40616, 28.88846).district == "Chagai"
 
 
-def test_validate_does_not_import_geopandas(districts_path):
-    """`sitmap validate` checks points against districts without geopandas/pandas (start-up)."""
-    import subprocess
-    import sys
-
-    from geo import paths
-
-    code = (
-        "import sys\n"
-        "from geo.cli import app\n"
-        "try:\n"
-        f"    app([{'validate'!r}, {str(paths.seed_story())!r}, '--districts', "
-        f"{str(districts_path)!r}])\n"
-        "except SystemExit as e:\n"
-        "    assert not e.code, e.code\n"
-        "heavy = sorted(m for m in ('geopandas', 'pandas', 'pyarrow', 'pooch') if m in sys.modules)\n"
-        "print('heavy:', heavy)\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
-    )
-    assert "heavy: []" in out.stdout, out.stdout + out.stderr
+def test_second_load_reads_the_cached_layer_to_the_same_geometries(isolated_cache, districts_path):
+    """The parsed layer is cached (WKB, keyed by the file's SHA-256) so the next command
+    starts fast; what it reads back is the same layer, and a damaged cache is rebuilt."""
+    entry = dmod.dataset()
+    names, _, geoms = dmod.read_arrays(districts_path, entry)
+    dmod._load_cached.cache_clear()
+    first = dmod.load(districts_path)
+    cached = list((isolated_cache / "index").glob("*-layer-*.npz"))
+    assert len(cached) == 1
+    dmod._load_cached.cache_clear()
+    second = dmod.load(districts_path)
+    assert second is not first
+    for layer in (first, second):
+        assert layer.names.tolist() == names.tolist()
+        assert [shapely.to_wkb(g) for g in layer.geoms] == [shapely.to_wkb(g) for g in geoms]
+        assert layer.province("Quetta") == "Balochistan"
+    cached[0].write_bytes(b"not an npz file")
+    dmod._load_cached.cache_clear()
+    third = dmod.load(districts_path)
+    assert third.names.tolist() == names.tolist()
+    assert third.locate(64.40616, 28.88846).district == "Chagai"
+    dmod._load_cached.cache_clear()

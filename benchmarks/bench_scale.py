@@ -1,0 +1,184 @@
+"""Archive scale: validate, build, export and import of 1k–200k-incident stories, against
+folium's FastMarkerCluster build of the same points, measured in the same run.
+
+Synthetic stories (seeded RNG): points drawn inside Pakistan's districts (each point's
+district from the boundary layer), a mix of attack types, precisions, dates, sources and
+casualty claims, written as story GeoJSON. Every step runs as its own child process (as a
+user runs the command) and reports wall seconds and the child's peak RSS (``ru_maxrss``
+from ``os.wait4``):
+
+- ``validate``: ``sitmap validate FILE``
+- ``build``: ``sitmap build FILE --out map.html`` (the HTML embed; its size in bytes)
+- ``export``: ``sitmap build FILE --out story.geojson`` (the GeoJSON export; its size)
+- ``import``: ``sitmap import FILE --store s.gpkg`` (the GeoPackage store)
+- ``folium``: a script that reads the same file with ``json`` and builds folium's
+  ``Map`` + district ``GeoJson`` + ``FastMarkerCluster`` of the points, rendered to HTML
+
+Targets at 200k: build <= 8 s and every step <= 500 MB peak RSS.
+Run: SITMAP_DISTRICTS=... python benchmarks/bench_scale.py [SIZES...]  (default 1k 10k 50k 200k)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from geo import districts as dmod
+from geo.taxonomy import AttackType, Infrastructure
+
+SIZES = (1_000, 10_000, 50_000, 200_000)
+MB = 1024 * 1024
+FOLIUM = """
+import json, sys
+import folium
+from folium.plugins import FastMarkerCluster
+story, districts, out = sys.argv[1:4]
+doc = json.load(open(story, encoding="utf-8"))
+points = [f["geometry"]["coordinates"][::-1] for f in doc["features"] if f["geometry"]]
+m = folium.Map(location=[29.0, 66.0], zoom_start=6)
+folium.GeoJson(districts, name="Districts").add_to(m)
+FastMarkerCluster(points).add_to(m)
+m.save(out)
+"""
+
+
+def synthetic(n: int, layer: dmod.Districts, path: Path) -> None:
+    """A story of ``n`` incidents, every point inside a district, written compact."""
+    rng = np.random.default_rng(n)
+    minx, miny, maxx, maxy = (60.9, 23.7, 77.8, 37.0)
+    lon = np.empty(0)
+    lat = np.empty(0)
+    idx = np.empty(0, dtype=np.int64)
+    while idx.shape[0] < n:  # rounded as written, then placed: each named district is right
+        x = np.round(rng.uniform(minx, maxx, 2 * n), 5)
+        y = np.round(rng.uniform(miny, maxy, 2 * n), 5)
+        i = layer.assign_index(x, y, 0.1)[0]
+        ok = i >= 0
+        lon, lat, idx = np.r_[lon, x[ok]], np.r_[lat, y[ok]], np.r_[idx, i[ok]]
+    kinds = [k.value for k in AttackType]
+    infra = [k.value for k in Infrastructure]
+    precisions = ["town", "town", "site", "district"]
+    sources = [f"Agency {k}" for k in range(12)]
+    start = dt.date(2015, 1, 1)
+    features = []
+    for k in range(n):
+        district = str(layer.names[idx[k]])
+        kind = kinds[rng.integers(len(kinds))]
+        source = sources[rng.integers(len(sources))]
+        props: dict[str, object] = {
+            "place": district,
+            "district": district,
+            "province": layer.provinces[idx[k]],
+            "geo_precision": precisions[rng.integers(4)],
+            "date": (start + dt.timedelta(days=int(rng.integers(4000)))).isoformat(),
+            "attack_type": kind,
+            "infrastructure": [infra[rng.integers(len(infra))]],
+            "summary": f"Synthetic incident #{k} in {district}, as an archive row would read.",
+            "sources": [{"name": source}],
+        }
+        if rng.random() < 0.4:
+            props["casualties"] = [{"source": source, "killed": int(rng.integers(0, 20))}]
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"syn-{k}",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [float(lon[k]), float(lat[k])],
+                },
+                "properties": props,
+            }
+        )
+    doc = {
+        "type": "FeatureCollection",
+        "story": {"id": f"synthetic-{n}", "title": f"{n:,} synthetic incidents"},
+        "features": features,
+    }
+    path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def run(cmd: list[str], timeout_s: float = 600) -> tuple[float, float, bool]:
+    """(wall seconds, peak RSS in MB, exited 0) of one child process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = t + timeout_s
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            proc.kill()
+            pid, status, usage = os.wait4(proc.pid, 0)
+            break
+        time.sleep(0.01)  # polling a child's exit, not waiting for a result
+    wall = time.perf_counter() - t
+    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    ok = proc.returncode == 0
+    if not ok:
+        print(f"  ! {' '.join(cmd[2:5])}: exit {proc.returncode}: {err.strip()[-300:]}")
+    return wall, usage.ru_maxrss / 1024, ok
+
+
+def main(sizes: tuple[int, ...] = SIZES) -> None:
+    layer = dmod.load()
+    py = sys.executable
+    cli = [py, "-m", "geo.cli"]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="sitmap-scale-") as tmp:
+        base = Path(tmp)
+        for n in sizes:
+            story = base / f"story-{n}.geojson"
+            synthetic(n, layer, story)
+            html, gj, store = base / f"{n}.html", base / f"{n}.geojson", base / f"{n}.gpkg"
+            fol = base / f"{n}-folium.html"
+            r = {"n": n, "file": story.stat().st_size}
+            r["validate"] = run([*cli, "validate", str(story)])
+            r["build"] = run([*cli, "build", str(story), "--out", str(html)])
+            r["html"] = html.stat().st_size if html.exists() else 0
+            r["export"] = run([*cli, "build", str(story), "--out", str(gj)])
+            r["geojson"] = gj.stat().st_size if gj.exists() else 0
+            r["import"] = run([*cli, "import", str(story), "--store", str(store)])
+            r["folium"] = run([py, "-c", FOLIUM, str(story), str(layer.path), str(fol)])
+            r["folium_html"] = fol.stat().st_size if fol.exists() else 0
+            rows.append(r)
+            for f in (story, html, gj, store, fol):
+                f.unlink(missing_ok=True)
+            print(f"{n:,} done", file=sys.stderr)
+    print(f"load average {os.getloadavg()[0]:.2f}; seconds wall, peak RSS MB of each child\n")
+    head = (
+        f"{'incidents':>9} | {'build s':>7} {'RSS':>5} {'HTML MB':>7} | {'validate s':>10} {'RSS':>5}"
+        f" | {'export s':>8} {'RSS':>5} {'MB':>5} | {'import s':>8} {'RSS':>5}"
+        f" | {'folium s':>8} {'RSS':>5} {'MB':>5} | {'build/folium':>12} {'RSS/folium':>10}"
+    )
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        b, v, e, i, f = r["build"], r["validate"], r["export"], r["import"], r["folium"]
+        print(
+            f"{r['n']:>9,} | {b[0]:>7.2f} {b[1]:>5.0f} {r['html'] / MB:>7.2f} | {v[0]:>10.2f} "
+            f"{v[1]:>5.0f} | {e[0]:>8.2f} {e[1]:>5.0f} {r['geojson'] / MB:>5.1f} | {i[0]:>8.2f} "
+            f"{i[1]:>5.0f} | {f[0]:>8.2f} {f[1]:>5.0f} {r['folium_html'] / MB:>5.1f} | "
+            f"{b[0] / f[0]:>11.2f}x {b[1] / f[1]:>9.2f}x"
+        )
+    big = [r for r in rows if r["n"] >= 200_000]
+    for r in big:
+        steps = ("build", "validate", "export", "import")
+        over = [s for s in steps if r[s][1] > 500]
+        print(
+            f"\n{r['n']:,}: build {r['build'][0]:.1f} s (target <= 8 s); steps over 500 MB RSS: "
+            f"{', '.join(over) if over else 'none'}"
+        )
+
+
+if __name__ == "__main__":
+    args = tuple(int(a.replace("k", "000")) for a in sys.argv[1:])
+    main(args or SIZES)

@@ -1,0 +1,132 @@
+"""Large stories: `sitmap validate` checks a file as it reads it (geo.model.scan_story,
+geo.ops.validate_file) and must say exactly what loading the story and validating it says,
+for good files and for every kind of bad one."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from geo import ops
+from geo.cli import app
+from geo.errors import SitmapError
+from geo.model import load_story, scan_story
+from tests.conftest import SEED_STORY
+
+
+def whole(path) -> tuple[str, list[str], list[str]]:
+    """The reference: load the story whole, then validate it."""
+    try:
+        story = load_story(path)
+        found = ops.validate(story)
+    except SitmapError as e:
+        return str(e), [], []
+    return "ok", found.warnings, found.notes
+
+
+def streamed(path) -> tuple[str, list[str], list[str]]:
+    try:
+        _, found = ops.validate_file(path)
+    except SitmapError as e:
+        return str(e), [], []
+    return "ok", found.warnings, found.notes
+
+
+def variants(doc: dict) -> dict[str, str]:
+    """Story files, good and bad, as text: each exercises one check or reader path."""
+    out: dict[str, str] = {}
+
+    def put(name: str, d: dict | str) -> None:
+        out[name] = d if isinstance(d, str) else json.dumps(d, ensure_ascii=False)
+
+    put("seed", doc)
+    d = copy.deepcopy(doc)
+    d["features"][2]["id"] = d["features"][0]["id"]
+    put("duplicate id", d)
+    d = copy.deepcopy(doc)
+    d["features"][3]["properties"]["attack_type"] = "meteor"
+    put("bad field", d)
+    d = copy.deepcopy(doc)
+    d["story"]["country"] = "pakistan"
+    put("bad metadata", d)
+    d = copy.deepcopy(doc)
+    d["features"][1]["geometry"]["coordinates"] = [30.18, 67.0]  # swapped
+    d["features"][4]["geometry"]["coordinates"] = [10.0, 10.0]  # far away
+    put("points outside", d)
+    d = copy.deepcopy(doc)
+    d["features"][0]["properties"]["district"] = "Chagai"
+    put("district disagrees", d)
+    put("features first", {"features": doc["features"], **doc})
+    put("no features", {**doc, "features": []})
+    d = copy.deepcopy(doc)
+    d["features"][0]["properties"]["casualties"] = [{"source": "x", "killed": 10**50}]
+    put("huge number", d)
+    nested = {"type": "FeatureCollection", "story": doc["story"], "features": []}
+    deep: list = []
+    node = deep
+    for _ in range(80):
+        node.append([])
+        node = node[0]
+    nested["features"] = [dict(doc["features"][0], properties={"x": deep})]
+    put("too deep", nested)
+    text = json.dumps(doc)
+    put("trailing text", text + " {}")
+    put("not json", text[: len(text) // 2])
+    put("members after features", text[:-1] + ', "bbox": [60, 23, 78, 37]}')
+    put("pretty", json.dumps(doc, indent=2))
+    return out
+
+
+@pytest.mark.parametrize("name", list(variants(json.loads(SEED_STORY.read_text()))))
+def test_streamed_validate_says_what_the_whole_load_says(name, tmp_path, districts_path):
+    text = variants(json.loads(SEED_STORY.read_text(encoding="utf-8")))[name]
+    path = tmp_path / "story.geojson"
+    path.write_text(text, encoding="utf-8")
+    want = whole(path)
+    assert streamed(path) == want
+    fine = ("seed", "district disagrees", "pretty", "members after features", "features first")
+    assert (want[0] == "ok") == (name in (*fine, "no features"))  # each bad one is refused
+    if name == "district disagrees":
+        assert "district is 'Chagai'" in want[1][0]
+
+
+def test_scan_hands_incidents_on_in_chunks_and_counts_them(tmp_path):
+    doc = json.loads(SEED_STORY.read_text(encoding="utf-8"))
+    seen: list[list[str]] = []
+    scanned = scan_story(SEED_STORY, lambda incs, country: seen.append([i.id for i in incs]), 3)
+    assert [len(c) for c in seen] == [3, 3, 2]
+    assert sum(seen, []) == [f["id"] for f in doc["features"]]
+    story = load_story(SEED_STORY)
+    assert scanned.story == story.model_copy(update={"incidents": []})
+    assert (scanned.incidents, scanned.located) == (len(story.incidents), len(story.located))
+
+
+def test_validate_command_reports_the_counts(districts_path):
+    story = load_story(SEED_STORY)
+    out = CliRunner().invoke(app, ["validate", str(SEED_STORY)])
+    assert out.exit_code == 0, out.output
+    assert f"{len(story.incidents)} incidents ({len(story.located)} located" in out.output
+
+
+def test_scan_checks_incidents_as_it_reads_them(tmp_path):
+    """A story file as sitmap writes it is read feature by feature: the incidents before a
+    bad one have been handed on when its error stops the scan (a whole-file read would
+    stop before any)."""
+    from geo.errors import StoryError
+
+    doc = json.loads(SEED_STORY.read_text(encoding="utf-8"))
+    doc["features"][3]["properties"]["attack_type"] = "meteor"
+    for text in (json.dumps(doc), json.dumps(doc, indent=2)):
+        path = tmp_path / "story.geojson"
+        path.write_text(text, encoding="utf-8")
+        seen: list[str] = []
+
+        def each(incs, country, seen=seen):
+            seen.extend(i.id for i in incs)
+
+        with pytest.raises(StoryError, match="attack_type"):
+            scan_story(path, each, 1)
+        assert seen == [f["id"] for f in doc["features"][:3]]
