@@ -901,3 +901,17 @@ def test_a_store_made_before_the_rtree_gets_it_on_the_next_save(gpkg_store):
     Store(store.path).save(loaded.story, loaded.revision)
     with closing(sqlite3.connect(store.path)) as con:
         assert con.execute("SELECT count(*) FROM rtree_incidents_geom").fetchone() == (6,)
+
+
+def test_a_connection_the_server_dropped_while_idle_is_opened_again(pg_url, seed_story):
+    import psycopg
+
+    s = Store(pg_url)
+    s.import_story(seed_story, editor="seed")
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        killed = admin.execute(
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
+            "WHERE application_name = 'sitmap' AND datname = current_database()"
+        ).fetchall()
+    assert killed == [(True,)]  # the store's one idle connection
+    assert s.load(SEED_ID).revision == 1  # the next call reconnects: no error for the editor
