@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -98,6 +99,8 @@ def main() -> int:
     ap.add_argument("--saves", type=int, default=200)
     args = ap.parse_args()
 
+    # stopped with SIGTERM: still stop our server and remove its folder (the finally below)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     url = os.environ.get("SITMAP_TEST_POSTGRES")
     cluster = None
     if not url:

@@ -324,12 +324,9 @@ def test_store_path_resolution(monkeypatch, tmp_path):
 def test_large_story_saves_and_loads(store_target, seed_story):
     s = Store(store_target)
     story = big_story(seed_story, 10_000)
-    t0 = time.perf_counter()
-    rev = s.save(story, None)
+    rev = s.save(story, None)  # speed: benchmarks/bench_store.py (not a test's business)
     loaded = s.load(story.id)
-    elapsed = time.perf_counter() - t0
     assert rev == 1 and len(loaded.story.incidents) == 10_000
-    assert elapsed < 20  # ~1.5 s here; generous for a loaded CI box
     assert raw_sql(s, "SELECT count(*) FROM incidents") == [(10_000,)]
     assert story_to_geojson(loaded.story) == story_to_geojson(story)
 
