@@ -20,9 +20,15 @@ to create it): ``application_id`` 'GPKG', ``user_version`` 10400, the three requ
   in the same transaction, with its first entry;
 
 and ``gpkg_geometry_columns`` for ``incidents.geom`` and ``newsroom_places.geom``. Geometries are standard GeoPackage
-binary blobs (``GP`` header, little-endian, no envelope, srs_id 4326, then ISO WKB). No
-R-tree spatial index is created: it needs SQL functions plain sqlite3 lacks, and QGIS and
-GDAL read the layers fine without one (tests check with ``pyogrio``).
+binary blobs (``GP`` header, little-endian, no envelope, srs_id 4326, then ISO WKB).
+``incidents.geom`` has the R-tree spatial index extension (``rtree_incidents_geom``, its
+``gpkg_extensions`` row and the standard triggers); the triggers call ST_MinX & co., which
+every connection of ours registers, so our own writes keep the index up to date. Timestamps
+are in the GPKG DATETIME form; GDAL's ``validate_gpkg.py --extra --warning-as-error``
+passes (a test runs it).
+
+This module also holds the backend-neutral :class:`Store` (the interface, its factory and
+the save/merge/conflict flows); ``geo.store_pg`` is the PostgreSQL + PostGIS backend.
 
 Durability: the default rollback journal with ``synchronous=FULL``. A process killed in the
 middle of a save leaves a hot journal that SQLite rolls back on next open, so readers see
