@@ -184,6 +184,43 @@ class Browser:
         return ms, requests, redraw
 
 
+#: Issue 14's goal for the seed embed, with everything the issue asks for in it.
+TARGET_RAW, TARGET_GZ = 250 * 1024, 80 * 1024
+
+
+def parts(page: str, story: Story, layer: dmod.Districts) -> list[tuple[str, int, int]]:
+    """The embed's bytes by part, each part gzipped alone (so the gzip column does not add
+    up to the page's): Leaflet JS and CSS, the renderer, the payload's district geometry,
+    its data downloads, the rest of the payload, and the HTML/CSS/table around them."""
+    import re
+
+    from geo import mapview
+
+    def size(text: str) -> tuple[str, int, int]:
+        b = text.encode()
+        return text, len(b), len(gzip.compress(b))
+
+    js, css = embed.leaflet_assets()
+    renderer = embed.page_js()
+    payload = re.search(r'class="sm-data">(.*?)</script>', page, re.S)
+    assert payload is not None
+    data = mapview.map_data(story, layer)
+    rest = {**data, "districts": None, "downloads": None}
+    around = page
+    for text in (js, css, renderer, payload.group(1)):
+        around = around.replace(text, "", 1)
+    named = [
+        ("Leaflet JS", js),
+        ("Leaflet CSS", css),
+        ("renderer (map.js, unminified)", renderer),
+        ("district geometry (arcs, rings)", embed.script_json(data["districts"])),
+        ("Get the data (CSV, GeoJSON)", embed.script_json(data["downloads"])),
+        ("incidents, legend, strings", embed.script_json(rest)),
+        ("HTML, sitmap CSS, table", around),
+    ]
+    return [(name, *size(text)[1:]) for name, text in named]
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     layer = dmod.load()
@@ -210,7 +247,13 @@ def main() -> None:
         )
     )
     print("== seed story (6 located incidents, 126 districts)")
-    print(f"ours   : {kb(o_raw)} raw, {kb(o_gz)} gzipped, everything inlined (targets 300/100 KB)")
+    print(
+        f"ours   : {kb(o_raw)} raw, {kb(o_gz)} gzipped, everything inlined "
+        f"(targets {kb(TARGET_RAW)}/{kb(TARGET_GZ)}: "
+        f"{'met' if o_raw <= TARGET_RAW and o_gz <= TARGET_GZ else 'not met'})"
+    )
+    for name, raw, gz in parts(ours, story, layer):
+        print(f"  {name:<34}{kb(raw):>10} raw {kb(gz):>10} gzipped alone")
     print(
         f"folium : ≥ {kb(f_raw)} raw, ≥ {kb(f_gz)} gzipped (HTML + Leaflet + jQuery; 7 more CDN assets not counted)"
     )

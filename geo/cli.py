@@ -44,6 +44,11 @@ gazetteer_app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(gazetteer_app, name="gazetteer")
+store_app = typer.Typer(
+    help="The story store: copy a newsroom between a GeoPackage and PostGIS.",
+    no_args_is_help=True,
+)
+app.add_typer(store_app, name="store")
 
 DistrictsOption = Annotated[
     Path | None,
@@ -120,7 +125,9 @@ def build(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file, e.g. map.html.")],
     fmt: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="html, geojson, csv or png (default: from --out)."),
+        typer.Option(
+            "--format", "-f", help="html, geojson, csv, png or svg (default: from --out)."
+        ),
     ] = None,
     basemap: Annotated[
         str, typer.Option(help="Tiles under the districts: none, light, labels, osm.")
@@ -133,8 +140,16 @@ def build(
         str | None, typer.Option(help="Where the HTML will be published (snippet src).")
     ] = None,
     snippet_height: Annotated[int, typer.Option(help="Snippet's initial height (px).")] = 600,
+    preview: Annotated[
+        bool,
+        typer.Option(
+            "--preview/--no-preview",
+            help="HTML with an http(s) --url: also write a PNG preview next to it for social "
+            "cards (needs Chromium; without it the page is written with no card image).",
+        ),
+    ] = True,
     png_size: Annotated[
-        str, typer.Option(help="PNG size WIDTHxHEIGHT (200-5000 px).")
+        str, typer.Option(help="PNG or SVG size WIDTHxHEIGHT (200-5000 px).")
     ] = "1200x800",
     districts: DistrictsOption = None,
     store: Annotated[
@@ -159,6 +174,7 @@ def build(
         snippet_url=url,
         with_snippet=snippet,
         snippet_height=snippet_height,
+        with_preview=preview,
     )
     report(built.published)
     typer.echo(f"ok: {built.summary()}", file=sys.stderr if built.snippet else sys.stdout)
@@ -261,10 +277,11 @@ def districts_list(districts: DistrictsOption = None) -> None:
 # --- store: import, export, stories ------------------------------------------------------
 
 StoreOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--store",
-        help="GeoPackage store; else $SITMAP_STORE, else sitmap.gpkg in the user data folder.",
+        help="GeoPackage file or postgresql://USER:PASSWORD@HOST:PORT/DB; else $SITMAP_STORE, "
+        "else sitmap.gpkg in the user data folder.",
     ),
 ]
 
@@ -340,7 +357,7 @@ def import_acled(
 def export(
     story_id: Annotated[str, typer.Argument(help="Story id (see `sitmap stories`).")],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="geojson, csv, html or png.")
+        str, typer.Option("--format", "-f", help="geojson, csv, html, png or svg.")
     ] = "geojson",
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output file (default: stdout; png: ID.png).")
@@ -348,7 +365,7 @@ def export(
     store: StoreOption = None,
     districts: DistrictsOption = None,
 ) -> None:
-    """Write a stored story as GeoJSON, CSV (ACLED-like), the embed HTML or a PNG."""
+    """Write a stored story as GeoJSON, CSV (ACLED-like), the embed HTML, a PNG or an SVG."""
     from geo import ops
     from geo.store import Store
 
@@ -374,10 +391,9 @@ def stories(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List stored stories: id, title, period, incidents, revision, last edit."""
-    from geo.store import Store, resolve_path
+    from geo.store import Store, shown_target, store_exists
 
-    path = resolve_path(store)
-    rows = Store(path, create=False).list() if path.exists() else []
+    rows = Store(store, create=False).list() if store_exists(store) else []
     if as_json:
         emit_json(
             [
@@ -396,7 +412,9 @@ def stories(
         )
         return
     if not rows:
-        typer.echo(f"no stories in {printable(str(path))}; add one with: sitmap import STORY")
+        typer.echo(
+            f"no stories in {printable(shown_target(store))}; add one with: sitmap import STORY"
+        )
         return
     typer.echo("id\ttitle\tperiod\tincidents\trevision\tlast edit")
     for r in rows:  # rows come from the file as stored: escape what a terminal would run
@@ -599,7 +617,7 @@ def extract(
 # --- newsroom gazetteer ------------------------------------------------------------------
 
 
-def _entries(store: Path | None) -> list[Any]:
+def _entries(store: str | None) -> list[Any]:
     """Newsroom gazetteer entries for a lookup: an explicit --store's (its faults are
     errors); else $SITMAP_STORE's or the default store's, whose fault is a note on stderr
     and no entries (a broken default store must not stop a lookup). A store that does not
@@ -637,7 +655,7 @@ def gazetteer_list(
 ) -> None:
     """List the newsroom gazetteer's entries: name, aliases, point, district, who, when."""
     from geo import ops
-    from geo.store import resolve_path
+    from geo.store import shown_target
 
     entries = ops.place_entries(store)
     if as_json:
@@ -645,7 +663,7 @@ def gazetteer_list(
         return
     if not entries:
         typer.echo(
-            f"no newsroom gazetteer entries in {printable(str(resolve_path(store)))}; add one "
+            f"no newsroom gazetteer entries in {printable(shown_target(store))}; add one "
             "with: sitmap gazetteer add NAME --lon LON --lat LAT"
         )
         return
@@ -719,13 +737,12 @@ def gazetteer_export(
 ) -> None:
     """Write the newsroom gazetteer as GeoJSON (points, lon/lat)."""
     from geo import ops
-    from geo.store import Store, resolve_path
+    from geo.store import Store, store_exists
 
-    path = resolve_path(store)
     if out is not None:
         ops.check_out(out)
-    if path.exists():
-        text = Store(path, create=False).export_places()
+    if store_exists(store):
+        text = Store(store, create=False).export_places()
     else:
         text = json.dumps({"type": "FeatureCollection", "features": []}) + "\n"
     if out is None:
@@ -738,6 +755,22 @@ def gazetteer_export(
 
 
 # --- desk --------------------------------------------------------------------------------
+
+
+@store_app.command("copy")
+@handled
+def store_copy(
+    source: Annotated[str, typer.Argument(help="GeoPackage file or postgresql:// URL.")],
+    target: Annotated[str, typer.Argument(help="GeoPackage file or postgresql:// URL.")],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Overwrite stories already in TARGET.")
+    ] = False,
+) -> None:
+    """Copy every story (with its revision history) and the newsroom gazetteer to TARGET."""
+    from geo.storecopy import copy_store
+
+    done = copy_store(source, target, replace=replace)
+    typer.echo(f"ok: {printable(done.line())}")
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

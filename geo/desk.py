@@ -163,6 +163,14 @@ def filter_options(story: Story) -> dict[str, list[str]]:
     }
 
 
+def period_text(story: Story) -> str:
+    """The story's period as the header shows it (of this copy, not of the stored one)."""
+    p = story.period
+    if p is None:
+        return "no dates"
+    return f"{p.start} – {p.end}" if p.end != p.start else str(p.start)
+
+
 def date_bounds(story: Story) -> tuple[dt.date, dt.date] | None:
     days = [d for i in story.incidents for d in (i.date, i.date_end) if d]
     return (min(days), max(days)) if days else None
@@ -476,6 +484,31 @@ def candidate_label(cand: Any, country: str | None = "PK") -> str:
     )
 
 
+def publish_checklist(story: Story, limit: int = 4) -> list[str]:
+    """What a reader should not get unknowingly, as one line each: incidents still draft
+    (not verified by an editor), incidents without a source, no period, casualty claims
+    without attribution. Warnings, not refusals: the editor may publish knowingly."""
+
+    def names(incs: Sequence[Incident]) -> str:
+        shown = ", ".join(f"“{i.place or i.id}”" for i in incs[:limit])
+        return shown + (f" and {len(incs) - limit} more" if len(incs) > limit else "")
+
+    out = []
+    drafts = [i for i in story.incidents if i.status == Status.draft]
+    if drafts:
+        out.append(f"{len(drafts)} incident(s) are drafts no editor has checked: {names(drafts)}.")
+    unsourced = [i for i in story.incidents if not i.sources]
+    if unsourced:
+        out.append(f"{len(unsourced)} incident(s) have no source: {names(unsourced)}.")
+    if story.period is None:
+        out.append("The story has no period (start and end dates): readers see no time frame.")
+    loose = [c for c in story.claims if not (c.attributed_to or "").strip()]
+    if loose:
+        who = ", ".join(c.source for c in loose[:limit])
+        out.append(f"{len(loose)} casualty claim(s) say nobody said them (Attributed to): {who}.")
+    return out
+
+
 def embed_snippet(url: str, title: str) -> tuple[str | None, str | None]:
     """The iframe snippet for the page where the embed will be published, or why not. The
     address rule is the CLI's (``geo.ops.snippet``): an http(s) address or a relative
@@ -674,27 +707,70 @@ def parse_upload(
     return story, []
 
 
-def add_drafts(story: Story, drafts: Story) -> tuple[Story, list[str]]:
-    """Append extracted draft incidents (ids made unique, status forced to draft) and
-    the drafts' casualty claims that the story does not already hold."""
+def _same_draft(old: Incident, new: Incident) -> bool:
+    """Whether an extracted draft is one the story already holds: the same evidence
+    sentence from the copy, or the same place on the same day (or either undated)."""
+    if {e.text for e in old.evidence} & {e.text for e in new.evidence}:
+        return True
+    same_place = bool(old.place) and (old.place or "").lower() == (new.place or "").lower()
+    return (
+        same_place
+        and old.attack_type == new.attack_type
+        and (old.date is None or new.date is None or old.date == new.date)
+    )
+
+
+@dataclass
+class Drafts:
+    """What extracting into a story did: ids added, and ids already there (of those, the
+    ones that were undated and got the copy's date now)."""
+
+    added: list[str] = field(default_factory=list)
+    known: list[str] = field(default_factory=list)
+    dated: list[str] = field(default_factory=list)
+
+
+def add_drafts(story: Story, drafts: Story) -> tuple[Story, Drafts]:
+    """Append extracted draft incidents (ids made unique, status forced to draft) and the
+    drafts' casualty claims the story does not already hold.
+
+    Extracting the same copy again adds nothing twice: a draft matching an incident already
+    in the story (``_same_draft``) is skipped, except that an undated draft still in the
+    story gets the date the copy now gives (the app asks editors to set "Published" and
+    extract again for exactly that)."""
     taken = {i.id for i in story.incidents}
+    incidents = list(story.incidents)
     added: list[Incident] = []
+    out = Drafts()
     for inc in drafts.incidents:
+        twin = next((n for n, old in enumerate(incidents) if _same_draft(old, inc)), None)
+        if twin is not None:
+            old = incidents[twin]
+            out.known.append(old.id)
+            if old.date is None and inc.date is not None and old.status == Status.draft:
+                incidents[twin] = old.model_copy(
+                    update={
+                        "date": inc.date,
+                        "date_end": inc.date_end,
+                        "date_precision": inc.date_precision,
+                    }
+                )
+                out.dated.append(old.id)
+            continue
         iid = inc.id
         if iid in taken:
-            iid = new_incident_id(
-                story.model_copy(update={"incidents": [*story.incidents, *added]}), iid
-            )
+            iid = new_incident_id(story.model_copy(update={"incidents": [*incidents, *added]}), iid)
         taken.add(iid)
         added.append(inc.model_copy(update={"id": iid, "status": Status.draft}))
+        out.added.append(iid)
     claims = list(story.claims)
     for c in drafts.claims:
         if c not in claims:
             claims.append(c)
     new = Story.model_validate(
-        {**story.model_dump(), "incidents": [*story.incidents, *added], "claims": claims}
+        {**story.model_dump(), "incidents": [*incidents, *added], "claims": claims}
     )
-    return new, [i.id for i in added]
+    return new, out
 
 
 def extract_drafts(
@@ -811,50 +887,59 @@ def conflict_summary(err: ConflictError) -> list[str]:
     return lines
 
 
-def merge(base: Story, mine: Story, theirs: Story) -> tuple[Story, list[str]]:
-    """Three-way merge: their saved changes plus mine, per story field and per incident.
+def rebase(base: Story, work: Story, theirs: Story) -> tuple[Story, list[Any]]:
+    """My unsaved work moved onto the latest stored version (``theirs``) without saving:
+    their changes plus mine, field by field (``geo.merge.merge_stories``, the merge the store
+    runs on save). Returns the merged story and the fields we both changed (left at their
+    value in the merged story; saving then asks the editor to choose per field)."""
+    from geo.merge import merge_stories
 
-    Returns the merged story and the overlaps (the same field or incident changed on both
-    sides, or edited on one side and deleted on the other). With overlaps the app offers
-    only "keep mine" or "reload": it never picks a winner silently.
-    """
-    overlaps: list[str] = []
-    b, m, t = (s.model_dump(exclude={"incidents"}) for s in (base, mine, theirs))
-    meta = dict(t)
-    for k in m:
-        if m[k] != b.get(k):
-            if t.get(k) != b.get(k) and t.get(k) != m[k]:
-                overlaps.append(f"story {k}")
-            meta[k] = m[k]
-    bi = {i.id: i for i in base.incidents}
-    mi = {i.id: i for i in mine.incidents}
-    ti = {i.id: i for i in theirs.incidents}
-    out: list[Incident] = []
-    for iid, tinc in ti.items():
-        if iid in mi:
-            minc, binc = mi[iid], bi.get(iid)
-            if binc is not None and minc != binc:
-                if tinc != binc and tinc != minc:
-                    overlaps.append(f"incident '{iid}'")
-                out.append(minc)
-            else:
-                out.append(tinc)
-        elif iid in bi:  # I deleted it
-            if tinc != bi[iid]:
-                overlaps.append(f"incident '{iid}' (you deleted it, they edited it)")
-                out.append(tinc)
-        else:
-            out.append(tinc)  # they added it
-    for iid, minc in mi.items():
-        if iid in ti:
-            continue
-        if iid not in bi:
-            out.append(minc)  # I added it
-        elif minc != bi[iid]:
-            overlaps.append(f"incident '{iid}' (they deleted it, you edited it)")
-            out.append(minc)
-    merged = Story.model_validate({**meta, "incidents": [i.model_dump() for i in out]})
-    return merged, overlaps
+    result = merge_stories(base, work, theirs)
+    return result.story, list(result.conflicts)
+
+
+def show_value(value: Any) -> str:
+    """A conflicting field's value (JSON-ready: see ``geo.merge.FieldConflict``) as an
+    editor reads it: a unit's fields as "name: value" pairs, sources by name, empty as —."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, dict):
+        if set(value) >= {"name"} and set(value) <= {"name", "url"}:
+            return str(value["name"]) + (f" ({value['url']})" if value.get("url") else "")
+        parts = [
+            f"{FIELD_LABELS.get(k, k.replace('_', ' '))}: {show_value(v)}"
+            for k, v in value.items()
+            if v not in (None, "", []) and k not in ("district_match",)
+        ]
+        return "; ".join(parts) or "—"
+    if isinstance(value, list):
+        return "; ".join(show_value(v) for v in value)
+    return str(value)
+
+
+def conflict_choices(err: ConflictError) -> list[tuple[str, str, str]]:
+    """One (what, mine, theirs) line per field both editors changed; a deleted incident
+    reads "(deleted)"."""
+    out = []
+    for c in err.fields:
+        whole = c.field == "incident"
+        mine = "(deleted)" if whole and c.mine is None else show_value(c.mine)
+        theirs = "(deleted)" if whole and c.theirs is None else show_value(c.theirs)
+        if whole and c.mine is not None and c.theirs is not None:
+            mine, theirs = "(your edited version)", "(their edited version)"
+        elif isinstance(c.mine, dict) and isinstance(c.theirs, dict):  # a unit: what differs
+            keys = [k for k in c.mine if c.mine[k] != c.theirs.get(k) and k != "district_match"]
+
+            def part(v: dict[str, Any], keys: list[str] = keys) -> str:
+                return "; ".join(
+                    f"{FIELD_LABELS.get(k, k.replace('_', ' '))}: {show_value(v.get(k))}"
+                    for k in keys
+                )
+
+            if keys:
+                mine, theirs = part(c.mine), part(c.theirs)
+        out.append((c.label or c.field, mine, theirs))
+    return out
 
 
 # --- the map --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ click on the map drops the selected incident's point.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from contextlib import suppress
@@ -24,6 +25,7 @@ except ImportError:  # the desk extra is not installed
 
 from geo import desk, ops
 from geo.errors import SitmapError, one_line
+from geo.merge import apply_choices
 from geo.model import Story
 from geo.store import ConflictError, Store
 from geo.taxonomy import AttackType, DatePrecision, GeoPrecision, Infrastructure, Status
@@ -81,6 +83,26 @@ export default function (component) {
 """
 MAP_CSS = ".sm-picking iframe { outline: 3px solid #b3261e; outline-offset: -3px; }"
 sitmap_map = st.components.v2.component("sitmap_map", js=MAP_JS, css=MAP_CSS)
+
+#: Closing or reloading the tab with unsaved work asks first (the browser's own "Leave
+#: site?" dialog): the working copy lives only in this page's session.
+GUARD_JS = """
+export default function (component) {
+  window.__sitmapUnsaved = !!component.data.unsaved;
+  if (!window.__sitmapGuard) {
+    window.__sitmapGuard = (e) => {
+      if (window.__sitmapUnsaved) { e.preventDefault(); e.returnValue = ''; }
+    };
+    window.addEventListener('beforeunload', window.__sitmapGuard);
+  }
+}
+"""
+unsaved_guard = st.components.v2.component("sitmap_unsaved_guard", js=GUARD_JS)
+
+#: How often an open page asks the store whether someone else saved this story (seconds).
+STALE_POLL_S = 3.0
+#: Steps "Undo last change" can go back (per story, in this page).
+UNDO_DEPTH = 20
 
 ss = st.session_state
 
@@ -151,7 +173,13 @@ def editor_name() -> str:
 def load_story(story_id: str) -> None:
     """Load the stored version (discarding any working copy of that story)."""
     loaded = store().load(story_id)
-    ss.docs[story_id] = {"base": loaded.story, "rev": loaded.revision, "work": loaded.story}
+    ss.docs[story_id] = {
+        "base": loaded.story,
+        "rev": loaded.revision,
+        "work": loaded.story,
+        "saved": (loaded.saved_by, loaded.saved_at),
+        "undo": [],
+    }
     ss.story_id = story_id
     ss.gen = ss.get("gen", 0) + 1
     ss.pop("conflict", None)
@@ -165,8 +193,33 @@ def doc() -> dict[str, Any]:
     return ss.docs[ss.story_id]
 
 
-def set_work(story: Story) -> None:
-    doc()["work"] = story
+def set_work(story: Story, undoable: bool = True) -> None:
+    """Replace the working copy; the previous one can be brought back with Undo."""
+    d = doc()
+    if undoable and story != d["work"]:
+        d.setdefault("undo", []).append(d["work"])
+        del d["undo"][:-UNDO_DEPTH]
+    d["work"] = story
+    keep_selection()
+
+
+def refresh_forms() -> None:
+    """The working copy changed under the forms (a merge, undo, their changes brought in):
+    new form keys, so every field shows the new values and a later Apply cannot write the
+    old ones back over someone else's change."""
+    ss.gen = ss.get("gen", 0) + 1
+    ss.pop("inc_errors", None)
+    ss.pop("meta_errors", None)
+
+
+def keep_selection() -> None:
+    """Re-assert the selected incident after its label may have changed (renamed place).
+
+    The incident picker's browser side holds the option's *label*, not the id: a rename
+    would make the next run's label unknown and drop the selection (closing the editor and
+    the text just typed). Assigning the id again sends the new label to the browser."""
+    if ss.get("inc_select") is not None:
+        ss.inc_select = ss.inc_select
 
 
 def select(incident_id: str | None) -> None:
@@ -208,6 +261,10 @@ def on_apply_incident() -> None:
     if outside:
         ss.inc_errors = {"_": outside}
         return
+    if inc == base:
+        ss.pop("inc_errors", None)
+        flash("info", f"Nothing to apply: “{inc.place or inc.id}” is unchanged.")
+        return
     new, problem = desk.replace_incident(work, old_id, inc)
     if new is None:
         ss.inc_errors = {"id": problem}
@@ -239,7 +296,47 @@ def on_delete_incident() -> None:
     iid = ss.inc_select
     set_work(desk.delete_incident(doc()["work"], iid))
     select(None)
-    flash("info", f"Incident '{iid}' deleted — not saved yet.")
+    flash("info", f"Incident '{iid}' deleted — not saved yet (Undo brings it back).")
+
+
+def on_undo() -> None:
+    d = doc()
+    if d.get("undo"):
+        d["work"] = d["undo"].pop()
+        keep_selection()
+        refresh_forms()
+        flash("info", "Undid the last change.")
+
+
+def on_discard() -> None:
+    load_story(ss.story_id)
+    flash("info", "Discarded your unsaved changes; this is the stored version.")
+
+
+def on_rebase() -> None:
+    """Bring the latest stored revision into this page without saving: their changes plus
+    my unsaved ones. When we both changed a field nothing moves; saving shows both values."""
+    d = doc()
+    loaded = store().load(ss.story_id)
+    merged, conflicts = desk.rebase(d["base"], d["work"], loaded.story)
+    if conflicts:
+        what = ", ".join(c.label or c.field for c in conflicts[:5])
+        flash(
+            "warning",
+            f"You both changed {what}: nothing was brought in. Save to choose, field by "
+            "field, whose value to keep.",
+        )
+        return
+    d.update(
+        base=loaded.story,
+        rev=loaded.revision,
+        work=merged,
+        saved=(loaded.saved_by, loaded.saved_at),
+        undo=[],
+    )
+    keep_selection()
+    refresh_forms()
+    flash("success", f"Now at revision {loaded.revision}: their changes are in, yours kept.")
 
 
 def set_fields(updates: dict[str, Any]) -> None:
@@ -284,23 +381,43 @@ def on_save(base_revision: int | None = None) -> None:
     except SitmapError as err:
         flash("error", f"Not saved: {one_line(err)}")
         return
-    d.update(base=d["work"], rev=rev)
     ss.pop("conflict", None)
     ss.pop("exports", None)
-    flash("success", f"Saved as revision {rev}.")
+    d.update(saved=(editor_name(), dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
+    d["undo"] = []
+    merged = base is not None and rev != base + 1 and store().load_revision(d["work"].id, rev)
+    if merged:  # the store merged another editor's save with mine: show what was written
+        d.update(base=merged, work=merged, rev=rev)
+        keep_selection()
+        refresh_forms()
+        flash("success", f"Saved as revision {rev}, merged with the changes saved since {base}.")
+    else:
+        d.update(base=d["work"], rev=rev)
+        flash("success", f"Saved as revision {rev}.")
     for line in found.warnings[:5]:
         flash("warning", line)
 
 
-def on_merge() -> None:
+def on_resolve() -> None:
+    """Save with the editor's choice in each field we both changed (keep mine / take
+    theirs) and theirs everywhere else: the store's merge (err.merged) already holds their
+    other changes, so nothing of theirs reverts."""
     err: ConflictError = ss.conflict
-    if err.theirs is None:  # the stored story was deleted: nothing to merge with
+    if not err.fields or err.merged is None:
         return
-    merged, overlaps = desk.merge(doc()["base"], doc()["work"], err.theirs)
-    if overlaps:
-        return
-    set_work(merged)
+    mine = {n for n in range(len(err.fields)) if ss.get(f"choice:{n}", KEEP_MINE) == KEEP_MINE}
+    set_work(apply_choices(err.merged, err.fields, keep_mine=mine), undoable=False)
+    doc().update(base=err.theirs or doc()["base"], rev=err.current_revision)
+    refresh_forms()
     on_save(err.current_revision)
+
+
+def on_recreate() -> None:
+    """The story was deleted after I loaded it: save my version as a new story."""
+    on_save(None)
+
+
+KEEP_MINE, TAKE_THEIRS = "Keep mine", "Take theirs"
 
 
 def on_reload() -> None:
@@ -379,8 +496,10 @@ def extract() -> None:
     if drafts is None:
         ss.extract_msg = ("warning", reason or "no draft incidents found")
         return
-    new, added = desk.add_drafts(work, drafts)
+    new, result = desk.add_drafts(work, drafts)
+    added = result.added
     set_work(new)
+    refresh_forms()  # drafts that got their date now show it in the editor
     note = f" ({reason})" if reason else ""
     undated = sum(1 for i in drafts.incidents if i.date is None)
     if undated:
@@ -388,10 +507,14 @@ def extract() -> None:
             f". {undated} of them have no date: the copy gives no year — set "
             "“Published” and extract again, or enter the dates"
         )
+    known = ""
+    if result.known:
+        known = f" {len(result.known)} were already in the story and were not added again"
+        known += f" ({len(result.dated)} of them now dated)." if result.dated else "."
     ss.extract_msg = (
         "success",
-        f"Added {len(added)} draft incident(s) for review{note}. Drafts are never verified "
-        "automatically: check each one, then save.",
+        f"Added {len(added)} draft incident(s) for review{note}.{known} Drafts are never "
+        "verified automatically: check each one, then save.",
     )
     if added:
         select(added[0])
@@ -490,14 +613,15 @@ layer = districts_layer()
 info = {s.id: s for s in infos}[ss.story_id]
 
 # header and save bar
+saved_by, saved_at = d.get("saved") or (info.saved_by, info.saved_at)
 head, bar = st.columns([3, 2], vertical_alignment="bottom")
 with head:
     st.title(md(work.title))
     st.caption(
-        f"{md(work.region or work.country)} · {md(info.period or 'no dates')} · "
+        f"{md(work.region or work.country)} · {md(desk.period_text(work))} · "
         f"{len(work.incidents)} incidents ({len(work.located)} located) · "
-        f"revision {d['rev']}, last saved {info.saved_at[:16].replace('T', ' ')} UTC"
-        f" by {md(info.saved_by or 'unknown')}"
+        f"your copy is revision {d['rev']}, saved {(saved_at or '')[:16].replace('T', ' ')} UTC"
+        f" by {md(saved_by or 'unknown')}"
     )
 with bar:
     changes = desk.unsaved(d["base"], work)
@@ -505,43 +629,105 @@ with bar:
         st.caption("All changes saved.")
     else:
         st.warning(f"Unsaved changes — {md(changes.summary(3))}")
-    st.button(
+    s1, s2, s3 = st.columns(3)
+    s1.button(
         "Save to store",
         type="primary",
         on_click=on_save,
         disabled=changes.empty,
         key="save",
     )
+    s2.button(
+        "Undo last change",
+        on_click=on_undo,
+        disabled=not d.get("undo"),
+        key="undo",
+        help="Brings back the working copy as it was before your last apply, add, delete "
+        "or extraction (not saved until you save).",
+    )
+    with s3.popover("Discard…", disabled=changes.empty):
+        st.markdown("Throw away every unsaved change and load the stored version?")
+        st.button("Discard my unsaved changes", on_click=on_discard, key="discard")
+unsaved_guard(key="guard", data={"unsaved": not changes.empty})
+
+
+@st.fragment(run_every=STALE_POLL_S)
+def behind_the_store() -> None:
+    """Says, within seconds, when someone else saved this story after this page loaded it,
+    what they changed, and offers to bring their changes in (mine are kept)."""
+    d = doc()
+    sid = ss.story_id
+    try:
+        current = store().revision(sid)
+    except SitmapError:
+        return  # the next save says why, on one line
+    if current is None:
+        st.warning(
+            "This story was deleted from the store after you loaded it. Saving creates it "
+            "again from your copy."
+        )
+        return
+    if current == d["rev"]:
+        ss.pop("behind", None)
+        return
+    key = (sid, d["rev"], current)
+    if (ss.get("behind") or {}).get("key") != key:
+        loaded = store().load(sid)
+        ss.behind = {
+            "key": key,
+            "who": loaded.saved_by or "another editor",
+            "when": (loaded.saved_at or "")[:16].replace("T", " "),
+            "what": desk.unsaved(d["base"], loaded.story).summary(3),
+        }
+    b = ss.behind
+    with st.container(border=True, key="behind"):
+        st.warning(
+            f"**This page is behind the store:** {md(b['who'])} saved revision {current} at "
+            f"{md(b['when'])} UTC after you loaded revision {d['rev']}. They changed "
+            f"{md(b['what'])}."
+        )
+        if st.button("Bring in their changes (yours are kept)", key="rebase", type="primary"):
+            on_rebase()
+            st.rerun(scope="app")
+
+
+behind_the_store()
 
 if ss.get("conflict") is not None:
     err: ConflictError = ss.conflict
-    with st.container(border=True):
+    with st.container(border=True, key="conflict"):
         st.error("**Not saved: someone else saved this story after you opened it.**")
         st.markdown("\n".join(f"- {md(line)}" for line in desk.conflict_summary(err)))
-        overlaps: list[str] = []
-        if err.theirs is not None:
-            _, overlaps = desk.merge(d["base"], d["work"], err.theirs)
-            if overlaps:
-                st.warning(
-                    "You both changed: " + md(", ".join(overlaps)) + ". Choose whose version "
-                    "to keep."
-                )
-        c1, c2, c3 = st.columns(3)
-        if err.theirs is not None and not overlaps:
+        who = md(err.saved_by or "another editor")
+        if err.fields and err.merged is not None:
+            st.markdown(
+                f"Everything else merges. You and {who} both changed "
+                f"{len(err.fields)} field(s): choose whose value to keep in each."
+            )
+            for n, (what, mine, theirs) in enumerate(desk.conflict_choices(err)):
+                with st.container(border=True):
+                    st.markdown(f"**{md(what)}**")
+                    v1, v2 = st.columns(2)
+                    v1.markdown(f"*Yours:* {md(mine)}")
+                    v2.markdown(f"*{who}'s (revision {err.current_revision}):* {md(theirs)}")
+                    st.radio(
+                        f"Whose value to keep (field {n + 1})",  # a label is markdown: no copy
+                        [KEEP_MINE, TAKE_THEIRS],
+                        key=f"choice:{n}",
+                        horizontal=True,
+                        label_visibility="collapsed",
+                    )
+        c1, c2 = st.columns(2)
+        if err.fields and err.merged is not None:
             c1.button(
-                "Merge: keep their changes and mine",
-                on_click=on_merge,
-                key="merge",
+                "Save with these choices",
+                on_click=on_resolve,
+                key="resolve",
                 type="primary",
             )
+        elif err.current_revision is None:
+            c1.button("Save my version as a new story", on_click=on_recreate, key="recreate")
         c2.button("Reload their version (discard mine)", on_click=on_reload, key="reload")
-        if err.current_revision is not None:
-            c3.button(
-                f"Keep mine (save over revision {err.current_revision})",
-                on_click=on_save,
-                args=(err.current_revision,),
-                key="keep_mine",
-            )
 
 # filters
 opts = desk.filter_options(work)
@@ -672,7 +858,9 @@ ec[0].selectbox(
 ec[1].button("Add incident", on_click=on_add_incident)
 current = next((i for i in work.incidents if i.id == ss.get("inc_select")), None)
 if current is not None:
-    ec[2].button("Delete incident", on_click=on_delete_incident)
+    with ec[2].popover("Delete incident"):
+        st.markdown(f"Delete “{md(current.place or current.id)}” from this story?")
+        st.button("Yes, delete it", on_click=on_delete_incident, key="delete_confirm")
 
 if current is not None:
     p = prefix()
@@ -830,9 +1018,14 @@ with st.expander("Story details and casualty claims"):
 
 # publish
 with st.expander("Publish"):
+    try:
+        stored_rev = store().revision(work.id)
+    except SitmapError:
+        stored_rev = None
     st.caption(
-        f"Downloads are made from the saved revision {d['rev']} — the same files as "
-        f"`sitmap build {work.id} --out …` with these options."
+        f"Downloads are made from the latest saved revision ({stored_rev or 'none yet'}"
+        + ("" if stored_rev == d["rev"] else f"; your copy is revision {d['rev']}")
+        + f") — the same files as `sitmap build {work.id} --out …` with these options."
         + ("" if changes.empty else " Save first to include your unsaved changes.")
     )
     o1, o2, o3 = st.columns([1, 2, 1])
@@ -849,12 +1042,30 @@ with st.expander("Publish"):
     except SitmapError as failure:
         options = None
         st.error(md(one_line(failure)))
-    ekey = (work.id, d["rev"], options)
-    if options is None:
+    if stored_rev == d["rev"] or stored_rev is None:
+        to_publish = d["base"]
+    else:  # someone saved since this page loaded: check what will really be published
+        to_publish = store().load(work.id).story
+    checks = desk.publish_checklist(to_publish)
+    if checks:
+        st.markdown("**Before you publish:**")
+        for line in checks:
+            st.warning(md(line))
+        overridden = st.checkbox(
+            "I have read these and publish anyway", key=f"pub_override:{work.id}:{stored_rev}"
+        )
+    else:
+        st.caption("Checklist: every incident verified and sourced, a period, claims attributed.")
+        overridden = True
+    ekey = (work.id, stored_rev, options)
+    if options is None or not overridden:
         pass
     elif ss.get("exports", {}).get("key") != ekey:
         if st.button("Prepare downloads", key="prepare"):
-            saved = store().load(work.id).story
+            loaded = store().load(work.id)
+            saved = loaded.story
+            stored_rev = loaded.revision
+            ekey = (work.id, stored_rev, options)
             files: dict[str, Any] = {}
             problems: list[str] = []
             with st.spinner("Rendering the embed, CSV, GeoJSON and PNG…"):
@@ -867,6 +1078,7 @@ with st.expander("Publish"):
             st.rerun()
     else:
         files = ss.exports["files"]
+        st.caption(f"Made from revision {ss.exports['key'][1]}.")
         for problem in ss.exports.get("problems", []):
             st.error(md(f"Could not render {problem}"))
         dl_cols = st.columns(4)

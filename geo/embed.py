@@ -119,6 +119,7 @@ def _env() -> jinja2.Environment:
 
 
 def _table_rows(story: Story) -> list[dict[str, Any]]:
+    story = mapview.reader_story(story)
     rows = []
     for inc in (story.located + story.unlocated)[: mapview.TABLE_LIMIT]:
         rows.append(
@@ -143,6 +144,7 @@ def _table_rows(story: Story) -> list[dict[str, Any]]:
 
 
 def _unlocated(story: Story) -> list[dict[str, Any]]:
+    story = mapview.reader_story(story)
     out = []
     for inc in story.unlocated[: mapview.TABLE_LIMIT]:
         out.append(
@@ -155,7 +157,6 @@ def _unlocated(story: Story) -> list[dict[str, Any]]:
                 "infra": ", ".join(INFRASTRUCTURE[k].label for k in inc.infrastructure),
                 "summary": inc.summary,
                 "outcome": inc.outcome or "",
-                "notes": inc.notes or "",
                 "sources": [
                     {"name": s.name, "url": s.url if s.is_link else None} for s in inc.sources
                 ],
@@ -219,10 +220,12 @@ def page_document(
     img_origins: Iterable[str] = (),
     style_origins: Iterable[str] = (),
     fragment: bool = False,
+    social: dict[str, str] | None = None,
 ) -> str:
     """The document around the page's parts: doctype, CSP (this page's nonce; images from
     ``data:`` and the given origins; stylesheets and fonts from ``style_origins``),
-    referrer policy, title; ``fragment`` leaves all of that out (the parts alone)."""
+    referrer policy, title, colour-scheme and social-card tags (``social``: description,
+    url, image); ``fragment`` leaves all of that out (the parts alone)."""
     style = sorted({o for o in style_origins if o})
     img = sorted({o for o in (*img_origins, *style) if o})
     return (
@@ -238,8 +241,22 @@ def page_document(
             header=header,
             body=body,
             script=script,
+            social=social,
         )
     )
+
+
+def social_tags(
+    data: dict[str, Any], page_url: str | None = None, image_url: str | None = None
+) -> dict[str, str]:
+    """Open Graph / Twitter card values: the map's description (the editor's, else the
+    generated one) and, for a published page, its address and preview image (http(s) or
+    relative addresses only, as for the iframe)."""
+    return {
+        "description": str(data["meta"]["description"]),
+        "url": snippet_src(page_url) if page_url else "",
+        "image": snippet_src(image_url) if image_url else "",
+    }
 
 
 def render_html(
@@ -252,6 +269,8 @@ def render_html(
     highlight: str | None = None,
     height: int | None = None,
     on_click: mapview.OnClick = "none",
+    page_url: str | None = None,
+    image_url: str | None = None,
 ) -> str:
     """The situation map as HTML: ``folium_map(story, districts, …)`` rendered, so this and
     ``folium_map(…).save()`` give the same page (only the nonce and element ids differ).
@@ -262,7 +281,8 @@ def render_html(
     default boundary layer. ``highlight`` opens that incident's popup on load. ``height``
     fixes the map's pixel height. ``on_click="post-to-parent"`` posts
     ``{type: "sitmap:click", lat, lon}`` to the parent window when the map (not a marker)
-    is clicked: the desk app's point picker.
+    is clicked: the desk app's point picker. ``page_url`` and ``image_url`` (where the page
+    and its PNG preview are published) go into the Open Graph / Twitter card tags.
     """
     m = mapview.folium_map(
         story,
@@ -273,6 +293,7 @@ def render_html(
         height=height,
         on_click=on_click,
     )
+    m.social = social_tags(m.data, page_url, image_url)
     return m.get_root().render(fragment=not standalone)
 
 
@@ -312,13 +333,18 @@ def iframe_snippet(url: str, title: str, height: int = 600) -> str:
     return (
         f'<iframe id="{frame_id}" src="{escape(url)}" title="{escape(title)}" '
         f'width="100%" height="{height}" style="width:100%;border:0;display:block" '
-        'scrolling="no" loading="lazy"></iframe>\n'
+        'loading="lazy"></iframe>\n'
         "<script>(function(){"
-        f'var f=document.getElementById("{frame_id}");'
+        f'var f=document.getElementById("{frame_id}"),s=null;'
         'window.addEventListener("message",function(e){'
         "if(!f||e.source!==f.contentWindow)return;var d=e.data;"
         'if(!d||d.type!=="sitmap:height")return;'
-        "var h=Number(d.height);"
+        "var h=Number(d.height),p=Number(d.print);"
         'if(isFinite(h)&&h>50&&h<20000)f.style.height=Math.ceil(h)+"px";'
+        # the height the embed needs in print (table open): set by a print rule, since the
+        # frame cannot grow while the page prints
+        'if(isFinite(p)&&p>50&&p<20000){if(!s){s=document.createElement("style");'
+        "document.head.appendChild(s);}"
+        's.textContent="@media print{#"+f.id+"{height:"+Math.ceil(p)+"px!important}}";}'
         "});})();</script>"
     )

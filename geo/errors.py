@@ -29,6 +29,7 @@ import re
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
+    from geo.merge import FieldConflict
     from geo.model import Story
     from geo.store import StoryDiff
 
@@ -125,6 +126,8 @@ class ConflictError(StoreError):
         changes: StoryDiff | None = None,
         compared_to: str = "base",
         theirs: Story | None = None,
+        fields: list[FieldConflict] | None = None,
+        merged: Story | None = None,
     ) -> None:
         if changes is None:
             from geo.store import StoryDiff
@@ -138,6 +141,10 @@ class ConflictError(StoreError):
         self.changes: StoryDiff = changes
         self.compared_to = compared_to
         self.theirs = theirs
+        # Set when the save was merged field by field: only these fields conflict, and
+        # ``merged`` is the merge with the stored value in each (see geo.merge.apply_choices).
+        self.fields: list[FieldConflict] = list(fields or [])
+        self.merged = merged
         super().__init__(self._message())
 
     def _message(self) -> str:
@@ -153,6 +160,15 @@ class ConflictError(StoreError):
             return (
                 f"{sid} already exists (revision {self.current_revision}, saved{who}{when}); "
                 "fix: choose another id, or replace it explicitly (--replace)"
+            )
+        if self.fields:
+            shown = "; ".join(str(c) for c in self.fields[:5])
+            more = f"; +{len(self.fields) - 5} more" if len(self.fields) > 5 else ""
+            return (
+                f"{sid} was saved{who}{when} as revision {self.current_revision} after you "
+                f"loaded revision {self.base_revision}, and you both changed {shown}{more} "
+                "(everything else merges); fix: choose yours or theirs for each of those "
+                "fields (the desk app shows both), or reload"
             )
         what = self.changes.summary()
         lead = "their changes" if self.compared_to == "base" else "stored version differs"

@@ -7,7 +7,9 @@
   ``fatalities`` is filled only when the reporting gives one unambiguous figure for the
   incident; every claim is kept with its attribution in ``fatalities_reported`` (never
   summed across sources). Text cells that a spreadsheet would run as a formula are
-  prefixed with an apostrophe (CSV injection).
+  prefixed with an apostrophe (CSV injection). It is published data (the embed offers the
+  same file as "Get the data"), so it is the reader's story (``mapview.reader_story``): no
+  editors' notes, and a draft's status reads "reported".
 * PNG is a screenshot of the embed in headless Chromium (Debian's package, driven by
   Playwright), so print/social images are the same drawing readers see.
 """
@@ -113,12 +115,13 @@ def csv_rows(story: Story) -> list[dict[str, object]]:
 
 
 def iter_csv_rows(story: Story) -> Iterator[dict[str, object]]:
-    """One row per incident, made as it is written (a 200k-row export holds one row)."""
-    for inc in story.incidents:
+    """One row per incident as readers get it (no editors' notes, no draft status: see
+    mapview.reader_incident), made as it is written (a 200k-row export holds one row)."""
+    from geo.mapview import reader_incident
+
+    for inc in map(reader_incident, story.incidents):
         info = ATTACK_TYPES[inc.attack_type]
         notes = inc.summary + (f" Outcome: {inc.outcome}." if inc.outcome else "")
-        if inc.notes:
-            notes += f" Location note: {inc.notes}"
         yield {
             "event_id_cnty": inc.id,
             "event_date": inc.date.isoformat() if inc.date else "",
@@ -150,14 +153,27 @@ def iter_csv_rows(story: Story) -> Iterator[dict[str, object]]:
 
 def to_csv(story: Story) -> str:
     """One row per incident (located or not) with ACLED-like columns; UTF-8, CRLF rows."""
+    head, rows = csv_lines(story)
+    return head + "".join(rows)
+
+
+def csv_lines(story: Story) -> tuple[str, list[str]]:
+    """The CSV's header line and one text per incident (in story order), so the embed can
+    offer the rows of the incidents a reader has filtered to (their concatenation is
+    :func:`to_csv`)."""
+    numeric = {"year", "time_precision", "latitude", "longitude", "geo_precision", "fatalities"}
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    numeric = {"year", "time_precision", "latitude", "longitude", "geo_precision", "fatalities"}
+    head = buf.getvalue()
+    lines = []
     with bulk():
         for row in iter_csv_rows(story):
+            buf.seek(0)
+            buf.truncate()
             writer.writerow({k: v if k in numeric else _cell(v) for k, v in row.items()})
-    return buf.getvalue()
+            lines.append(buf.getvalue())
+    return head, lines
 
 
 def infrastructure_labels(incident: Incident) -> str:

@@ -135,6 +135,8 @@ class SitmapFigure(Figure):
         for child in self._children.values():
             child.render(**kwargs)
         img, style = self._origins()
+        maps = [el for el in _walk(self) if isinstance(el, SitmapMap)]
+        social = maps[0].social if maps else None
         return embed.page_document(
             header=self.header.render(**kwargs),
             body=self.html.render(**kwargs),
@@ -144,6 +146,7 @@ class SitmapFigure(Figure):
             img_origins=img,
             style_origins=style,
             fragment=fragment,
+            social=social,
         )
 
     def _origins(self) -> tuple[set[str], set[str]]:
@@ -228,6 +231,9 @@ class SitmapMap(folium.Map):
         self.default_css: list[tuple[str, str]] = []
         self.story = story
         self.data = data
+        #: Open Graph / Twitter card values (geo.embed.social_tags); render_html sets the
+        #: published address and image.
+        self.social: dict[str, str] = embed.social_tags(data)
         SitmapFigure(title=data["meta"]["title"]).add_child(self)
         self.add_child(SitmapLayer(story, data, height), name="sitmap")
 

@@ -41,6 +41,7 @@ from geo.taxonomy import (
     DatePrecision,
     GeoPrecision,
     Infrastructure,
+    Status,
 )
 
 if TYPE_CHECKING:
@@ -53,12 +54,17 @@ OnClick = Literal["none", "post-to-parent"]
 ON_CLICK: tuple[OnClick, ...] = ("none", "post-to-parent")
 
 #: Above this many located incidents the page draws dots on one canvas instead of one
-#: focusable SVG marker each (keyboard users then use the incident table).
-DENSE_THRESHOLD = 1000
+#: focusable SVG marker each (keyboard users then use the incident table and Enter on the
+#: map). Chosen by measurement (benchmarks/bench_render.py --threshold): SVG markers zoom
+#: within about 1–2× of the canvas up to 250, and 3–6× slower from 500 on.
+DENSE_THRESHOLD = 300
 #: Rows of the HTML incident table (text alternative); more are left to the CSV export.
 TABLE_LIMIT = 500
 #: Place labels are drawn next to markers only for small maps, where they cannot pile up.
 LABEL_LIMIT = 12
+#: Up to this many incidents the embed carries its own CSV and GeoJSON ("Get the data");
+#: a bigger archive's files would outweigh the map (publish them next to it instead).
+DATA_LIMIT = 2000
 #: Polygon coordinate quantum (1e-3° ≈ 100 m, below the simplification tolerance).
 QUANTUM = 1000
 #: District shading: classes of incident counts (upper bounds; the last is open).
@@ -131,6 +137,36 @@ def get_basemap(name: str) -> Basemap | None:
             "(none draws the districts alone and needs no network)"
         )
     return BASEMAPS[key]
+
+
+# --- what readers may see --------------------------------------------------------------------
+
+#: Reader wording of an incident's status: a draft is shown as what the copy says
+#: ("Reported"), never as "draft"; only a verified incident reads "Confirmed".
+READER_STATUS = {
+    Status.draft: "Reported",
+    Status.reported: "Reported",
+    Status.verified: "Confirmed",
+}
+
+
+def reader_story(story: Story) -> Story:
+    """The story as readers get it (the embed, its data downloads, the CSV): no editors'
+    notes, extraction cues or evidence offsets, and no "draft" status (a draft reads as
+    reported, which is what it is until an editor verifies it). Nothing else changes."""
+    return story.model_copy(update={"incidents": [reader_incident(i) for i in story.incidents]})
+
+
+def reader_incident(inc: Incident) -> Incident:
+    """One incident as readers get it (see :func:`reader_story`)."""
+    return inc.model_copy(
+        update={
+            "notes": None,
+            "cues": [],
+            "evidence": [],
+            "status": Status.verified if inc.status == Status.verified else Status.reported,
+        }
+    )
 
 
 # --- text helpers ----------------------------------------------------------------------------
@@ -232,20 +268,24 @@ _LAYERS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDiction
 
 
 def _encoded_layers(districts: Districts) -> dict[str, Any]:
-    """Simplified, encoded districts and province outlines (computed once per layer)."""
+    """Simplified, encoded districts and province outlines (computed once per layer): a
+    topology (see :func:`topology`), so each border shared by two districts is sent once
+    and province outlines are lists of those borders."""
     cached = _LAYERS.get(districts)
     if cached is not None:
         return cached
     simple = districts.simplified(0.01, 3)
     provinces = districts.provinces_layer(0.01, 3)
-    outlines = shapely.boundary(provinces.geometry.values)
     b = simple.total_bounds
     points = shapely.point_on_surface(provinces.geometry.values)
+    province_of = [None if p is None or p != p else str(p) for p in simple["province"]]
+    arcs, rings, outlines = topology(list(simple.geometry.values), province_of)
     cached = {
         "names": [str(n) for n in simple["district"]],
-        "provinces": [None if p is None or p != p else str(p) for p in simple["province"]],
-        "rings": [encode_geometry(g) for g in simple.geometry.values],
-        "outlines": [_encode_lines(g) for g in outlines],
+        "provinces": province_of,
+        "arcs": arcs,
+        "rings": rings,
+        "outlines": outlines,
         # Small units (the capital territory, AJK) would only collide with their neighbours.
         "labels": [
             [str(name), round(p.y, 2), round(p.x, 2)]
@@ -258,6 +298,96 @@ def _encoded_layers(districts: Districts) -> dict[str, Any]:
     }
     _LAYERS[districts] = cached
     return cached
+
+
+Point = tuple[int, int]
+
+
+def _rings_of(geom: Any, quantum: int) -> list[list[list[Point]]]:
+    """Polygons → rings → (lat, lon) points on the quantum grid, without the closing point."""
+    out = []
+    for poly in getattr(geom, "geoms", [geom]):
+        if poly.is_empty or poly.geom_type != "Polygon":
+            continue
+        rings = []
+        for ring in (poly.exterior, *poly.interiors):
+            xy = np.round(np.asarray(ring.coords)[:-1, ::-1] * quantum).astype(np.int64)
+            pts = [(int(a), int(b)) for a, b in xy.tolist()]
+            pts = [p for k, p in enumerate(pts) if k == 0 or p != pts[k - 1]]
+            if len(pts) >= 3:
+                rings.append(pts)
+        if rings:
+            out.append(rings)
+    return out
+
+
+def topology(
+    geoms: list[Any], province_of: list[str | None], quantum: int = QUANTUM
+) -> tuple[list[str], list[list[list[list[int]]]], list[int]]:
+    """Districts as shared arcs, as TopoJSON does: rings are cut where three or more
+    districts meet (or where two part ways), each arc is encoded once (an encoded polyline),
+    and each ring is a list of arc indices (``~i``: arc i reversed). The coverage-simplified
+    layer gives neighbours identical border vertices, so a border between two districts
+    is one arc. Province outlines are the arcs between districts of different provinces
+    and the outer border. Returns (arcs, rings per district, outline arc indices)."""
+    shapes = [_rings_of(g, quantum) for g in geoms]
+    neighbours: dict[Point, set[tuple[Point, Point]]] = {}
+    for polys in shapes:
+        for rings in polys:
+            for ring in rings:
+                n = len(ring)
+                for k, p in enumerate(ring):
+                    a, b = ring[k - 1], ring[(k + 1) % n]
+                    neighbours.setdefault(p, set()).add((a, b) if a <= b else (b, a))
+    junction = {p for p, pairs in neighbours.items() if len(pairs) > 1}
+    arc_index: dict[tuple[Point, ...], int] = {}
+    arcs: list[tuple[Point, ...]] = []
+    users: list[set[int]] = []
+
+    def ref(line: tuple[Point, ...], who: int) -> int:
+        if line in arc_index:
+            i = arc_index[line]
+        elif line[::-1] in arc_index:
+            i = ~arc_index[line[::-1]]
+        else:
+            i = arc_index[line] = len(arcs)
+            arcs.append(line)
+            users.append(set())
+        users[i if i >= 0 else ~i].add(who)
+        return i
+
+    out: list[list[list[list[int]]]] = []
+    for who, polys in enumerate(shapes):
+        d_polys = []
+        for rings in polys:
+            d_rings = []
+            for ring in rings:
+                cuts = [k for k, p in enumerate(ring) if p in junction]
+                if not cuts:  # an island or a hole: one closed arc, from its smallest point
+                    k0 = ring.index(min(ring))
+                    turned = ring[k0:] + ring[:k0]
+                    d_rings.append([ref((*turned, turned[0]), who)])
+                    continue
+                k0 = cuts[0]
+                turned = ring[k0:] + ring[:k0]
+                starts = [k - k0 for k in cuts] + [len(ring)]
+                refs = []
+                closed = [*turned, turned[0]]
+                for s0, s1 in zip(starts, starts[1:], strict=False):
+                    refs.append(ref(tuple(closed[s0 : s1 + 1]), who))
+                d_rings.append(refs)
+            d_polys.append(d_rings)
+        out.append(d_polys)
+    encoded = [
+        encode_polyline(np.diff(np.asarray(a, dtype=np.int64), axis=0, prepend=[[0, 0]]).ravel())
+        for a in arcs
+    ]
+    outlines = []
+    for i, sides in enumerate(users):
+        provs = {province_of[w] for w in sides}
+        if provs != {None} and (len(sides) == 1 or len(provs) > 1):
+            outlines.append(i)
+    return encoded, out, outlines
 
 
 def _encode_lines(geom: Any) -> list[str]:
@@ -391,6 +521,7 @@ def map_data(
     if on_click not in ON_CLICK:
         raise SitmapError(f"on_click: unknown {on_click!r}; fix: use one of {', '.join(ON_CLICK)}")
     tiles = get_basemap(basemap)
+    story = reader_story(story)
     located = story.located
     dnames = incident_districts(story, districts)
     counts = Counter(d for d in dnames if d)
@@ -439,7 +570,6 @@ def map_data(
             "summary",
             "outcome",
             "actor",
-            "notes",
             "status",
             "src",
             "cas",
@@ -471,8 +601,7 @@ def map_data(
         cols["summary"].append(strings(inc.summary))
         cols["outcome"].append(strings(inc.outcome))
         cols["actor"].append(strings(inc.actor))
-        cols["notes"].append(strings(inc.notes))
-        cols["status"].append(strings(inc.status.value))
+        cols["status"].append(strings(READER_STATUS[inc.status]))
         cols["src"].append(source_ids(inc.sources))
         cols["cas"].append(
             [[strings(claim_by(c)), [strings(f) for f in claim_figures(c)]] for c in inc.casualties]
@@ -487,6 +616,7 @@ def map_data(
             "provinces": enc["provinces"],
             "counts": [counts.get(n, 0) for n in enc["names"]],
             "classes": [count_class(counts.get(n, 0)) for n in enc["names"]],
+            "arcs": enc["arcs"],
             "rings": enc["rings"],
             "outlines": enc["outlines"],
             "labels": enc["labels"],
@@ -522,7 +652,7 @@ def map_data(
             "region": story.region or "",
             "period": period_label(story),
             "asOf": as_of_label(story),
-            "description": description(story, dnames),
+            "description": story.description or description(story, dnames),
             "located": len(located),
             "unlocated": len(story.unlocated),
             "districtsHit": len(counts),
@@ -592,9 +722,36 @@ def map_data(
             for r in story.responsibility
         ],
         "districts": layers,
+        "downloads": downloads(story),
         "strings": strings.items,
         "sources": src_table,
         "incidents": cols,
+    }
+
+
+def downloads(story: Story) -> dict[str, Any] | None:
+    """The data behind the map, for the embed's "Get the data" link: the CSV's header and
+    one line per incident and the GeoJSON features, in story order with their ids, so a
+    filtered view downloads the incidents it shows. All of them together are
+    ``sitmap build --format csv`` / ``--format geojson`` of the reader's story. None above
+    :data:`DATA_LIMIT` incidents (and for a story without any)."""
+    import json
+
+    from geo import exports
+
+    if not story.incidents or len(story.incidents) > DATA_LIMIT:
+        return None
+    story = reader_story(story)
+    head, lines = exports.csv_lines(story)
+    doc = json.loads(exports.to_geojson(story))
+    features = doc.pop("features", [])
+    return {
+        "name": story.id,
+        "ids": [i.id for i in story.incidents],
+        "csvHead": head,
+        "csv": lines,
+        "geojson": doc,
+        "features": features,
     }
 
 

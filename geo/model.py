@@ -35,6 +35,7 @@ from geo.taxonomy import AttackType, DatePrecision, GeoPrecision, Infrastructure
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,119}$"
 TEXT = 5000  # generous cap for any one free-text field
+DESCRIPTION = 1000  # a map's alt text: a few sentences (Datawrapper advises well under this)
 CUE = 1000  # one cue: why the extractor made a draft (the longest seen is ~230 characters)
 MAX_COUNT = 1_000_000  # per casualty figure: more than any attack; 10**33 is a typo or an attack
 MAX_OFFSET = 10_000_000  # evidence offsets index one article (the extractor reads ≤ 200,000)
@@ -269,6 +270,9 @@ class Story(_Model):
     id: str = Field(pattern=ID_PATTERN)
     title: str = Field(min_length=1, max_length=500)
     summary: str = Field(default="", max_length=TEXT)
+    #: The editor's text alternative for the map (alt text), read before the generated one;
+    #: short, as screen readers and social cards want it.
+    description: str | None = Field(default=None, max_length=DESCRIPTION)
     country: str = Field(default="PAK", pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3")
     region: str | None = Field(default=None, max_length=200)
     period: Period | None = None

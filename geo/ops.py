@@ -11,7 +11,7 @@
   disagrees with the point is a warning. :func:`validate`, :func:`import_story`,
   :func:`save_story` and :func:`render` (so ``build``, ``export`` and the desk's downloads)
   all run it.
-* **Publishing**: :func:`render` (html, geojson, csv, png; basemap, title, PNG size) gives
+* **Publishing**: :func:`render` (html, geojson, csv, png, svg; basemap, title, PNG/SVG size) gives
   the bytes; :func:`write` writes them atomically; :func:`build` checks the output path,
   renders, writes and makes the iframe :func:`snippet`. The desk's downloads are
   :func:`render`'s bytes, the same as ``sitmap build``/``sitmap export`` write.
@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,7 @@ from geo.errors import (
     GeocodeError,
     OutputError,
     PointError,
+    SitmapError,
     StoreError,
 )
 from geo.model import Incident, Story
@@ -66,6 +68,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "geojson": ("geojson", "application/geo+json"),
     "csv": ("csv", "text/csv"),
     "png": ("png", "image/png"),
+    "svg": ("svg", "image/svg+xml"),
 }
 #: ``--out`` suffix → format, when ``--format`` is not given.
 SUFFIXES: dict[str, str] = {
@@ -75,6 +78,7 @@ SUFFIXES: dict[str, str] = {
     ".json": "geojson",
     ".csv": "csv",
     ".png": "png",
+    ".svg": "svg",
 }
 PNG_SIZE = (1200, 800)
 PNG_LIMITS = (200, 5000)
@@ -106,7 +110,7 @@ def format_for(out: str | os.PathLike[str], fmt: str | None = None) -> str:
             else "no suffix to tell the format"
         )
         raise OutputError(
-            f"--out: {path.name}: {what}; fix: name the file .html, .geojson, .csv or .png, "
+            f"--out: {path.name}: {what}; fix: name the file .html, .geojson, .csv, .png or .svg, "
             f"or give --format {'|'.join(FORMATS)}"
         )
     return key
@@ -138,6 +142,9 @@ class Options:
     basemap: str = "none"
     title: str | None = None
     png_size: tuple[int, int] = PNG_SIZE
+    #: Where the HTML and its preview image are published (Open Graph / Twitter cards).
+    page_url: str | None = None
+    image_url: str | None = None
 
     def __post_init__(self) -> None:
         from geo import mapview
@@ -175,14 +182,14 @@ def resolve_story(
     seed), so ``sitmap build balochistan-2026-02-01`` works straight after install."""
     from geo import paths
     from geo.model import load_story
-    from geo.store import Store, resolve_path
+    from geo.store import Store, store_exists
 
     text = os.fspath(story)
     path = Path(text)
     if path.exists() or path.suffix.lower() in (".geojson", ".json") or "/" in text:
         return load_story(path)
     shipped = paths.stories().get(text)
-    if shipped is not None and not resolve_path(store).exists():
+    if shipped is not None and not store_exists(store):
         return load_story(Path(str(shipped)))
     try:
         return Store(store, create=False).load(text).story
@@ -504,7 +511,7 @@ def render(
     CSV use it when it is to be had, else the country's bounding box."""
     key = check_format(fmt)
     opts = options or Options()
-    layer = boundaries(districts, required=key in ("html", "png"))
+    layer = boundaries(districts, required=key in ("html", "png", "svg"))
     report = check_story(story, layer)
     ext, mime = FORMATS[key]
     name = f"{story.id}.{ext}"
@@ -513,10 +520,23 @@ def render(
 
         text = exports.to_geojson(story) if key == "geojson" else exports.to_csv(story)
         data = text.encode("utf-8")
+    elif key == "svg":
+        from geo.svgexport import to_svg
+
+        assert layer is not None  # required=True above
+        w, h = opts.png_size
+        data = to_svg(story, layer, width=w, height=h, title=opts.title).encode("utf-8")
     else:
         from geo.embed import render_html
 
-        html = render_html(story, layer, basemap=opts.basemap, title=opts.title)
+        html = render_html(
+            story,
+            layer,
+            basemap=opts.basemap,
+            title=opts.title,
+            page_url=opts.page_url,
+            image_url=opts.image_url,
+        )
         if key == "html":
             data = html.encode("utf-8")
         else:
@@ -538,7 +558,7 @@ def render_all(
     options: Options | None = None,
 ) -> dict[str, Published]:
     """Several formats at once (the desk's downloads): the same bytes as :func:`render`."""
-    layer = boundaries(districts, required=any(f in ("html", "png") for f in formats))
+    layer = boundaries(districts, required=any(f in ("html", "png", "svg") for f in formats))
     return {f: render(story, f, districts=layer, options=options) for f in formats}
 
 
@@ -557,12 +577,36 @@ def check_out(out: str | os.PathLike[str]) -> Path:
         )
     if not parent.is_dir():
         raise OutputError(f"--out: {parent} is not a folder; fix: choose another place")
-    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise OutputError(
-            f"--out: cannot write to {path} (the folder is read-only or not yours); fix: "
-            "choose a folder you can write to"
-        )
+    try:  # found by trying: root ignores file modes, not a read-only mount or chattr +i
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise _out_error(e, path) from None
     return path
+
+
+def _out_error(error: OSError, path: Path) -> OutputError:
+    """One line for an --out that cannot be written: the cause, and that nothing was."""
+    import errno
+
+    code, where = error.errno, path.parent
+    if code == errno.EROFS:
+        why, fix = f"{where} is on a read-only file system", "remount it read-write, or "
+    elif code in (errno.ENOSPC, errno.EDQUOT):
+        free = shutil.disk_usage(where).free if where.exists() else 0
+        why, fix = f"the disk holding {where} is full ({free:,} bytes left)", "free space, or "
+    elif code == errno.EPERM:
+        why, fix = f"{path} or its folder is marked immutable (chattr +i)", "chattr -i it, or "
+    elif code == errno.EACCES:
+        why, fix = f"no permission to write in {where}", ""
+    else:
+        why, fix = error.strerror or type(error).__name__, ""
+    kept = " (the old file is kept)" if path.exists() else ""
+    return OutputError(
+        f"--out: cannot write {path}: {why}; nothing was written{kept}; fix: {fix}choose a "
+        "folder you can write to"
+    )
 
 
 def write(published: Published, out: str | os.PathLike[str]) -> Path:
@@ -571,10 +615,7 @@ def write(published: Published, out: str | os.PathLike[str]) -> Path:
     try:
         return atomic_write_bytes(path, published.data)
     except OSError as e:
-        why = e.strerror or type(e).__name__
-        raise OutputError(
-            f"--out: cannot write {path} ({why}); fix: choose a folder you can write to"
-        ) from None
+        raise _out_error(e, path) from None
 
 
 def snippet(url: str, title: str, height: int = SNIPPET_HEIGHT) -> str:
@@ -596,6 +637,8 @@ class Built:
     published: Published
     story: Story
     snippet: str | None = None
+    #: The preview PNG written next to a published HTML page, or why there is none.
+    preview: Path | str | None = None
 
     def summary(self) -> str:
         p, s = self.published, self.story
@@ -603,10 +646,15 @@ class Built:
             w, h = _png_dimensions(p.data)
             return f"wrote {self.path} ({w}×{h} px)"
         if p.fmt == "html":
-            return (
+            text = (
                 f"wrote {self.path} ({len(p.data):,} bytes; {len(s.located)} on the map, "
                 f"{len(s.unlocated)} listed as unlocated)"
             )
+            if isinstance(self.preview, Path):
+                text += f" and its preview image {self.preview}"
+            elif self.preview:
+                text += f"; {self.preview}"
+            return text
         return f"wrote {self.path} ({len(p.data):,} bytes, {len(s.incidents)} incidents)"
 
 
@@ -626,9 +674,12 @@ def build(
     snippet_url: str | None = None,
     with_snippet: bool = False,
     snippet_height: int = SNIPPET_HEIGHT,
+    with_preview: bool = True,
 ) -> Built:
     """``sitmap build``: check the output path and the snippet address first (a bad one
-    fails before anything is rendered), render, write."""
+    fails before anything is rendered), render, write. HTML published at an http(s)
+    ``snippet_url`` gets Open Graph / Twitter card tags and, with ``with_preview``, a PNG
+    preview next to it (see :func:`_publish_with_preview`)."""
     path = check_out(out)
     key = format_for(out, fmt)
     opts = options or Options()
@@ -642,8 +693,50 @@ def build(
         snip = snippet(
             snippet_url or default_snippet_url(path), opts.title or story.title, snippet_height
         )
-    published = render(story, key, districts=districts, options=opts)
-    return Built(write(published, path), published, story, snip)
+    preview = None
+    if key == "html" and with_preview and _is_web_address(snippet_url):
+        layer = boundaries(districts, required=True)
+        published, preview = _publish_with_preview(story, path, layer, opts, str(snippet_url))
+    else:
+        published = render(story, key, districts=districts, options=opts)
+    written = write(published, path)
+    return Built(written, published, story, snip, preview)
+
+
+def _is_web_address(url: str | None) -> bool:
+    return bool(url) and str(url).strip().lower().startswith(("http://", "https://"))
+
+
+def _publish_with_preview(
+    story: Story, path: Path, layer: Any, opts: Options, url: str
+) -> tuple[Published, Path | str]:
+    """The HTML for a page published at ``url``, with a PNG preview written next to it
+    (``map.html`` → ``map.png``) that its Open Graph / Twitter card tags point at. Without
+    Chromium (or Playwright) the page is published without a preview image: the cards then
+    show the title and description only, and the returned note says why."""
+    from urllib.parse import urljoin
+
+    png_path = path.with_suffix(".png")
+    page_url = url.strip()
+    with_image = replace(opts, page_url=page_url, image_url=urljoin(page_url, png_path.name))
+    published = render(story, "html", districts=layer, options=with_image)
+    try:
+        png = render_png_of(published.data, opts.png_size)
+    except SitmapError as e:
+        plain = render(story, "html", districts=layer, options=replace(opts, page_url=page_url))
+        return plain, f"no preview image ({e}); the page's social cards have no image"
+    write(Published(png, png_path.name, "image/png", "png"), png_path)
+    return published, png_path
+
+
+def render_png_of(html: bytes, size: tuple[int, int]) -> bytes:
+    """A PNG of an HTML page already rendered (the preview image of a published page)."""
+    from geo.exports import to_png
+
+    with tempfile.TemporaryDirectory(prefix="sitmap-png-") as tmp:
+        page = Path(tmp) / "page.html"
+        page.write_bytes(html)
+        return Path(to_png(page, Path(tmp) / "page.png", *size)).read_bytes()
 
 
 # --- geocoding -------------------------------------------------------------------------------
@@ -712,14 +805,13 @@ def place_entries(store: str | os.PathLike[str] | Store | None = None) -> list[P
     """The newsroom gazetteer entries of ``store`` (a path, a Store, or None: $SITMAP_STORE,
     else the default store). A store that does not exist has none: it is never created
     just to be read. A fault of a store that exists is one StoreError line."""
-    from geo.store import Store, resolve_path
+    from geo.store import Store, store_exists
 
     if isinstance(store, Store):
         return store.places()
-    path = resolve_path(store)
-    if not path.exists():
+    if not store_exists(store):
         return []
-    return Store(path, create=False).places()
+    return Store(store, create=False).places()
 
 
 def newsroom_chain(

@@ -58,7 +58,7 @@ import struct
 import tempfile
 import zlib
 from collections.abc import Iterator
-from contextlib import closing, contextmanager, suppress
+from contextlib import AbstractContextManager, closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,7 @@ from pydantic import ValidationError
 
 from geo import paths
 from geo.errors import ConflictError, StoreError  # defined in geo.errors; importable from here too
+from geo.merge import merge_stories
 from geo.model import (
     Incident,
     Story,
@@ -150,6 +151,40 @@ CREATE TABLE IF NOT EXISTS story_revisions (
   incident_count INTEGER NOT NULL, geojson_zlib BLOB NOT NULL,
   UNIQUE (story_id, revision));
 """
+
+# The GeoPackage R-tree spatial index extension (gpkg_rtree_index) on incidents.geom: the
+# virtual table and the standard triggers that keep it in step with the table. The triggers
+# call ST_IsEmpty/ST_MinX/...: GDAL and QGIS have them, and every connection of ours
+# registers them (_register_st_functions), so our writes keep the index up to date too.
+RTREE = "rtree_incidents_geom"
+_RTREE_ROW = (
+    f"INSERT OR REPLACE INTO {RTREE} VALUES (NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), "
+    "ST_MinY(NEW.geom), ST_MaxY(NEW.geom))"
+)
+RTREE_SCHEMA = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {RTREE} USING rtree(id, minx, maxx, miny, maxy)",
+    f"CREATE TRIGGER IF NOT EXISTS {RTREE}_insert AFTER INSERT ON incidents "
+    f"WHEN (NEW.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN {_RTREE_ROW}; END",
+    f"CREATE TRIGGER IF NOT EXISTS {RTREE}_update1 AFTER UPDATE OF geom ON incidents "
+    "WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) "
+    f"BEGIN {_RTREE_ROW}; END",
+    f"CREATE TRIGGER IF NOT EXISTS {RTREE}_update2 AFTER UPDATE OF geom ON incidents "
+    "WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) "
+    f"BEGIN DELETE FROM {RTREE} WHERE id = OLD.fid; END",
+    f"CREATE TRIGGER IF NOT EXISTS {RTREE}_update3 AFTER UPDATE ON incidents "
+    "WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) "
+    f"BEGIN DELETE FROM {RTREE} WHERE id = OLD.fid; {_RTREE_ROW}; END",
+    f"CREATE TRIGGER IF NOT EXISTS {RTREE}_update4 AFTER UPDATE ON incidents "
+    "WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) "
+    f"BEGIN DELETE FROM {RTREE} WHERE id IN (OLD.fid, NEW.fid); END",
+    f"CREATE TRIGGER IF NOT EXISTS {RTREE}_delete AFTER DELETE ON incidents "
+    f"WHEN OLD.geom NOT NULL BEGIN DELETE FROM {RTREE} WHERE id = OLD.fid; END",
+    "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, "
+    "extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, "
+    "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))",
+    "INSERT OR IGNORE INTO gpkg_extensions VALUES ('incidents', 'geom', 'gpkg_rtree_index', "
+    "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+)
 
 CONTENTS = (
     ("stories", "attributes", "sitmap stories", "Story metadata, revision and last save", None),
@@ -482,6 +517,21 @@ def default_editor() -> str:
         return "unknown"
 
 
+def gpkg_datetime(text: str | None) -> str | None:
+    """An ISO 8601 UTC timestamp in the GeoPackage DATETIME form (YYYY-MM-DDTHH:MM:SS.SSSZ),
+    e.g. "2026-02-01T12:00:00Z" -> "2026-02-01T12:00:00.000Z". A timestamp that form cannot
+    hold exactly (another offset, microseconds) is kept as it is: never a changed value."""
+    if not text:
+        return text
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if value.utcoffset() != dt.timedelta(0) or value.microsecond % 1000:
+        return text
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
@@ -509,14 +559,490 @@ def diff_stories(old: Story, new: Story) -> StoryDiff:
     return StoryDiff(story_fields, tuple(changes))
 
 
-# --- the store ------------------------------------------------------------------------------
+def resolve_merge(
+    base: Story, mine: Story, theirs: Story, base_revision: int, row: tuple[Any, ...]
+) -> Story:
+    """What a save whose base is behind writes: the field-level merge of ``mine`` and
+    ``theirs`` (both store backends call this inside their save transaction), or
+    ConflictError naming each field both changed, with both values and the merged story.
+    ``row`` is the stored (revision, saved_at, saved_by)."""
+    current, saved_at, saved_by = row
+    try:
+        result = merge_stories(base, mine, theirs)
+    except ValidationError:  # the two sides' values do not fit together: let the editor choose
+        raise ConflictError(
+            mine.id, base_revision, current, saved_by, saved_at, diff_stories(base, theirs)
+        ) from None
+    if result.conflicts:
+        raise ConflictError(
+            mine.id,
+            base_revision,
+            current,
+            saved_by,
+            saved_at,
+            diff_stories(base, theirs),
+            "base",
+            theirs,
+            fields=result.conflicts,
+            merged=result.story,
+        )
+    return result.story
+
+
+# --- the store interface --------------------------------------------------------------------
+
+StoreTarget = str | os.PathLike[str] | None
+URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_url(target: object) -> bool:
+    """A PostgreSQL URL (the server backend) rather than a GeoPackage path."""
+    return isinstance(target, str) and target.startswith(URL_SCHEMES)
+
+
+def resolve_target(target: StoreTarget = None) -> str | Path:
+    """A PostgreSQL URL (kept as text) or a GeoPackage path: explicit, else $SITMAP_STORE,
+    else the user's data folder. A URL squashed by ``Path()`` on its way here
+    ("postgresql:/host/db") is recovered, from $SITMAP_STORE when it is that URL."""
+    if target is not None and not isinstance(target, str):
+        text = os.fspath(target)
+        if text.startswith(("postgresql:/", "postgres:/")):
+            env = os.environ.get(ENV_VAR, "")
+            if is_url(env) and str(Path(env)) == text:
+                return env
+            scheme, rest = text.split(":", 1)
+            return f"{scheme}://{rest.lstrip('/')}"
+        target = text
+    if target:
+        return target if is_url(target) else Path(target)
+    env = os.environ.get(ENV_VAR, "")
+    if env:
+        return env if is_url(env) else Path(env)
+    return paths.default_store()
+
+
+def store_exists(target: StoreTarget = None) -> bool:
+    """Whether there is a store to read at ``target`` (a file; a database with sitmap's
+    schema). Reading commands never create one just to find it empty."""
+    resolved = resolve_target(target)
+    if isinstance(resolved, Path):
+        return resolved.exists()
+    from geo.store_pg import PostgresStore
+
+    return PostgresStore.exists(resolved)
+
+
+def shown_target(target: StoreTarget = None) -> str:
+    """The store as messages show it: a path, or a URL without its password."""
+    resolved = resolve_target(target)
+    if isinstance(resolved, Path):
+        return str(resolved)
+    from geo.store_pg import display_url
+
+    return display_url(resolved)
 
 
 class Store:
+    """A store of stories: the interface every backend keeps, and its factory.
+
+    ``Store(target)`` opens a GeoPackage file (:class:`GeoPackageStore`, the embedded
+    default) or, for a ``postgresql://`` URL, a PostgreSQL + PostGIS database
+    (:class:`geo.store_pg.PostgresStore`, for a newsroom's shared server). Both keep the
+    same revisions, conflicts and faults: the save/delete flows live here, once, and a
+    backend supplies only its transactions and SQL (the ``_``-methods below)."""
+
+    where: str  # the store as shown in messages (a path; a URL without its password)
+
+    def __new__(cls, path: StoreTarget = None, *, create: bool = True) -> Store:
+        if cls is Store:
+            if is_url(resolve_target(path)):
+                from geo.store_pg import PostgresStore
+
+                return super().__new__(PostgresStore)
+            return super().__new__(GeoPackageStore)
+        return super().__new__(cls)
+
+    # what a backend supplies --------------------------------------------------------------
+
+    def _read(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _write(self, doing: str = "save") -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _list_rows(self, con: Any) -> builtins.list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _current(self, con: Any, story_id: str) -> tuple[Any, ...] | None:
+        """(revision, saved_at, saved_by) of a story, locked for this write transaction."""
+        raise NotImplementedError
+
+    def _story_record(self, con: Any, story_id: str) -> Any:
+        """The stories row (a mapping by column), or None."""
+        raise NotImplementedError
+
+    def _incident_records(self, con: Any, story_id: str) -> builtins.list[Incident]:
+        raise NotImplementedError
+
+    def _snapshot_blob(self, con: Any, story_id: str, revision: int) -> bytes | None:
+        raise NotImplementedError
+
+    def _history_rows(self, con: Any, story_id: str) -> builtins.list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _put_story(self, con: Any, rows: StoryRows, revision: int, new: bool) -> None:
+        """Write the story row, replace its incidents, add the snapshot, prune history."""
+        raise NotImplementedError
+
+    def _remove_story(self, con: Any, story_id: str) -> None:
+        raise NotImplementedError
+
+    def _revision_rows(self, con: Any, story_id: str) -> builtins.list[tuple[Any, ...]]:
+        """The kept history as stored: (revision, saved_at, saved_by, incident_count, blob)."""
+        raise NotImplementedError
+
+    def _put_revisions(self, con: Any, story_id: str, rows: builtins.list[tuple[Any, ...]]) -> None:
+        """Replace a story's kept history with ``rows`` (as _revision_rows gives them)."""
+        raise NotImplementedError
+
+    def _place_entries(self, con: Any) -> builtins.list[PlaceEntry]:
+        raise NotImplementedError
+
+    def _place_state(self, con: Any, key: str) -> tuple[Any, ...] | None:
+        """(revision, added_by, added_at) of the entry with that key, or None."""
+        raise NotImplementedError
+
+    def _put_place(self, con: Any, entry: PlaceEntry, new: bool) -> None:
+        raise NotImplementedError
+
+    def _remove_place_row(self, con: Any, key: str) -> None:
+        raise NotImplementedError
+
+    def _damaged(self, detail: str) -> StoreError:
+        raise NotImplementedError
+
+    # reading ----------------------------------------------------------------------------------
+
+    def list(self) -> builtins.list[StoryInfo]:
+        """All stories, most recently saved first."""
+        with self._read() as con:
+            rows = self._list_rows(con)
+        return [StoryInfo(*r) for r in rows]
+
+    def ids(self) -> builtins.list[str]:  # `list` here is Store.list
+        return [s.id for s in self.list()]
+
+    def revision(self, story_id: str) -> int | None:
+        with self._read() as con:
+            row = self._story_record(con, story_id)
+        return row["revision"] if row else None
+
+    def load(self, story_id: str) -> Loaded:
+        """The stored story and its revision (read in one snapshot)."""
+        with self._read() as con:
+            loaded = self._load(con, story_id)
+        if loaded is None:
+            known = ", ".join(self.ids()[:10]) or "none yet"
+            raise StoreError(
+                f"story '{story_id}' is not in the store {self.where}; fix: use one of: {known}"
+            )
+        return loaded
+
+    def _load(self, con: Any, story_id: str) -> Loaded | None:
+        row = self._story_record(con, story_id)
+        if row is None:
+            return None
+        incidents = self._incident_records(con, story_id)
+        meta: dict[str, Any] = {"id": row["story_id"]}
+        for col in STORY_TEXT:
+            if row[col] is not None:
+                meta[col] = row[col]
+        for col in STORY_JSON:
+            if row[col]:
+                meta[col] = self._json_column(row[col], f"story '{story_id}', stories.{col}")
+        if row["period_start"]:
+            meta["period"] = {"start": row["period_start"], "end": row["period_end"]}
+        try:
+            story = Story.model_validate({**meta, "incidents": incidents})
+        except ValidationError as e:
+            raise StoreError(describe(e, f"store: story '{story_id}'")) from None
+        return Loaded(story, row["revision"], row["saved_at"], row["saved_by"])
+
+    def _json_column(self, text: Any, where: str) -> Any:
+        try:
+            return json.loads(text)
+        except (TypeError, ValueError, RecursionError):
+            raise self._damaged(f"{where} is not valid JSON") from None
+
+    def _incident(self, row: Any, lon: float | None, lat: float | None) -> Incident:
+        """An incident from its row (a mapping by column) and its decoded point."""
+        data: dict[str, Any] = {"id": row["incident_id"], "lon": lon, "lat": lat}
+        for col in INCIDENT_TEXT:
+            value = row[col]
+            if value is None:
+                continue
+            if col == "infrastructure":
+                value = [v for v in value.split(",") if v]
+            data[col] = value
+        for col in INCIDENT_JSON:
+            if row[col]:
+                data[col] = self._json_column(row[col], f"incident '{row['incident_id']}', {col}")
+        try:
+            return Incident.model_validate(data)
+        except ValidationError as e:
+            raise StoreError(
+                describe(e, f"store: story '{row['story_id']}', incident '{row['incident_id']}'")
+            ) from None
+
+    def history(self, story_id: str) -> builtins.list[RevisionInfo]:
+        with self._read() as con:
+            rows = self._history_rows(con, story_id)
+        return [RevisionInfo(*r) for r in rows]
+
+    def load_revision(self, story_id: str, revision: int) -> Story | None:
+        """An earlier saved version, if it is still kept (the last KEEP_REVISIONS are)."""
+        with self._read() as con:
+            return self._snapshot(con, story_id, revision)
+
+    def _snapshot(self, con: Any, story_id: str, revision: int | None) -> Story | None:
+        if revision is None:
+            return None
+        blob = self._snapshot_blob(con, story_id, revision)
+        if blob is None:
+            return None
+        try:
+            data = zlib.decompress(blob)
+        except (zlib.error, TypeError):
+            raise self._damaged(f"story '{story_id}' revision {revision} is unreadable") from None
+        return loads_story(data, name="revision")
+
+    # writing ----------------------------------------------------------------------------------
+
+    def save(self, story: Story, base_revision: int | None, *, editor: str | None = None) -> int:
+        """Write the whole story as one transaction; return its new revision.
+
+        ``base_revision`` is the revision the caller loaded (None for a new story). If the
+        stored revision moved on since, the caller's changes are merged field by field with
+        the stored ones (geo.merge) and the merge is saved; only when both changed the same
+        field (or the story was deleted, or the base revision left the history) is nothing
+        written, and ConflictError says what and with which values. Callers reload after a
+        save to see a merged story. The same flow on every backend: the backend's
+        ``_current`` locks the story for the whole transaction, so check-merge-write is atomic.
+        """
+        try:  # re-validate: a model built with model_construct() must not bypass the checks
+            story = Story.model_validate(story.model_dump())
+        except ValidationError as e:
+            raise StoryError(describe(e, f"story '{story.id}'")) from None
+        editor = (editor or default_editor()).strip()[:200] or "unknown"
+        rows = StoryRows.of(story, editor)  # outside the write lock
+        with self._write() as con:
+            row = self._current(con, story.id)
+            current = row[0] if row else None
+            if current != base_revision:
+                story = self._merge(con, story, base_revision, row)
+                rows = StoryRows.of(story, editor)
+            revision = (current or 0) + 1
+            self._put_story(con, rows, revision, current is None)
+        return revision
+
+    def delete(self, story_id: str, base_revision: int) -> None:
+        """Remove a story, its incidents and history — refused if it changed since loaded."""
+        with self._write("delete") as con:
+            row = self._current(con, story_id)
+            if row is None:
+                raise StoreError(f"story '{story_id}' is not in the store {self.where}")
+            if row[0] != base_revision:
+                theirs = self._load(con, story_id)
+                raise ConflictError(
+                    story_id,
+                    base_revision,
+                    row[0],
+                    row[2],
+                    row[1],
+                    compared_to="base",
+                    theirs=theirs.story if theirs else None,
+                )
+            self._remove_story(con, story_id)
+
+    def _merge(
+        self, con: Any, mine: Story, base_revision: int | None, row: tuple[Any, ...] | None
+    ) -> Story:
+        """The caller's story merged with the stored one, or ConflictError."""
+        if row is None or base_revision is None:
+            raise self._conflict(con, mine, base_revision, row)
+        loaded = self._load(con, mine.id)
+        base = self._snapshot(con, mine.id, base_revision)
+        if loaded is None or base is None:
+            raise self._conflict(con, mine, base_revision, row)
+        return resolve_merge(base, mine, loaded.story, base_revision, row)
+
+    def _conflict(
+        self, con: Any, mine: Story, base_revision: int | None, row: tuple[Any, ...] | None
+    ) -> ConflictError:
+        if row is None:
+            return ConflictError(mine.id, base_revision, None)
+        current, saved_at, saved_by = row
+        loaded = self._load(con, mine.id)
+        theirs = loaded.story if loaded else None
+        base = self._snapshot(con, mine.id, base_revision)
+        if base is not None and theirs is not None:
+            changes, compared = diff_stories(base, theirs), "base"
+        elif theirs is not None:
+            changes, compared = diff_stories(mine, theirs), "yours"
+        else:
+            changes, compared = StoryDiff(), "base"
+        return ConflictError(
+            mine.id, base_revision, current, saved_by, saved_at, changes, compared, theirs
+        )
+
+    def import_story(
+        self, story: Story, *, replace: bool = False, editor: str | None = None
+    ) -> ImportReport:
+        """Save a validated story as new (or, with ``replace``, over the stored one) in one go.
+
+        Callers parse the file first (``load_story``/``loads_story`` validate every incident),
+        so a bad file raises before anything is written: nothing is ever half-imported.
+        """
+        current = self.revision(story.id)
+        if current is not None and not replace:
+            raise StoryError(
+                f"story '{story.id}' is already in the store (revision {current}); fix: give the "
+                "file a new story id, or replace the stored story explicitly (--replace)"
+            )
+        revision = self.save(story, current, editor=editor)
+        return ImportReport(story.id, revision, len(story.incidents), replaced=current is not None)
+
+    def export_geojson(self, story_id: str) -> str:
+        return dumps_story(self.load(story_id).story)
+
+    # the newsroom gazetteer -------------------------------------------------------------------
+
+    def places(self) -> builtins.list[PlaceEntry]:
+        """Newsroom gazetteer entries, by name (none in a store made before the table)."""
+        with self._read() as con:
+            return self._place_entries(con)
+
+    def place(self, name: str) -> PlaceEntry | None:
+        """The entry whose name (else an alias) matches ``name`` (normalised), or None."""
+        return _find_place(self.places(), name)
+
+    def save_place(
+        self,
+        entry: PlaceEntry,
+        *,
+        editor: str | None = None,
+        base_revision: int | None = None,
+    ) -> tuple[PlaceEntry, bool]:
+        """Add an entry, or update the one with the same name; one transaction. Returns the
+        stored entry and whether it was new. ``base_revision`` (the entry's revision the
+        caller read) refuses an update when someone saved that entry since."""
+        entry = check_place(entry)
+        who = (editor or entry.who or default_editor()).strip()[:200] or "unknown"
+        with self._write("save") as con:
+            row = self._place_state(con, entry.key)
+            current = row[0] if row else None
+            if base_revision is not None and current != base_revision:
+                by = f" by {row[1]} at {row[2]}" if row else ""
+                raise StoreError(
+                    f"gazetteer entry '{entry.name}' changed since you read it (revision "
+                    f"{base_revision}, now {current or 'removed'}{by}); nothing was saved; "
+                    "fix: reload the entry and apply your change again"
+                )
+            stored = PlaceEntry(
+                **{**entry.__dict__, "who": who, "when": now_iso(), "revision": (current or 0) + 1}
+            )
+            self._put_place(con, stored, row is None)
+        return stored, row is None
+
+    def remove_place(self, name: str) -> PlaceEntry:
+        """Remove the entry named ``name`` (or, when no name matches, the one with that
+        alias); StoreError when there is none."""
+        with self._write("delete") as con:
+            found = _find_place(self._place_entries(con), name)
+            if found is None:
+                raise StoreError(
+                    f"gazetteer: no entry named '{' '.join(str(name).split())[:80]}' in "
+                    f"{self.where}; fix: see `sitmap gazetteer list`"
+                )
+            self._remove_place_row(con, found.key)
+        return found
+
+    def export_places(self) -> str:
+        """The entries as a GeoJSON FeatureCollection (RFC 7946, lon/lat)."""
+        doc = {
+            "type": "FeatureCollection",
+            "name": PLACES_TABLE,
+            "features": [e.feature() for e in self.places()],
+        }
+        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def _find_place(entries: builtins.list[PlaceEntry], name: str) -> PlaceEntry | None:
+    from geo.gazetteer import normalize
+
+    key = normalize(name) if isinstance(name, str) else ""
+    return next((e for e in entries if e.key == key), None) or next(
+        (e for e in entries if key in e.match_keys()), None
+    )
+
+
+@dataclass(frozen=True)
+class StoryRows:
+    """A validated story as the columns every backend stores: the stories row, one row per
+    incident (``geom`` the (lon, lat) pair or None: each backend encodes its own), and the
+    zlib-compressed GeoJSON snapshot for the history; stamped with who saves and when."""
+
+    story_id: str
+    story: dict[str, Any]
+    incidents: builtins.list[dict[str, Any]]
+    snapshot: bytes
+    incident_count: int
+    editor: str
+    stamp: str
+
+    @classmethod
+    def of(cls, story: Story, editor: str) -> StoryRows:
+        data = story.model_dump(mode="json", exclude={"incidents", "id"})
+        row: dict[str, Any] = {"story_id": story.id}
+        for col in STORY_TEXT:
+            row[col] = data.get(col)
+        for col in STORY_JSON:
+            row[col] = _json(data.get(col))
+        period = data.get("period") or {}
+        row["period_start"] = period.get("start")
+        row["period_end"] = period.get("end")
+        row["incident_count"] = len(story.incidents)
+        row["located_count"] = len(story.located)
+        incidents = []
+        for seq, inc in enumerate(story.incidents):
+            idata = inc.model_dump(mode="json")
+            irow: dict[str, Any] = {
+                "geom": (inc.lon, inc.lat) if inc.located else None,
+                "story_id": story.id,
+                "incident_id": inc.id,
+                "seq": seq,
+            }
+            for col in INCIDENT_TEXT:
+                value = idata.get(col)
+                if col == "infrastructure":
+                    value = ",".join(value) if value else None
+                irow[col] = value
+            for col in INCIDENT_JSON:
+                irow[col] = _json(idata.get(col))
+            incidents.append(irow)
+        snapshot = zlib.compress(_json(story_to_geojson(story)).encode("utf-8"), 6)  # type: ignore[union-attr]
+        return cls(story.id, row, incidents, snapshot, len(story.incidents), editor, now_iso())
+
+
+# --- the GeoPackage store ----------------------------------------------------------------------
+
+
+class GeoPackageStore(Store):
     """A GeoPackage file of stories. Each call opens its own connection (thread-safe use)."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = True):
+    def __init__(self, path: StoreTarget = None, *, create: bool = True):
         self.path = resolve_path(path)
+        self.where = str(self.path)
         try:
             info: os.stat_result | None = self.path.stat()
         except FileNotFoundError:
@@ -614,6 +1140,7 @@ class Store:
                 con.execute(f"PRAGMA user_version = {GPKG_USER_VERSION}")
             self._ensure_schema(con)
             self._ensure_places(con)
+            self._ensure_rtree(con)
             con.execute("COMMIT")
         except sqlite3.Error as e:
             if con.in_transaction:
@@ -830,353 +1357,195 @@ class Store:
 
     # reading ----------------------------------------------------------------------------------
 
-    def list(self) -> list[StoryInfo]:
-        """All stories, most recently saved first."""
-        with self._read() as con:
-            rows = con.execute(
-                "SELECT story_id, title, period_start, period_end, incident_count, located_count, "
-                "revision, saved_at, saved_by FROM stories ORDER BY saved_at DESC, story_id"
-            ).fetchall()
-        return [StoryInfo(*r) for r in rows]
+    def _list_rows(self, con: sqlite3.Connection) -> builtins.list[tuple[Any, ...]]:
+        return con.execute(
+            "SELECT story_id, title, period_start, period_end, incident_count, located_count, "
+            "revision, saved_at, saved_by FROM stories ORDER BY saved_at DESC, story_id"
+        ).fetchall()
 
-    def ids(self) -> builtins.list[str]:  # `list` here is Store.list
-        return [s.id for s in self.list()]
-
-    def revision(self, story_id: str) -> int | None:
-        with self._read() as con:
-            row = con.execute(
-                "SELECT revision FROM stories WHERE story_id = ?", (story_id,)
-            ).fetchone()
-        return row[0] if row else None
-
-    def load(self, story_id: str) -> Loaded:
-        """The stored story and its revision (read in one snapshot)."""
-        with self._read() as con:
-            loaded = self._load(con, story_id)
-        if loaded is None:
-            known = ", ".join(self.ids()[:10]) or "none yet"
-            raise StoreError(
-                f"story '{story_id}' is not in the store {self.path}; fix: use one of: {known}"
-            )
-        return loaded
-
-    def _load(self, con: sqlite3.Connection, story_id: str) -> Loaded | None:
+    def _story_record(self, con: sqlite3.Connection, story_id: str) -> sqlite3.Row | None:
         con.row_factory = sqlite3.Row
         try:
-            row = con.execute("SELECT * FROM stories WHERE story_id = ?", (story_id,)).fetchone()
-            if row is None:
-                return None
+            row: sqlite3.Row | None = con.execute(
+                "SELECT * FROM stories WHERE story_id = ?", (story_id,)
+            ).fetchone()
+        finally:
+            con.row_factory = None
+        return row
+
+    def _incident_records(self, con: sqlite3.Connection, story_id: str) -> builtins.list[Incident]:
+        con.row_factory = sqlite3.Row
+        try:
             rows = con.execute(
                 "SELECT * FROM incidents WHERE story_id = ? ORDER BY seq, fid", (story_id,)
             ).fetchall()
         finally:
             con.row_factory = None
-        incidents = [self._incident(r) for r in rows]
-        meta: dict[str, Any] = {"id": row["story_id"]}
-        for col in STORY_TEXT:
-            if row[col] is not None:
-                meta[col] = row[col]
-        for col in STORY_JSON:
-            if row[col]:
-                meta[col] = self._json_column(row[col], f"story '{story_id}', stories.{col}")
-        if row["period_start"]:
-            meta["period"] = {"start": row["period_start"], "end": row["period_end"]}
-        try:
-            story = Story.model_validate({**meta, "incidents": incidents})
-        except ValidationError as e:
-            raise StoreError(describe(e, f"store: story '{story_id}'")) from None
-        return Loaded(story, row["revision"], row["saved_at"], row["saved_by"])
+        out = []
+        for row in rows:
+            try:
+                lon, lat = parse_point(row["geom"])
+            except (struct.error, IndexError, TypeError):
+                raise self._damaged(
+                    f"incident '{row['incident_id']}': geom is not a point"
+                ) from None
+            out.append(self._incident(row, lon, lat))
+        return out
 
-    def _json_column(self, text: Any, where: str) -> Any:
-        try:
-            return json.loads(text)
-        except (TypeError, ValueError, RecursionError):
-            raise self._damaged(f"{where} is not valid JSON") from None
+    def _history_rows(
+        self, con: sqlite3.Connection, story_id: str
+    ) -> builtins.list[tuple[Any, ...]]:
+        return con.execute(
+            "SELECT revision, saved_at, saved_by, incident_count FROM story_revisions "
+            "WHERE story_id = ? ORDER BY revision DESC",
+            (story_id,),
+        ).fetchall()
 
-    def _incident(self, row: sqlite3.Row) -> Incident:
-        try:
-            lon, lat = parse_point(row["geom"])
-        except (struct.error, IndexError, TypeError):
-            raise self._damaged(f"incident '{row['incident_id']}': geom is not a point") from None
-        data: dict[str, Any] = {"id": row["incident_id"], "lon": lon, "lat": lat}
-        for col in INCIDENT_TEXT:
-            value = row[col]
-            if value is None:
-                continue
-            if col == "infrastructure":
-                value = [v for v in value.split(",") if v]
-            data[col] = value
-        for col in INCIDENT_JSON:
-            if row[col]:
-                data[col] = self._json_column(row[col], f"incident '{row['incident_id']}', {col}")
-        try:
-            return Incident.model_validate(data)
-        except ValidationError as e:
-            raise StoreError(
-                describe(e, f"store: story '{row['story_id']}', incident '{row['incident_id']}'")
-            ) from None
-
-    def history(self, story_id: str) -> builtins.list[RevisionInfo]:
-        with self._read() as con:
-            rows = con.execute(
-                "SELECT revision, saved_at, saved_by, incident_count FROM story_revisions "
-                "WHERE story_id = ? ORDER BY revision DESC",
-                (story_id,),
-            ).fetchall()
-        return [RevisionInfo(*r) for r in rows]
-
-    def load_revision(self, story_id: str, revision: int) -> Story | None:
-        """An earlier saved version, if it is still kept (the last KEEP_REVISIONS are)."""
-        with self._read() as con:
-            return self._snapshot(con, story_id, revision)
-
-    def _snapshot(
-        self, con: sqlite3.Connection, story_id: str, revision: int | None
-    ) -> Story | None:
-        if revision is None:
-            return None
+    def _snapshot_blob(self, con: sqlite3.Connection, story_id: str, revision: int) -> bytes | None:
         row = con.execute(
             "SELECT geojson_zlib FROM story_revisions WHERE story_id = ? AND revision = ?",
             (story_id, revision),
         ).fetchone()
-        if not row:
-            return None
-        try:
-            data = zlib.decompress(row[0])
-        except (zlib.error, TypeError):
-            raise self._damaged(f"story '{story_id}' revision {revision} is unreadable") from None
-        return loads_story(data, name="revision")
+        return row[0] if row else None
 
     # writing ----------------------------------------------------------------------------------
 
-    def save(self, story: Story, base_revision: int | None, *, editor: str | None = None) -> int:
-        """Write the whole story as one transaction; return its new revision.
+    def _current(self, con: sqlite3.Connection, story_id: str) -> tuple[Any, ...] | None:
+        # BEGIN IMMEDIATE (self._write) already holds the file's write lock
+        row: tuple[Any, ...] | None = con.execute(
+            "SELECT revision, saved_at, saved_by FROM stories WHERE story_id = ?", (story_id,)
+        ).fetchone()
+        return row
 
-        ``base_revision`` is the revision the caller loaded (None for a new story). If the
-        stored revision differs, nothing is written and ConflictError says what changed.
-        """
-        try:  # re-validate: a model built with model_construct() must not bypass the checks
-            story = Story.model_validate(story.model_dump())
-        except ValidationError as e:
-            raise StoryError(describe(e, f"story '{story.id}'")) from None
-        editor = (editor or default_editor()).strip()[:200] or "unknown"
-        incident_rows = [
-            self._incident_row(story.id, n, inc) for n, inc in enumerate(story.incidents)
-        ]
-        story_row = self._story_row(story)
-        snapshot = zlib.compress(_json(story_to_geojson(story)).encode("utf-8"), 6)  # type: ignore[union-attr]
-        with self._write() as con:
-            row = con.execute(
-                "SELECT revision, saved_at, saved_by FROM stories WHERE story_id = ?", (story.id,)
-            ).fetchone()
-            current = row[0] if row else None
-            if current != base_revision:
-                raise self._conflict(con, story, base_revision, row)
-            revision = (current or 0) + 1
-            stamp = now_iso()
-            cols = list(story_row)
-            values = [story_row[c] for c in cols] + [revision, stamp, editor]
-            cols += ["revision", "saved_at", "saved_by"]
-            if current is None:
-                con.execute(
-                    f"INSERT INTO stories ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                    values,
-                )
-            else:
-                con.execute(
-                    f"UPDATE stories SET {', '.join(f'{c} = ?' for c in cols)} WHERE story_id = ?",
-                    [*values, story.id],
-                )
-            con.execute("DELETE FROM incidents WHERE story_id = ?", (story.id,))
-            if incident_rows:
-                icols = list(incident_rows[0])
-                con.executemany(
-                    f"INSERT INTO incidents ({', '.join(icols)}) "
-                    f"VALUES ({', '.join('?' * len(icols))})",
-                    [tuple(r.values()) for r in incident_rows],
-                )
+    @staticmethod
+    def _ensure_rtree(con: sqlite3.Connection) -> None:
+        """The incidents' R-tree index (a migration for stores made before it, filled from
+        the rows already there; run inside a write transaction)."""
+        made = con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (RTREE,)).fetchone()
+        if made:
+            return
+        for statement in RTREE_SCHEMA:
+            con.execute(statement)
+        con.execute(
+            f"INSERT OR REPLACE INTO {RTREE} SELECT fid, ST_MinX(geom), ST_MaxX(geom), "
+            "ST_MinY(geom), ST_MaxY(geom) FROM incidents "
+            "WHERE geom NOT NULL AND NOT ST_IsEmpty(geom)"
+        )
+
+    def _put_story(
+        self, con: sqlite3.Connection, rows: StoryRows, revision: int, new: bool
+    ) -> None:
+        self._ensure_rtree(con)
+        cols = builtins.list(rows.story)
+        values = [
+            gpkg_datetime(rows.story[c]) if c == "updated" else rows.story[c] for c in cols
+        ] + [revision, rows.stamp, rows.editor]
+        cols += ["revision", "saved_at", "saved_by"]
+        if new:
             con.execute(
-                "INSERT INTO story_revisions (story_id, revision, saved_at, saved_by, "
-                "incident_count, geojson_zlib) VALUES (?,?,?,?,?,?)",
-                (story.id, revision, stamp, editor, len(story.incidents), snapshot),
+                f"INSERT INTO stories ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                values,
             )
+        else:
             con.execute(
-                "DELETE FROM story_revisions WHERE story_id = ? AND revision <= ?",
-                (story.id, revision - KEEP_REVISIONS),
+                f"UPDATE stories SET {', '.join(f'{c} = ?' for c in cols)} WHERE story_id = ?",
+                [*values, rows.story_id],
             )
-            self._touch(con, stamp)
-        return revision
-
-    def delete(self, story_id: str, base_revision: int) -> None:
-        """Remove a story, its incidents and history — refused if it changed since loaded."""
-        with self._write("delete") as con:
-            row = con.execute(
-                "SELECT revision, saved_at, saved_by FROM stories WHERE story_id = ?", (story_id,)
-            ).fetchone()
-            if row is None:
-                raise StoreError(f"story '{story_id}' is not in the store {self.path}")
-            if row[0] != base_revision:
-                theirs = self._load(con, story_id)
-                raise ConflictError(
-                    story_id,
-                    base_revision,
-                    row[0],
-                    row[2],
-                    row[1],
-                    compared_to="base",
-                    theirs=theirs.story if theirs else None,
-                )
-            for table in ("stories", "incidents", "story_revisions"):
-                con.execute(f"DELETE FROM {table} WHERE story_id = ?", (story_id,))
-            self._touch(con, now_iso())
-
-    def import_story(
-        self, story: Story, *, replace: bool = False, editor: str | None = None
-    ) -> ImportReport:
-        """Save a validated story as new (or, with ``replace``, over the stored one) in one go.
-
-        Callers parse the file first (``load_story``/``loads_story`` validate every incident),
-        so a bad file raises before anything is written: nothing is ever half-imported.
-        """
-        current = self.revision(story.id)
-        if current is not None and not replace:
-            raise StoryError(
-                f"story '{story.id}' is already in the store (revision {current}); fix: give the "
-                "file a new story id, or replace the stored story explicitly (--replace)"
+        con.execute("DELETE FROM incidents WHERE story_id = ?", (rows.story_id,))
+        if rows.incidents:
+            icols = builtins.list(rows.incidents[0])
+            con.executemany(
+                f"INSERT INTO incidents ({', '.join(icols)}) VALUES ({', '.join('?' * len(icols))})",
+                [
+                    (point_blob(*r["geom"]) if r["geom"] else None, *builtins.list(r.values())[1:])
+                    for r in rows.incidents
+                ],
             )
-        revision = self.save(story, current, editor=editor)
-        return ImportReport(story.id, revision, len(story.incidents), replaced=current is not None)
+        con.execute(
+            "INSERT INTO story_revisions (story_id, revision, saved_at, saved_by, "
+            "incident_count, geojson_zlib) VALUES (?,?,?,?,?,?)",
+            (rows.story_id, revision, rows.stamp, rows.editor, rows.incident_count, rows.snapshot),
+        )
+        con.execute(
+            "DELETE FROM story_revisions WHERE story_id = ? AND revision <= ?",
+            (rows.story_id, revision - KEEP_REVISIONS),
+        )
+        self._touch(con, rows.stamp)
 
-    def export_geojson(self, story_id: str) -> str:
-        return dumps_story(self.load(story_id).story)
+    def _remove_story(self, con: sqlite3.Connection, story_id: str) -> None:
+        for table in ("stories", "incidents", "story_revisions"):
+            con.execute(f"DELETE FROM {table} WHERE story_id = ?", (story_id,))
+        self._touch(con, now_iso())
+
+    def _revision_rows(
+        self, con: sqlite3.Connection, story_id: str
+    ) -> builtins.list[tuple[Any, ...]]:
+        return con.execute(
+            "SELECT revision, saved_at, saved_by, incident_count, geojson_zlib "
+            "FROM story_revisions WHERE story_id = ? ORDER BY revision",
+            (story_id,),
+        ).fetchall()
+
+    def _put_revisions(
+        self, con: sqlite3.Connection, story_id: str, rows: builtins.list[tuple[Any, ...]]
+    ) -> None:
+        con.execute("DELETE FROM story_revisions WHERE story_id = ?", (story_id,))
+        con.executemany(
+            "INSERT INTO story_revisions (story_id, revision, saved_at, saved_by, "
+            "incident_count, geojson_zlib) VALUES (?,?,?,?,?,?)",
+            [(story_id, *r) for r in rows],
+        )
 
     # the newsroom gazetteer -------------------------------------------------------------------
 
-    def places(self) -> builtins.list[PlaceEntry]:
-        """Newsroom gazetteer entries, by name (none in a store made before the table)."""
-        with self._read() as con:
-            if not self._has_places(con):
-                return []
-            con.row_factory = sqlite3.Row
-            try:
-                rows = con.execute(
-                    f"SELECT * FROM {PLACES_TABLE} ORDER BY name_key, fid"
-                ).fetchall()
-            finally:
-                con.row_factory = None
+    def _place_entries(self, con: sqlite3.Connection) -> builtins.list[PlaceEntry]:
+        if not self._has_places(con):
+            return []
+        con.row_factory = sqlite3.Row
+        try:
+            rows = con.execute(f"SELECT * FROM {PLACES_TABLE} ORDER BY name_key, fid").fetchall()
+        finally:
+            con.row_factory = None
         return [self._place(r) for r in rows]
 
-    def place(self, name: str) -> PlaceEntry | None:
-        """The entry whose name (else an alias) matches ``name`` (normalised), or None."""
-        from geo.gazetteer import normalize
+    def _place_state(self, con: sqlite3.Connection, key: str) -> tuple[Any, ...] | None:
+        self._ensure_places(con)
+        row: tuple[Any, ...] | None = con.execute(
+            f"SELECT revision, added_by, added_at FROM {PLACES_TABLE} WHERE name_key = ?", (key,)
+        ).fetchone()
+        return row
 
-        key = normalize(name) if isinstance(name, str) else ""
-        entries = self.places()
-        return next((e for e in entries if e.key == key), None) or next(
-            (e for e in entries if key in e.match_keys()), None
+    def _put_place(self, con: sqlite3.Connection, stored: PlaceEntry, new: bool) -> None:
+        values = (
+            point_blob(stored.lon, stored.lat),
+            stored.key,
+            stored.name,
+            _json(builtins.list(stored.aliases)),
+            stored.district,
+            stored.province,
+            stored.precision,
+            stored.country,
+            stored.who,
+            stored.when,
+            stored.story_id,
+            stored.revision,
         )
-
-    def save_place(
-        self,
-        entry: PlaceEntry,
-        *,
-        editor: str | None = None,
-        base_revision: int | None = None,
-    ) -> tuple[PlaceEntry, bool]:
-        """Add an entry, or update the one with the same name; one transaction. Returns the
-        stored entry and whether it was new. ``base_revision`` (the entry's revision the
-        caller read) refuses an update when someone saved that entry since."""
-        entry = check_place(entry)
-        who = (editor or entry.who or default_editor()).strip()[:200] or "unknown"
-        with self._write("save") as con:
-            self._ensure_places(con)
-            row = con.execute(
-                f"SELECT revision, added_by, added_at FROM {PLACES_TABLE} WHERE name_key = ?",
-                (entry.key,),
-            ).fetchone()
-            current = row[0] if row else None
-            if base_revision is not None and current != base_revision:
-                by = f" by {row[1]} at {row[2]}" if row else ""
-                raise StoreError(
-                    f"gazetteer entry '{entry.name}' changed since you read it (revision "
-                    f"{base_revision}, now {current or 'removed'}{by}); nothing was saved; "
-                    "fix: reload the entry and apply your change again"
-                )
-            stamp = now_iso()
-            stored = PlaceEntry(
-                **{
-                    **entry.__dict__,
-                    "who": who,
-                    "when": stamp,
-                    "revision": (current or 0) + 1,
-                }
+        if new:
+            con.execute(
+                f"INSERT INTO {PLACES_TABLE} ({', '.join(PLACE_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(PLACE_COLUMNS))})",
+                values,
             )
-            values = (
-                point_blob(stored.lon, stored.lat),
-                stored.key,
-                stored.name,
-                _json(list(stored.aliases)),
-                stored.district,
-                stored.province,
-                stored.precision,
-                stored.country,
-                stored.who,
-                stored.when,
-                stored.story_id,
-                stored.revision,
+        else:
+            sets = ", ".join(f"{c} = ?" for c in PLACE_COLUMNS)
+            con.execute(
+                f"UPDATE {PLACES_TABLE} SET {sets} WHERE name_key = ?", (*values, stored.key)
             )
-            cols = (
-                "geom, name_key, name, aliases, district, province, precision, country, "
-                "added_by, added_at, story_id, revision"
-            )
-            if row is None:
-                con.execute(
-                    f"INSERT INTO {PLACES_TABLE} ({cols}) VALUES ({', '.join('?' * 12)})",
-                    values,
-                )
-            else:
-                sets = ", ".join(f"{c.strip()} = ?" for c in cols.split(","))
-                con.execute(
-                    f"UPDATE {PLACES_TABLE} SET {sets} WHERE name_key = ?", (*values, stored.key)
-                )
-            self._touch_places(con, stamp)
-        return stored, row is None
+        self._touch_places(con, stored.when or now_iso())
 
-    def remove_place(self, name: str) -> PlaceEntry:
-        """Remove the entry named ``name`` (or, when no name matches, the one with that
-        alias); StoreError when there is none."""
-        from geo.gazetteer import normalize
-
-        key = normalize(name) if isinstance(name, str) else ""
-        with self._write("delete") as con:
-            found = None
-            if self._has_places(con):
-                con.row_factory = sqlite3.Row
-                try:
-                    rows = con.execute(f"SELECT * FROM {PLACES_TABLE}").fetchall()
-                finally:
-                    con.row_factory = None
-                entries = [self._place(r) for r in rows]
-                found = next((e for e in entries if e.key == key), None) or next(
-                    (e for e in entries if key in e.match_keys()), None
-                )
-            if found is None:
-                raise StoreError(
-                    f"gazetteer: no entry named '{' '.join(str(name).split())[:80]}' in "
-                    f"{self.path}; fix: see `sitmap gazetteer list`"
-                )
-            con.execute(f"DELETE FROM {PLACES_TABLE} WHERE name_key = ?", (found.key,))
-            self._touch_places(con, now_iso())
-        return found
-
-    def export_places(self) -> str:
-        """The entries as a GeoJSON FeatureCollection (RFC 7946, lon/lat)."""
-        doc = {
-            "type": "FeatureCollection",
-            "name": PLACES_TABLE,
-            "features": [e.feature() for e in self.places()],
-        }
-        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    def _remove_place_row(self, con: sqlite3.Connection, key: str) -> None:
+        con.execute(f"DELETE FROM {PLACES_TABLE} WHERE name_key = ?", (key,))
+        self._touch_places(con, now_iso())
 
     @staticmethod
     def _has_places(con: sqlite3.Connection) -> bool:
@@ -1194,88 +1563,12 @@ class Store:
             lon = lat = None
         if lon is None or lat is None:
             raise self._damaged(f"gazetteer entry '{row['name']}': geom is not a point")
-        aliases = (
-            self._json_column(row["aliases"], f"gazetteer entry '{row['name']}', aliases")
-            if row["aliases"]
-            else []
-        )
-        return PlaceEntry(
-            name=row["name"],
-            lon=lon,
-            lat=lat,
-            aliases=tuple(str(a) for a in aliases or ()),
-            district=row["district"],
-            province=row["province"],
-            precision=row["precision"],
-            country=row["country"],
-            who=row["added_by"],
-            when=row["added_at"],
-            story_id=row["story_id"],
-            revision=row["revision"],
-        )
+        return place_from_row(row, lon, lat, self._json_column)
 
     @staticmethod
     def _touch_places(con: sqlite3.Connection, stamp: str) -> None:
         con.execute(
             "UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?", (stamp, PLACES_TABLE)
-        )
-
-    # rows -------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _story_row(story: Story) -> dict[str, Any]:
-        data = story.model_dump(mode="json", exclude={"incidents", "id"})
-        row: dict[str, Any] = {"story_id": story.id}
-        for col in STORY_TEXT:
-            row[col] = data.get(col)
-        for col in STORY_JSON:
-            row[col] = _json(data.get(col))
-        period = data.get("period") or {}
-        row["period_start"] = period.get("start")
-        row["period_end"] = period.get("end")
-        row["incident_count"] = len(story.incidents)
-        row["located_count"] = len(story.located)
-        return row
-
-    @staticmethod
-    def _incident_row(story_id: str, seq: int, inc: Incident) -> dict[str, Any]:
-        data = inc.model_dump(mode="json")
-        row: dict[str, Any] = {
-            "geom": point_blob(inc.lon, inc.lat) if inc.located else None,  # type: ignore[arg-type]
-            "story_id": story_id,
-            "incident_id": inc.id,
-            "seq": seq,
-        }
-        for col in INCIDENT_TEXT:
-            value = data.get(col)
-            if col == "infrastructure":
-                value = ",".join(value) if value else None
-            row[col] = value
-        for col in INCIDENT_JSON:
-            row[col] = _json(data.get(col))
-        return row
-
-    def _conflict(
-        self,
-        con: sqlite3.Connection,
-        mine: Story,
-        base_revision: int | None,
-        row: tuple[Any, ...] | None,
-    ) -> ConflictError:
-        if row is None:
-            return ConflictError(mine.id, base_revision, None)
-        current, saved_at, saved_by = row
-        loaded = self._load(con, mine.id)
-        theirs = loaded.story if loaded else None
-        base = self._snapshot(con, mine.id, base_revision)
-        if base is not None and theirs is not None:
-            changes, compared = diff_stories(base, theirs), "base"
-        elif theirs is not None:
-            changes, compared = diff_stories(mine, theirs), "yours"
-        else:
-            changes, compared = StoryDiff(), "base"
-        return ConflictError(
-            mine.id, base_revision, current, saved_by, saved_at, changes, compared, theirs
         )
 
     @staticmethod
@@ -1285,6 +1578,45 @@ class Store:
             "('stories', 'incidents', 'story_revisions')",
             (stamp,),
         )
+
+
+PLACE_COLUMNS = (
+    "geom",
+    "name_key",
+    "name",
+    "aliases",
+    "district",
+    "province",
+    "precision",
+    "country",
+    "added_by",
+    "added_at",
+    "story_id",
+    "revision",
+)
+
+
+def place_from_row(row: Any, lon: float, lat: float, json_column: Any) -> PlaceEntry:
+    """A gazetteer entry from its row (a mapping by column; either backend)."""
+    aliases = (
+        json_column(row["aliases"], f"gazetteer entry '{row['name']}', aliases")
+        if row["aliases"]
+        else []
+    )
+    return PlaceEntry(
+        name=row["name"],
+        lon=lon,
+        lat=lat,
+        aliases=tuple(str(a) for a in aliases or ()),
+        district=row["district"],
+        province=row["province"],
+        precision=row["precision"],
+        country=row["country"],
+        who=row["added_by"],
+        when=row["added_at"],
+        story_id=row["story_id"],
+        revision=row["revision"],
+    )
 
 
 _CHECKED: set[tuple[int, int, int, int]] = set()  # files that passed quick_check, unchanged
@@ -1359,5 +1691,6 @@ def _os_reason(error: sqlite3.Error | OSError, where: Path, store: Path) -> tupl
     return None
 
 
-def open_store(path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
-    return Store(path, create=create)
+def open_store(target: StoreTarget = None, *, create: bool = True) -> Store:
+    """The store at ``target`` (a GeoPackage path or a postgresql:// URL)."""
+    return Store(target, create=create)

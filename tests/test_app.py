@@ -116,7 +116,7 @@ def test_edit_validate_and_save(app, store_path):
     assert loaded.story.incidents[0].summary == "Militants threw a grenade at a police vehicle."
 
 
-def test_stale_revision_gives_a_conflict_then_keep_mine_or_reload(app, store_path):
+def test_stale_revision_merges_other_fields_and_conflicts_on_the_same_one(app, store_path):
     other = Store(store_path).load(SEED_ID)
     other.story.incidents[1].outcome = "inmates recaptured"
     Store(store_path).save(other.story, other.revision, editor="amina")
@@ -124,32 +124,86 @@ def test_stale_revision_gives_a_conflict_then_keep_mine_or_reload(app, store_pat
     app.selectbox(key="inc_select").set_value("quetta-police-vehicle").run()
     field(app, "place").set_value("Quetta cantonment")
     button(app, "Apply changes").click().run()
-    app.button(key="save").click().run()
-    assert "Not saved: someone else saved this story after you opened it." in errors(app)[0]
-    panel = "\n".join(plain(m.value) for m in app.markdown)
-    assert "amina saved revision 2" in panel and "you started from revision 1" in panel
-    assert "They changed incident 'mastung-prison': outcome." in panel
-    stored = Store(store_path).load(SEED_ID)
-    assert stored.revision == 2 and stored.story.incidents[0].place == "Quetta"  # not mine
-
-    app.button(key="merge").click().run()  # different incidents: both edits survive
+    app.button(key="save").click().run()  # different incidents: both edits survive
     assert not errors(app)
+    assert any("Saved as revision 3, merged" in plain(s.value) for s in app.success)
     stored = Store(store_path).load(SEED_ID)
     assert stored.revision == 3 and stored.story.incidents[0].place == "Quetta cantonment"
     assert stored.story.incidents[1].outcome == "inmates recaptured"
 
-    again = Store(store_path).load(SEED_ID)
-    again.story.title = "Changed elsewhere"
-    Store(store_path).save(again.story, again.revision, editor="amina")
-    field(app, "place").set_value("Quetta")
+    # the page now holds the merge: saving again must not revert amina's outcome
+    field(app, "summary").set_value("A grenade was thrown at a police vehicle.")
     button(app, "Apply changes").click().run()
     app.button(key="save").click().run()
-    assert errors(app) and "They changed the story: title." in "\n".join(
-        plain(m.value) for m in app.markdown
-    )
+    assert not errors(app)
+    assert Store(store_path).load(SEED_ID).story.incidents[1].outcome == "inmates recaptured"
+
+    again = Store(store_path).load(SEED_ID)
+    again.story.incidents[0].summary = "Changed elsewhere"
+    Store(store_path).save(again.story, again.revision, editor="amina")
+    field(app, "summary").set_value("Mine")
+    button(app, "Apply changes").click().run()
+    app.button(key="save").click().run()
+    assert "Not saved: someone else saved this story after you opened it." in errors(app)[0]
+    panel = "\n".join(plain(m.value) for m in app.markdown)
+    assert "amina saved revision 5" in panel and "you started from revision 4" in panel
     app.button(key="reload").click().run()
-    assert plain(app.title[0].value) == "Changed elsewhere"
-    assert Store(store_path).load(SEED_ID).story.incidents[0].place == "Quetta cantonment"
+    assert Store(store_path).load(SEED_ID).story.incidents[0].summary == "Changed elsewhere"
+
+
+def test_keep_mine_keeps_only_my_conflicting_field_and_all_their_other_changes(app, store_path):
+    other = Store(store_path).load(SEED_ID)
+    other.story.incidents[0].place = "Quetta city"
+    other.story.incidents[1].outcome = "inmates recaptured"
+    Store(store_path).save(other.story, other.revision, editor="amina")
+
+    app.selectbox(key="inc_select").set_value("quetta-police-vehicle").run()
+    field(app, "place").set_value("Quetta cantonment")
+    button(app, "Apply changes").click().run()
+    app.button(key="save").click().run()
+    assert "Not saved" in errors(app)[0]
+    assert Store(store_path).load(SEED_ID).revision == 2  # nothing of mine yet
+    # the panel shows the one field we both changed, with both values and whose they are
+    panel = [plain(m.value) for m in app.markdown]
+    assert "**Quetta city: location**" in panel
+    assert "*Yours:* Place: Quetta cantonment" in panel
+    assert "*amina's (revision 2):* Place: Quetta city" in panel
+    assert app.radio(key="choice:0").value == "Keep mine"
+    app.button(key="resolve").click().run()
+    stored = Store(store_path).load(SEED_ID)
+    assert stored.revision == 3 and stored.saved_by == "tester"
+    assert stored.story.incidents[0].place == "Quetta cantonment"  # mine, chosen
+    assert stored.story.incidents[1].outcome == "inmates recaptured"  # theirs, not reverted
+
+
+def test_take_theirs_per_field_and_undo_discard(app, store_path):
+    other = Store(store_path).load(SEED_ID)
+    other.story.incidents[0].outcome = "theirs"
+    other.story.incidents[0].actor = "their actor"
+    Store(store_path).save(other.story, other.revision, editor="amina")
+    app.selectbox(key="inc_select").set_value("quetta-police-vehicle").run()
+    field(app, "outcome").set_value("mine")
+    field(app, "actor").set_value("my actor")
+    button(app, "Apply changes").click().run()
+    app.button(key="save").click().run()
+    labels = [plain(m.value) for m in app.markdown if m.value.startswith("**Quetta")]
+    assert labels == ["**Quetta: outcome**", "**Quetta: actor**"]
+    app.radio(key="choice:0").set_value("Take theirs")
+    app.button(key="resolve").click().run()
+    stored = Store(store_path).load(SEED_ID).story.incidents[0]
+    assert (stored.outcome, stored.actor) == ("theirs", "my actor")
+
+    # undo brings back the working copy before the last apply; discard the stored one
+    assert app.button(key="undo").disabled
+    field(app, "summary").set_value("First change.")
+    button(app, "Apply changes").click().run()
+    field(app, "summary").set_value("Second change.")
+    button(app, "Apply changes").click().run()
+    app.button(key="undo").click().run()
+    assert field(app, "summary").value == "First change."
+    app.button(key="discard").click().run()
+    assert field(app, "summary").value == stored.summary
+    assert app.button(key="save").disabled
 
 
 def test_bad_import_lists_every_problem_and_changes_nothing(app, store_path, seed_doc):
@@ -193,7 +247,7 @@ def test_import_and_new_story(app, store_path, seed_doc):
 def test_add_and_delete_incidents_and_edit_claims(app, store_path):
     button(app, "Add incident").click().run()
     assert app.session_state["inc_select"] == "new-incident"
-    button(app, "Delete incident").click().run()
+    button(app, "Yes, delete it").click().run()  # inside the "Delete incident" popover
     assert app.session_state["inc_select"] is None
     gen = app.session_state["gen"]
     prefix = f"m{gen}:{SEED_ID}:"
@@ -207,22 +261,6 @@ def test_add_and_delete_incidents_and_edit_claims(app, store_path):
     assert saved.title == "Balochistan attacks"
     assert [c.source for c in saved.claims] == ["Reuters", "Associated Press"]
     assert saved.claims[0].militants_killed == 145
-
-
-def test_overlapping_edits_offer_no_merge_only_an_explicit_choice(app, store_path):
-    other = Store(store_path).load(SEED_ID)
-    other.story.incidents[0].place = "Quetta (theirs)"
-    Store(store_path).save(other.story, other.revision, editor="amina")
-    app.selectbox(key="inc_select").set_value("quetta-police-vehicle").run()
-    field(app, "place").set_value("Quetta (mine)")
-    button(app, "Apply changes").click().run()
-    app.button(key="save").click().run()
-    assert any(
-        "You both changed: incident 'quetta-police-vehicle'" in plain(w.value) for w in app.warning
-    )
-    assert [b.key for b in app.button if b.key == "merge"] == []
-    app.button(key="keep_mine").click().run()
-    assert Store(store_path).load(SEED_ID).story.incidents[0].place == "Quetta (mine)"
 
 
 def test_pasted_article_adds_drafts_for_review_never_verified(app, store_path):
@@ -406,3 +444,48 @@ def test_hostile_copy_only_reaches_markdown_escaped(store_path, seed_story, orde
     assert any("is not a web address for the iframe" in e for e in errors(at))
     assert not at.code  # no snippet with a javascript: iframe
     assert_copy_escaped(at, (*every, "javascript:alert(40)"))
+
+
+def test_extracting_the_same_copy_again_adds_no_duplicates_and_dates_the_drafts(app, store_path):
+    """The app asks for "Published" and another extraction when the copy has no year:
+    doing so dates the drafts already there instead of adding them twice."""
+    import datetime as dt
+    from pathlib import Path
+
+    copy = (Path(__file__).parent / "articles" / "kp-bannu-lakki.txt").read_text()
+    app.text_input(key="new_id").set_value("again")
+    app.text_input(key="new_title").set_value("Bannu")
+    button(app, "Create story").click().run()
+    app.text_area(key="article").set_value(copy)
+    button(app, "Extract drafts").click().run()
+    first = list(table(app)["id"])
+    assert first and not any(table(app)["date"])
+    app.date_input(key="article_published").set_value(dt.date(2026, 3, 14))
+    button(app, "Extract drafts").click().run()
+    assert list(table(app)["id"]) == first  # nothing added twice
+    message = " ".join(plain(s.value) for s in app.success)
+    assert "Added 0 draft incident(s)" in message
+    assert f"{len(first)} were already in the story" in message and "now dated" in message
+    assert all(table(app)["date"])
+
+
+def test_publish_checklist_warns_until_the_editor_overrides_it(app, store_path):
+    app.text_input(key="new_id").set_value("checklist")
+    app.text_input(key="new_title").set_value("Unchecked")
+    button(app, "Create story").click().run()
+    button(app, "Add incident").click().run()
+    app.button(key="save").click().run()
+    warnings = [plain(w.value) for w in app.warning]
+    assert "1 incident(s) are drafts no editor has checked: “new-incident”." in warnings
+    assert "1 incident(s) have no source: “new-incident”." in warnings
+    assert any(w.startswith("The story has no period") for w in warnings)
+    assert [b for b in app.button if b.key == "prepare"] == []
+    app.checkbox(key="pub_override:checklist:2").check().run()
+    assert app.button(key="prepare")
+
+
+def test_applying_an_unchanged_incident_says_so(app):
+    app.selectbox(key="inc_select").set_value("quetta-police-vehicle").run()
+    button(app, "Apply changes").click().run()
+    assert any("Nothing to apply" in plain(i.value) for i in app.info)
+    assert app.button(key="save").disabled and app.button(key="undo").disabled

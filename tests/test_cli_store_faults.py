@@ -71,3 +71,135 @@ def test_truncated_store(tmp_path):
     for args in (("stories",), ("export", SEED_ID), ("import", str(SEED_STORY), "--replace")):
         assert_clean_error(run(*args, "--store", str(store)), "is damaged", "fix: restore")
     assert store.read_bytes() == data[: len(data) // 2]
+
+
+# --- PostgreSQL: a server that is down, a connection killed mid-save, bad URLs --------------
+
+
+def _other_url(url: str, **parts: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict
+
+    have = {**conninfo_to_dict(url), **parts}
+    return (
+        f"postgresql://{have['user']}:{have['password']}@{have['host']}:{have['port']}/"
+        f"{have['dbname']}"
+    )
+
+
+def _password(url: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict
+
+    return str(conninfo_to_dict(url)["password"])
+
+
+def test_a_stopped_postgresql_is_one_line_and_the_data_is_there_after_a_restart():
+    from tests import pgcluster
+
+    cluster = pgcluster.create()
+    try:
+        url = cluster.url()
+        assert run("import", str(SEED_STORY), "--store", url).returncode == 0
+        cluster.stop()
+        for args in (("stories",), ("import", str(SEED_STORY), "--replace"), ("export", SEED_ID)):
+            proc = run(*args, "--store", url)
+            assert_clean_error(
+                proc, f"cannot connect to PostgreSQL at 127.0.0.1:{cluster.port}", "fix: start"
+            )
+            assert cluster.password not in proc.stderr
+        cluster.start()
+        listed = run("stories", "--store", url)
+        assert listed.returncode == 0 and f"{SEED_ID}\t" in listed.stdout
+    finally:
+        cluster.destroy()
+
+
+def test_bad_url_wrong_password_missing_database_are_one_line(pg_url):
+    secret = _password(pg_url)
+    cases = [
+        ("postgresql://editor:s3cret@[::1/sitmap", "is not a valid PostgreSQL URL", "fix: write"),
+        (_other_url(pg_url, password="wrong-password"), "refused the login", "password"),
+        (_other_url(pg_url, dbname="no_such_db"), "has no database 'no_such_db'", "createdb"),
+        (_other_url(pg_url, host="no-such-host.invalid"), "cannot find the host", "fix: check"),
+    ]
+    for url, *needles in cases:
+        for args in (("stories",), ("import", str(SEED_STORY))):
+            proc = run(*args, "--store", url)
+            assert_clean_error(proc, *needles)
+            assert "s3cret" not in proc.stderr and secret not in proc.stderr
+            assert "wrong-password" not in proc.stderr
+
+
+def test_connection_killed_mid_save_is_one_line_and_nothing_is_half_saved(
+    pg_url, tmp_path, seed_story
+):
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import psycopg
+
+    from geo.model import dumps_story
+    from geo.store import Store
+    from tests.test_store import big_story
+
+    Store(pg_url).import_story(seed_story, editor="seed")
+    big = tmp_path / "big.geojson"
+    big.write_text(dumps_story(big_story(seed_story, 20_000)))
+    env = {**os.environ}
+    cmd = [sys.executable, "-m", "geo.cli", "import", str(big), "--replace", "--store", pg_url]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    killed = None
+    try:
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            deadline = time.monotonic() + 90
+            while killed is None and proc.poll() is None:
+                assert time.monotonic() < deadline, "the import never started its save"
+                row = admin.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = 'sitmap' "
+                    "AND xact_start IS NOT NULL AND query ~ '(FOR UPDATE|^UPDATE|^DELETE|^COPY)'"
+                ).fetchone()
+                if row:
+                    admin.execute("SELECT pg_terminate_backend(%s)", (row[0],))
+                    killed = row[0]
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert killed is not None, "the save finished before it could be killed"
+    done = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    assert_clean_error(done, "connection to PostgreSQL at 127.0.0.1", "was lost")
+    assert _password(pg_url) not in err
+    stored = Store(pg_url).load(SEED_ID)
+    assert stored.revision == 1 and len(stored.story.incidents) == 8  # the old story, whole
+    assert json.loads(Store(pg_url).export_geojson(SEED_ID))["story"]["id"] == SEED_ID
+    # and the next save on a new connection works
+    assert run("import", str(big), "--replace", "--store", pg_url).returncode == 0
+    assert Store(pg_url).load(SEED_ID).revision == 2
+
+
+# --- `build --out` on a read-only mount and a full disk: one line, nothing half-written ----
+
+
+def test_build_out_on_a_read_only_mount_is_one_line(tmp_path):
+    with tmpfs(tmp_path / "ro", "2m") as disk:
+        old = disk / "map.html"
+        old.write_text("<!doctype html><title>yesterday</title>")
+        remount_ro(disk)
+        for target in (disk / "new.html", old):
+            proc = run("build", str(SEED_STORY), "--out", str(target))
+            assert_clean_error(proc, "read-only file system", "fix:")
+        assert sorted(p.name for p in disk.iterdir()) == ["map.html"]
+        assert old.read_text() == "<!doctype html><title>yesterday</title>"
+
+
+def test_build_out_on_a_full_disk_is_one_line_and_leaves_no_part_file(tmp_path):
+    with tmpfs(tmp_path / "full", "1m") as disk:
+        old = disk / "map.html"
+        old.write_text("<!doctype html><title>yesterday</title>")
+        fill(disk)
+        for target in (disk / "new.html", old):
+            proc = run("build", str(SEED_STORY), "--out", str(target))
+            assert_clean_error(proc, "disk", "full", "fix: free space")
+        assert sorted(p.name for p in disk.iterdir()) == ["filler.bin", "map.html"]
+        assert old.read_text() == "<!doctype html><title>yesterday</title>"

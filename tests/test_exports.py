@@ -139,3 +139,87 @@ def test_cli_build_exports_csv_and_geojson(tmp_path, districts_path):
     assert loads_story((tmp_path / "e.json").read_text(encoding="utf-8")).id == (
         "balochistan-2026-02-01"
     )
+
+
+# --- SVG for print desks ---------------------------------------------------------------------
+
+
+def test_svg_of_the_seed_map(seed_story, layer):
+    import xml.etree.ElementTree as ET
+
+    from geo.svgexport import to_svg
+
+    svg = to_svg(seed_story, layer, width=1000, height=700)
+    root = ET.fromstring(svg)  # well-formed
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    assert root.get("width") == "1000" and root.get("height") == "700"
+    assert root.find("s:title", ns).text == seed_story.title
+    assert "Map of 6 attack sites" in root.find("s:desc", ns).text
+    groups = {g.get("id"): g for g in root.iter("{http://www.w3.org/2000/svg}g")}
+    assert len(groups["districts"]) == len(layer.simplified())
+    assert len(groups["markers"]) == 6
+    labels = [t.text for t in groups["labels"]]
+    assert {"Quetta", "Mastung", "Nushki", "Dalbandin", "Pasni", "Gwadar"} >= set(labels)
+    assert len(labels) >= 5
+    texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    assert "Grenade attack 2" in texts and "Boundaries: geoBoundaries" in texts
+    assert "Reuters" in texts  # sources credited
+    for note in (i.notes for i in seed_story.incidents if i.notes):
+        assert note not in svg  # editors' notes stay in the newsroom
+
+
+def test_svg_escapes_every_text(seed_story, layer):
+    import xml.etree.ElementTree as ET
+
+    from geo.svgexport import to_svg
+    from tests.xss_corpus import poison_story
+
+    svg = to_svg(poison_story(seed_story, None), layer)
+    root = ET.fromstring(svg)
+    tags = {el.tag.split("}")[-1] for el in root.iter()}
+    assert tags <= {
+        "svg",
+        "title",
+        "desc",
+        "rect",
+        "text",
+        "clipPath",
+        "g",
+        "path",
+        "circle",
+        "polygon",
+    }
+    assert not [a for el in root.iter() for a in el.attrib if a.lower().startswith("on")]
+    assert "<script" not in svg.lower()
+
+
+def test_cli_builds_svg_and_a_published_page_with_its_preview(
+    tmp_path, districts_path, monkeypatch
+):
+    from geo.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(
+        app, ["build", str(SEED_STORY), "--out", str(tmp_path / "m.svg"), "--png-size", "900x600"]
+    )
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "m.svg").read_text(encoding="utf-8").startswith("<svg ")
+    url = "https://example.org/graphics/m.html"
+    res = runner.invoke(
+        app, ["build", str(SEED_STORY), "-o", str(tmp_path / "m.html"), "--url", url]
+    )
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "m.html").read_text(encoding="utf-8")
+    assert '<meta property="og:image" content="https://example.org/graphics/m.png">' in html
+    assert f'<meta property="og:url" content="{url}">' in html
+    assert png_size(tmp_path / "m.png") == (1200, 800)
+    assert "preview image" in res.output
+    # without Chromium the page is still published, with no card image, and says so
+    monkeypatch.setenv("SITMAP_CHROMIUM", str(tmp_path / "no-chromium"))
+    res = runner.invoke(
+        app, ["build", str(SEED_STORY), "-o", str(tmp_path / "n.html"), "--url", url]
+    )
+    assert res.exit_code == 0, res.output
+    assert "no preview image" in res.output and not (tmp_path / "n.png").exists()
+    html = (tmp_path / "n.html").read_text(encoding="utf-8")
+    assert "og:image" not in html and '<meta name="twitter:card" content="summary">' in html

@@ -73,12 +73,22 @@ def test_payload_counts_the_seed_story(seed_data):
 def test_district_rings_decode_to_real_coordinates(seed_data, layer):
     d = seed_data["districts"]
     k = d["names"].index("Quetta")
-    pts = decode_polyline(d["rings"][k][0][0], d["q"])
+    arcs = [decode_polyline(a, d["q"]) for a in d["arcs"]]
+    pts = [p for r in d["rings"][k][0][0] for p in (arcs[r] if r >= 0 else arcs[~r][::-1])]
     lat = [p[0] for p in pts]
     lon = [p[1] for p in pts]
     minx, miny, maxx, maxy = layer.gdf[layer.gdf.district == "Quetta"].total_bounds
     assert abs(min(lon) - minx) < 0.05 and abs(max(lat) - maxy) < 0.05
-    assert len(d["outlines"]) == len(layer.provinces_layer())
+    # each border once: Quetta's ring shares its arcs with its neighbours' rings
+    used = [
+        abs(r if r >= 0 else ~r)
+        for polys in d["rings"]
+        for rs in polys
+        for ring in rs
+        for r in ring
+    ]
+    assert len(used) > len(set(used)) and set(used) == set(range(len(arcs)))
+    assert d["outlines"] and set(d["outlines"]) < set(used)
 
 
 def test_casualty_claims_stay_separate_and_attributed(seed_data):
@@ -157,13 +167,14 @@ def test_every_payload_is_escaped_in_html(layer, seed_story):
         assert not tags & {"img", "svg", "iframe", "a"} - {"a"}, tags
         # Leaflet, the payload, the renderer, the folium map's script: nothing from the copy
         assert sum(t == "script" for t, _ in parser.tags) == 4
-        assert sum(t == "style" for t, _ in parser.tags) == 2
+        # Leaflet's CSS, ours, and the no-JavaScript rules inside <noscript>
+        assert sum(t == "style" for t, _ in parser.tags) == 3
         for tag, attrs in parser.tags:
             assert not [k for k in attrs if k.startswith("on")], (tag, attrs)
             if tag == "a":
                 assert attrs["href"].startswith(("http://", "https://")), attrs
-            if tag == "details":
-                assert "open" not in attrs
+            if tag == "details":  # only the table's own (open for readers without JS)
+                assert attrs == {"class": "sm-table", "open": None}, attrs
     # the http(s) URL is kept as a link, attribute-escaped
     assert 'href="https://example.org/a?b=&lt;x&gt;&amp;c=&#34;&#39;`${alert(25)}"' in html
     assert Source(name="x", url=SAFE_URL).is_link
@@ -232,3 +243,72 @@ def test_cli_build_errors_are_one_line(tmp_path, districts_path, args, message):
     assert res.exit_code == 2
     assert res.output.count("\n") == 1 and message in res.output
     assert "Traceback" not in res.output
+
+
+def test_readers_never_see_editors_notes_cues_or_draft_status(layer, seed_story):
+    """Editors' notes, extraction cues, evidence and "draft" stay in the newsroom: not in the
+    embed's markup, payload or data downloads, nor in the CSV; readers see the reporting
+    wording ("Reported", "Confirmed")."""
+    from geo import exports
+    from geo.model import Evidence
+    from geo.taxonomy import Status
+
+    note = "Editor note: check the second wire before publishing"
+    cue = "keeps the first type; change it if the second dominates"
+    evidence = "The sentence of copy this draft came from"
+    incidents = []
+    for k, inc in enumerate(seed_story.incidents):
+        incidents.append(
+            inc.model_copy(
+                update={
+                    "status": Status.verified if k == 0 else Status.draft,
+                    "notes": note,
+                    "cues": [cue],
+                    "evidence": [Evidence(text=evidence, start=0, end=len(evidence))],
+                }
+            )
+        )
+    story = seed_story.model_copy(update={"incidents": incidents})
+    html = embed.render_html(story, layer)
+    csv_text = exports.to_csv(story)
+    for text in (html, csv_text):
+        for secret in (note, cue, evidence, "Status: draft"):
+            assert secret not in text
+        assert not re.search(r"\bdrafts?\b", text, re.I)
+    payload = json.loads(re.search(r'class="sm-data">(.*?)</script>', html, re.S).group(1))
+    statuses = {payload["strings"][i] for i in payload["incidents"]["status"]}
+    assert statuses == {"Reported", "Confirmed"}
+    # the story itself is unchanged: the newsroom keeps its notes
+    assert story.incidents[1].notes == note and story.incidents[1].status == Status.draft
+
+
+def test_story_description_is_the_maps_alt_text(layer, seed_story):
+    from pydantic import ValidationError
+
+    from geo.model import Story
+
+    text = "Six attack sites across Balochistan on one night; two more not located."
+    story = seed_story.model_copy(update={"description": text})
+    html = embed.render_html(story, layer)
+    assert 'id="sm-desc-' in html and f">{text}</p>" in html
+    assert f'<meta property="og:description" content="{text}">' in html
+    assert "Map of 6 attack sites" not in html  # used instead of the generated text
+    # without one, the generated description
+    assert "Map of 6 attack sites" in embed.render_html(seed_story, layer)
+    with pytest.raises(ValidationError, match="description"):
+        Story.model_validate({**seed_story.model_dump(), "description": "x" * 1001})
+
+
+def test_social_card_tags_for_a_published_page(layer, seed_story):
+    html = embed.render_html(
+        seed_story,
+        layer,
+        page_url="https://example.org/maps/seed.html",
+        image_url="https://example.org/maps/seed.png",
+    )
+    assert '<meta name="color-scheme" content="light dark">' in html
+    assert '<meta property="og:url" content="https://example.org/maps/seed.html">' in html
+    assert '<meta property="og:image" content="https://example.org/maps/seed.png">' in html
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
+    with pytest.raises(SitmapError):
+        embed.render_html(seed_story, layer, image_url="javascript:alert(1)")

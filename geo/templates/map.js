@@ -7,6 +7,8 @@
   var D = JSON.parse(root.querySelector('script.sm-data').textContent);
   var S = D.strings, M = D.meta, LG = D.legend, I = D.incidents;
   var SVGNS = 'http://www.w3.org/2000/svg';
+  /* The table is open in the markup, for readers without JavaScript; closed here. */
+  root.querySelectorAll('details.sm-table').forEach(function (d) { d.open = false; });
   var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   var NONE_COLOR = '#9a9a9a';
   var uid = Math.random().toString(36).slice(2);  /* element ids unique per embed on a page */
@@ -165,7 +167,6 @@
     }
     var pr = LG.precision[it.prec];
     var prec = el('p', 'sm-prec', 'Location: ' + pr.label + '. ' + pr.note);
-    if (I.notes[it.i] >= 0) prec.appendChild(document.createTextNode(' ' + str(I.notes[it.i])));
     box.appendChild(prec);
     var srcs = I.src[it.i];
     if (srcs.length) {
@@ -176,7 +177,7 @@
         sp.appendChild(link(str(s[0]), str(s[1])));
       });
       var st = str(I.status[it.i]);
-      if (st) sp.appendChild(document.createTextNode(' · Status: ' + st));
+      if (st) sp.appendChild(document.createTextNode(' · ' + st));
       box.appendChild(sp);
     }
     return box;
@@ -243,7 +244,7 @@
     return pts;
   }
 
-  var districtLayer = null;
+  var districtLayer = null, provLabels = [];
   if (D.districts) {
     var DL = D.districts, colors = LG.countColors;
     districtLayer = L.layerGroup();
@@ -251,14 +252,24 @@
        would add focus listeners to every path, and Chromium makes an SVG element with focus
        listeners a Tab stop. The table and the markers are the keyboard way. */
     var dtip = L.tooltip({ className: 'sm-dtip', direction: 'top', offset: [0, -8] });
-    DL.rings.forEach(function (polys, k) {
-      var latlngs = polys.map(function (rings) {
-        return rings.map(function (r) { return decode(r, DL.q); });
+    /* shared borders come once (geo.mapview.topology): a ring is its arcs end to end,
+       ~i for arc i reversed, each arc's first point dropped after the first */
+    var arcs = DL.arcs.map(function (a) { return decode(a, DL.q); });
+    var ringOf = function (refs) {
+      var out = [];
+      refs.forEach(function (r) {
+        var a = r >= 0 ? arcs[r] : arcs[~r].slice().reverse();
+        for (var j = out.length ? 1 : 0; j < a.length; j++) out.push(a[j]);
       });
+      out.pop();
+      return out;
+    };
+    DL.rings.forEach(function (polys, k) {
+      var latlngs = polys.map(function (rings) { return rings.map(ringOf); });
       var cls = DL.classes[k];
       var poly = L.polygon(latlngs, {
         pane: 'sm-districts', color: '#d3cfc6', weight: 0.7, fillColor: colors[cls],
-        fillOpacity: shade(cls), className: 'sm-district'
+        fillOpacity: shade(cls), className: 'sm-district sm-c' + cls
       });
       poly.sm_cls = cls;
       var tip = el('div');
@@ -286,19 +297,15 @@
       tiles.on('tileerror', function () { if (!tiles.sm_ok) root.setAttribute('data-tiles', 'failed'); });
     }
     var outlines = L.layerGroup();
-    DL.outlines.forEach(function (lines) {
-      lines.forEach(function (line) {
-        L.polyline(decode(line, DL.q), {
-          pane: 'sm-outlines', color: '#7d7b76', weight: 1.3, interactive: false, className: 'sm-province'
-        }).addTo(outlines);
-      });
-    });
+    L.polyline(DL.outlines.map(function (i) { return arcs[i]; }), {
+      pane: 'sm-outlines', color: '#7d7b76', weight: 1.3, interactive: false, className: 'sm-province'
+    }).addTo(outlines);
     outlines.addTo(map);
     (DL.labels || []).forEach(function (p) {
-      L.marker([p[1], p[2]], {
+      provLabels.push(L.marker([p[1], p[2]], {
         pane: 'sm-outlines', interactive: false, keyboard: false,
         icon: L.divIcon({ html: el('span', '', p[0]), className: 'sm-plabel', iconSize: null, iconAnchor: [0, 0] })
-      }).addTo(outlines);
+      }).addTo(outlines));
     });
   }
 
@@ -344,6 +351,37 @@
     popupBack = null;
     if (back && (!a || a === document.body || (box && box.contains(a)))) back.focus({ preventScroll: true });
   });
+  /* ---- narrow maps: the popup is a bottom sheet inside the map ------------------------ */
+  /* A popup anchored to its marker is wider than a phone's map (331 px in 268) and its
+     close button ends up outside. Up to SHEET_MAX px of map width the popup opens in a
+     pane of its own, outside the moving map pane, docked to the bottom of the map (CSS
+     .sm-sheet-pane) and scrolling inside; the map pans its marker into the part above. */
+  var SHEET_MAX = 480;
+  var sheetPane = map.createPane('sm-sheet', mapEl);
+  sheetPane.className += ' sm-sheet-pane';
+  function sheetMode() { return mapEl.clientWidth > 0 && mapEl.clientWidth <= SHEET_MAX; }
+  function popupOptions() {
+    var sheet = sheetMode();
+    return { maxWidth: 300, autoPanPadding: [24, 24], autoPan: !sheet, pane: sheet ? 'sm-sheet' : 'popupPane' };
+  }
+  function syncPopupMode() {
+    var o = popupOptions();
+    Object.keys(markers).forEach(function (id) {
+      var p = markers[id].getPopup();
+      if (p) { p.options.autoPan = o.autoPan; p.options.pane = o.pane; }
+    });
+  }
+  map.on('resize', syncPopupMode);
+  map.on('popupopen', function (e) {
+    var box = e.popup.getElement();
+    if (!box || e.popup.options.pane !== 'sm-sheet') return;
+    var src = e.popup.getLatLng(), pt = map.latLngToContainerPoint(src), size = map.getSize();
+    var top = size.y - box.offsetHeight - 6;  /* the sheet's top edge */
+    if (top > 60 && (pt.y > top - 16 || pt.y < 8 || pt.x < 8 || pt.x > size.x - 8)) {
+      map.panBy([pt.x < 8 || pt.x > size.x - 8 ? pt.x - size.x / 2 : 0, pt.y - top / 2], { animate: false });
+    }
+  });
+
   function makeIcon(it) {
     var wrap = el('span');
     wrap.appendChild(glyph(shapeOf(it), colorOf(it), hollowOf(it), 22));
@@ -465,8 +503,7 @@
           if (k && n > 1) { labelLayer.removeLayer(lab); return; }
           lab.setLatLng(n > 1 ? map.unproject(g.p, z) : [it.lat, it.lon]);
           if (!labelLayer.hasLayer(lab)) labelLayer.addLayer(lab);
-          var le = lab.getElement();
-          if (le) le.style.marginLeft = (n > 1 ? Math.round(open ? r : 4) : 0) + 'px';
+          lab.sm_r = n > 1 ? Math.round(open ? r + 13 : 17) : 13;  /* clearance: marker, fan or badge */
         }
       });
       if (n > 1) hubMarker(g, big, open).addTo(fanLayer);
@@ -486,7 +523,7 @@
     var seenLabel = {};
     located.forEach(function (it) {
       var m = L.marker([it.lat, it.lon], { icon: makeIcon(it), keyboard: true, riseOnHover: true });
-      m.bindPopup(function () { return popupNode(it); }, { maxWidth: 300, autoPanPadding: [24, 24] });
+      m.bindPopup(function () { return popupNode(it); }, popupOptions());
       m.bindTooltip(tooltipNode(it), { direction: 'top', offset: [0, -12], className: 'sm-tip' });
       m.on('add', function () { decorate(m, it); });
       m.on('click', function () { select(it); });
@@ -500,7 +537,7 @@
         var lab = el('span', '', place);
         labels[it.id] = L.marker([it.lat, it.lon], {
           pane: 'sm-labels', interactive: false, keyboard: false,
-          icon: L.divIcon({ html: lab, className: 'sm-label', iconSize: null, iconAnchor: [-13, 9] })
+          icon: L.divIcon({ html: lab, className: 'sm-label', iconSize: null, iconAnchor: [0, 0] })
         });
       }
     });
@@ -512,9 +549,14 @@
   }
 
   /* ---- dense mode: all points on one canvas ------------------------------------------ */
+  /* The canvas covers the view plus a margin (padF of its size on each side) and is drawn
+     once per view change: a pan that stays inside the margin redraws nothing (the canvas
+     moves with the map pane), moveend/zoomend/viewreset of one zoom coalesce into one
+     frame, each dot is a pre-rendered sprite (no arcs rasterised per dot), and dots of one
+     kind that land on one pixel are blitted once. */
   function createDots() {
     var n = located.length, px = new Float64Array(n), py = new Float64Array(n);
-    var sx = new Float32Array(n), sy = new Float32Array(n), on = new Uint8Array(n);
+    var cx = new Float32Array(n), cy = new Float32Array(n), on = new Uint8Array(n);
     located.forEach(function (it, k) {
       var p = map.project([it.lat, it.lon], 0);
       px[k] = p.x; py[k] = p.y;
@@ -522,10 +564,62 @@
     map.createPane('sm-dots').style.zIndex = 450;
     map.getPane('sm-dots').style.pointerEvents = 'none';
     var canvas = L.DomUtil.create('canvas', 'sm-dots', map.getPane('sm-dots'));
-    var padF = 0.25, padX = 0, padY = 0;
+    var padF = 0.25, held = null, draws = 0, sprites = {}, seen = null, frame = null;
+    function sprite(key, rad, r) {  /* one dot of a kind, as device pixels (RGBA words) */
+      var id = key + '|' + rad + '|' + r;
+      if (sprites[id]) return sprites[id];
+      var parts = key.split('|'), shape = parts[1], hollow = parts[2] === '1', s = rad;
+      var half = Math.ceil(s * 1.25 + 2), size = Math.ceil(2 * half * r), c = document.createElement('canvas');
+      c.width = c.height = size;
+      var ctx = c.getContext('2d');
+      ctx.setTransform(r, 0, 0, r, 0, 0);
+      var x = half, y = half;
+      ctx.beginPath();
+      if (shape === 'square') { ctx.rect(x - s * 0.9, y - s * 0.9, s * 1.8, s * 1.8); }
+      else if (shape === 'diamond') { ctx.moveTo(x, y - s * 1.2); ctx.lineTo(x + s * 1.2, y); ctx.lineTo(x, y + s * 1.2); ctx.lineTo(x - s * 1.2, y); ctx.closePath(); }
+      else if (shape === 'triangle') { ctx.moveTo(x, y - s * 1.2); ctx.lineTo(x + s * 1.15, y + s * 0.85); ctx.lineTo(x - s * 1.15, y + s * 0.85); ctx.closePath(); }
+      else { ctx.arc(x, y, s, 0, 6.2832); }
+      ctx.lineWidth = hollow ? 1.6 : 0.7;
+      if (hollow) { ctx.fillStyle = '#ffffff'; ctx.fill(); ctx.strokeStyle = parts[0]; ctx.stroke(); }
+      else { ctx.fillStyle = parts[0]; ctx.fill(); ctx.strokeStyle = 'rgba(255,255,255,0.85)'; ctx.stroke(); }
+      var all = new Uint32Array(ctx.getImageData(0, 0, size, size).data.buffer.slice(0));
+      var dx = [], dy = [], val = [];  /* only the pixels the dot covers */
+      for (var j = 0; j < all.length; j++) {
+        if (all[j] >>> 24) { dx.push(j % size); dy.push((j / size) | 0); val.push(all[j]); }
+      }
+      return (sprites[id] = {
+        dx: Int16Array.from(dx), dy: Int16Array.from(dy), val: Uint32Array.from(val), size: size, half: size / 2
+      });
+    }
+    /* source-over of the dot's RGBA words (little-endian: A B G R) onto the frame, by hand:
+       a canvas drawImage per dot costs ten times more in software-rendered browsers */
+    function blit(buf, W, H, sp, cx0, cy0) {
+      var x0 = Math.round(cx0 - sp.half), y0 = Math.round(cy0 - sp.half), m = sp.val.length;
+      var inside = x0 >= 0 && y0 >= 0 && x0 + sp.size <= W && y0 + sp.size <= H;
+      for (var j = 0; j < m; j++) {
+        var x = x0 + sp.dx[j], y = y0 + sp.dy[j];
+        if (!inside && (x < 0 || y < 0 || x >= W || y >= H)) continue;
+        var v = sp.val[j], a = v >>> 24, i = y * W + x;
+        if (a === 255) { buf[i] = v; continue; }
+        var d = buf[i], da = d >>> 24;
+        if (!da) { buf[i] = v; continue; }
+        var keep = da * (255 - a) / 255, oa = a + keep;
+        var rr = ((v & 255) * a + (d & 255) * keep) / oa;
+        var gg = (((v >>> 8) & 255) * a + ((d >>> 8) & 255) * keep) / oa;
+        var bb = (((v >>> 16) & 255) * a + ((d >>> 16) & 255) * keep) / oa;
+        buf[i] = ((Math.round(oa) << 24) | (Math.round(bb) << 16) | (Math.round(gg) << 8) | Math.round(rr)) >>> 0;
+      }
+    }
+    function holds() {  /* does the canvas already cover the whole view at this zoom? */
+      if (!held || held.zoom !== map.getZoom()) return false;
+      var size = map.getSize(), tl = map.containerPointToLayerPoint([0, 0]);
+      return size.x === held.sx && size.y === held.sy && tl.x >= held.x && tl.y >= held.y &&
+        tl.x + size.x <= held.x + held.w && tl.y + size.y <= held.y + held.h;
+    }
     function draw() {
+      var t0 = window.performance ? performance.now() : 0;
       var size = map.getSize();
-      padX = Math.round(size.x * padF); padY = Math.round(size.y * padF);
+      var padX = Math.round(size.x * padF), padY = Math.round(size.y * padF);
       var tl = map.containerPointToLayerPoint([-padX, -padY]);
       L.DomUtil.setPosition(canvas, tl);
       var w = size.x + 2 * padX, h = size.y + 2 * padY, r = window.devicePixelRatio || 1;
@@ -533,56 +627,69 @@
       canvas.style.width = w + 'px'; canvas.style.height = h + 'px';
       canvas.style.visibility = 'visible';
       var ctx = canvas.getContext('2d');
-      ctx.setTransform(r, 0, 0, r, 0, 0);
       var z = Math.pow(2, map.getZoom()), origin = map.getPixelOrigin();
       var ox = origin.x + tl.x, oy = origin.y + tl.y;
       var rad = map.getZoom() >= 8 ? 5 : map.getZoom() >= 6 ? 3.6 : 2.6;
-      var groups = {};
+      var W = canvas.width, H = canvas.height;
+      if (!frame || frame.width !== W || frame.height !== H) {
+        frame = ctx.createImageData(W, H);
+        seen = new Uint32Array(W * H);
+      } else {
+        new Uint32Array(frame.data.buffer).fill(0);
+        seen.fill(0);
+      }
+      var buf = new Uint32Array(frame.data.buffer), bits = {}, nbits = 0, shown = 0;
       for (var k = 0; k < n; k++) {
         var it = located[k];
         var x = px[k] * z - ox, y = py[k] * z - oy;
-        sx[k] = x - padX; sy[k] = y - padY;
+        cx[k] = x; cy[k] = y;
         on[k] = 0;
         if (x < -8 || y < -8 || x > w + 8 || y > h + 8 || !visible(it)) continue;
         on[k] = 1;
+        shown++;
         if (it.km !== state.mode) {
           it.km = state.mode;
           it.k = colorOf(it) + '|' + shapeOf(it) + '|' + (hollowOf(it) ? 1 : 0);
         }
-        var key = it.k;
-        (groups[key] || (groups[key] = [])).push(x, y);
-      }
-      var drawn = 0;
-      Object.keys(groups).forEach(function (key) {
-        var parts = key.split('|'), pts = groups[key], shape = parts[1], hollow = parts[2] === '1';
-        ctx.beginPath();
-        for (var j = 0; j < pts.length; j += 2) {
-          var x = pts[j], y = pts[j + 1], s = rad;
-          if (shape === 'square') { ctx.rect(x - s * 0.9, y - s * 0.9, s * 1.8, s * 1.8); }
-          else if (shape === 'diamond') { ctx.moveTo(x, y - s * 1.2); ctx.lineTo(x + s * 1.2, y); ctx.lineTo(x, y + s * 1.2); ctx.lineTo(x - s * 1.2, y); ctx.closePath(); }
-          else if (shape === 'triangle') { ctx.moveTo(x, y - s * 1.2); ctx.lineTo(x + s * 1.15, y + s * 0.85); ctx.lineTo(x - s * 1.15, y + s * 0.85); ctx.closePath(); }
-          else { ctx.moveTo(x + s, y); ctx.arc(x, y, s, 0, 6.2832); }
-          drawn++;
+        var key = it.k, bit = bits[key], dx = x * r, dy = y * r;
+        if (bit === undefined) bit = bits[key] = nbits < 32 ? 1 << nbits++ : 0;
+        if (bit && dx >= 0 && dy >= 0 && dx < W && dy < H) {
+          var cell = (dy | 0) * W + (dx | 0);
+          if (seen[cell] & bit) continue;  /* one of its kind is on this pixel already */
+          seen[cell] |= bit;
         }
-        ctx.lineWidth = hollow ? 1.6 : 0.7;
-        if (hollow) { ctx.fillStyle = '#ffffff'; ctx.fill(); ctx.strokeStyle = parts[0]; ctx.stroke(); }
-        else { ctx.fillStyle = parts[0]; ctx.fill(); ctx.strokeStyle = 'rgba(255,255,255,0.85)'; ctx.stroke(); }
-      });
-      root.setAttribute('data-drawn', String(drawn));
+        blit(buf, W, H, sprite(key, rad, r), dx, dy);
+      }
+      ctx.putImageData(frame, 0, 0);
+      held = { zoom: map.getZoom(), x: tl.x, y: tl.y, w: w, h: h, sx: size.x, sy: size.y };
+      root.setAttribute('data-drawn', String(shown));
+      root.setAttribute('data-draws', String(++draws));
+      if (t0) root.setAttribute('data-draw-ms', String(Math.round(performance.now() - t0)));
+    }
+    var queued = false;
+    function schedule() {
+      if (queued) return;
+      queued = true;
+      window.requestAnimationFrame(function () { queued = false; if (!holds()) draw(); });
+    }
+    function toCanvas(cp) {  /* a container point in the canvas's own pixels */
+      var lp = map.containerPointToLayerPoint(cp);
+      return held ? { x: lp.x - held.x, y: lp.y - held.y } : { x: -1e9, y: -1e9 };
     }
     function hit(cp) {
-      var best = -1, bd = 100;
+      var p = toCanvas(cp), best = -1, bd = 100;
       for (var k = 0; k < n; k++) {
         if (!on[k]) continue;
-        var dx = sx[k] - cp.x, dy = sy[k] - cp.y, d = dx * dx + dy * dy;
+        var dx = cx[k] - p.x, dy = cy[k] - p.y, d = dx * dx + dy * dy;
         if (d < bd) { bd = d; best = k; }
       }
       return best;
     }
-    map.on('zoomstart', function () { canvas.style.visibility = 'hidden'; });
-    map.on('moveend zoomend resize viewreset', draw);
+    map.on('zoomstart', function () { canvas.style.visibility = 'hidden'; held = null; });
+    map.on('moveend zoomend viewreset', schedule);
+    map.on('resize', function () { held = null; schedule(); });
     function open(it) {
-      L.popup({ maxWidth: 300, autoPanPadding: [24, 24] }).setLatLng([it.lat, it.lon]).setContent(popupNode(it)).openOn(map);
+      L.popup(popupOptions()).setLatLng([it.lat, it.lon]).setContent(popupNode(it)).openOn(map);
     }
     map.on('click', function (e) {
       var k = hit(e.containerPoint);
@@ -602,16 +709,73 @@
     draw();
     /* keyboard: the dot nearest the centre of the view (a crosshair marks it) */
     function nearest() {
-      var s = map.getSize(), best = -1, bd = Infinity;
+      var s = map.getSize(), c = toCanvas([s.x / 2, s.y / 2]), best = -1, bd = Infinity;
       for (var k = 0; k < n; k++) {
         if (!on[k]) continue;
-        var dx = sx[k] - s.x / 2, dy = sy[k] - s.y / 2, d = dx * dx + dy * dy;
+        var dx = cx[k] - c.x, dy = cy[k] - c.y, d = dx * dx + dy * dy;
         if (d < bd) { bd = d; best = k; }
       }
       return best < 0 ? null : located[best];
     }
     return { draw: draw, open: open, nearest: nearest };
   }
+
+  /* ---- label placement: beside the marker, clear of markers, labels and the map edge --- */
+  /* Each place label tries the right of its marker, then left, above, below and the four
+     corners, and takes the first spot inside the map that overlaps no marker (or fan,
+     count badge), no map button and no label placed before it; a label with no such spot
+     is dropped (its place is in the marker's name, popup and the table). Province labels
+     go last, kept inside the map edge, and are dropped where they would cover anything.
+     Run on every zoom, pan, resize and filter change. */
+  var LGAP = 3, LEDGE = 2;
+  function rectIn(e, mr) {
+    var r = e.getBoundingClientRect();
+    return { x: r.left - mr.left, y: r.top - mr.top, w: r.width, h: r.height };
+  }
+  function overlaps(a, b) { return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h; }
+  function placeLabels() {
+    if (dots) return;
+    var mr = mapEl.getBoundingClientRect(), W = mr.width, H = mr.height, taken = [];
+    root.querySelectorAll('.leaflet-marker-pane .sm-marker, .leaflet-marker-pane .sm-hub span, .leaflet-control').forEach(function (e) {
+      taken.push(rectIn(e, mr));
+    });
+    function free(b) {
+      if (b.x < LEDGE || b.y < LEDGE || b.x + b.w > W - LEDGE || b.y + b.h > H - LEDGE) return false;
+      for (var k = 0; k < taken.length; k++) if (overlaps(b, taken[k])) return false;
+      return true;
+    }
+    function put(lab, tries) {
+      var e = lab.getElement();
+      if (!e) return;
+      e.style.marginLeft = '0px'; e.style.marginTop = '0px';
+      var w = e.offsetWidth, h = e.offsetHeight, p = map.latLngToContainerPoint(lab.getLatLng());
+      var spots = tries(w, h, p);
+      for (var k = 0; k < spots.length; k++) {
+        var b = { x: p.x + spots[k][0], y: p.y + spots[k][1], w: w, h: h };
+        if (free(b)) {
+          e.style.marginLeft = Math.round(spots[k][0]) + 'px'; e.style.marginTop = Math.round(spots[k][1]) + 'px';
+          e.style.visibility = ''; e.removeAttribute('data-dropped');
+          taken.push(b);
+          return;
+        }
+      }
+      e.style.visibility = 'hidden'; e.setAttribute('data-dropped', '1');
+    }
+    labelLayer.eachLayer(function (lab) {
+      put(lab, function (w, h, p) {
+        var c = lab.sm_r || 13, d = c * 0.72 + LGAP;
+        return [[c + LGAP, -h / 2], [-c - LGAP - w, -h / 2], [-w / 2, -c - LGAP - h], [-w / 2, c + LGAP],
+          [d, -d - h], [d, d], [-d - w, -d - h], [-d - w, d]];
+      });
+    });
+    provLabels.forEach(function (lab) {
+      put(lab, function (w, h, p) {
+        var x = Math.min(Math.max(p.x - w / 2, LEDGE + 1), W - LEDGE - 1 - w), y = Math.min(Math.max(p.y - h / 2, LEDGE + 1), H - LEDGE - 1 - h);
+        return [[x - p.x, y - p.y], [x - p.x, y - p.y - h - 4], [x - p.x, y - p.y + h + 4]];
+      });
+    });
+  }
+  map.on('moveend resize', placeLabels);
 
   /* ---- applying state ------------------------------------------------------------- */
   function apply() {
@@ -625,6 +789,8 @@
     root.setAttribute('data-mode', state.mode);
     root.setAttribute('data-visible', String(shown));
     renderLegend();
+    placeLabels();
+    if (dataLinks) dataLinks.update();
   }
 
   /* ---- legend (also the layer switches) --------------------------------------------- */
@@ -681,9 +847,8 @@
       var gd = lgroup('Located incidents per district', 2);
       var sc = el('div', 'sm-scale'), said = [];
       sc.setAttribute('aria-hidden', 'true');
-      LG.counts.forEach(function (c) {
-        var sw = el('span', '', c.label);
-        sw.style.background = c.color;
+      LG.counts.forEach(function (c, k) {
+        var sw = el('span', 'sm-c' + (k + 1), c.label);  /* colours in map.css (light and dark) */
         sc.appendChild(sw);
         said.push(c.label.replace('+', ' or more'));
       });
@@ -781,9 +946,11 @@
   mapEl.addEventListener('mouseleave', function () { map.scrollWheelZoom.disable(); });
   if (coarse && !isStatic) {
     map.dragging.disable(); map.touchZoom.disable(); if (map.tap) map.tap.disable();
-    var cover = el('button', 'sm-activate');
-    cover.type = 'button';
-    cover.appendChild(el('span', '', 'Tap to explore the map'));
+    /* Only the pill is a button: a tap on a marker goes straight to the marker (one tap
+       opens its popup) and a swipe over the map scrolls the page. */
+    var cover = el('div', 'sm-activate'), coverBtn = el('button', '', 'Tap to explore the map');
+    coverBtn.type = 'button';
+    cover.appendChild(coverBtn);
     mapEl.parentNode.appendChild(cover);
     var LockCtl = L.Control.extend({
       options: { position: 'topright' },
@@ -799,11 +966,90 @@
       }
     });
     var lock = new LockCtl();
-    cover.addEventListener('click', function () {
+    coverBtn.addEventListener('click', function () {
       map.dragging.enable(); map.touchZoom.enable();
       cover.hidden = true; lock.addTo(map);
     });
   }
+
+  /* ---- print: the whole table, the credit line and a re-fitted map ------------------- */
+  /* Printing opens the table (CSS opens it too, for a print that fires no event) and fits
+     the map to every marker at its print size: beforeprint runs before the print layout,
+     the print media query's change during it. The host's iframe cannot grow while it
+     prints, so the embed also reports the height it will need (the table open, the map at
+     its print height, the controls hidden), and the snippet sets that for print. */
+  var PRINT_MAP_H = 420, printing = null;
+  function fitAll() {
+    map.invalidateSize(false);
+    map.fitBounds(D.bounds, { padding: [14, 14], maxZoom: 9, animate: false });
+    if (!dots) layout();
+    placeLabels();
+  }
+  function beforePrint() {
+    if (!printing) {
+      printing = { view: [map.getCenter(), map.getZoom()], closed: [] };
+      root.querySelectorAll('details').forEach(function (d) { if (!d.open) { printing.closed.push(d); d.open = true; } });
+      map.closePopup();
+    }
+    fitAll();
+  }
+  function afterPrint() {
+    if (!printing) return;
+    var was = printing;
+    printing = null;
+    was.closed.forEach(function (d) { d.open = false; });
+    map.invalidateSize(false);
+    map.setView(was.view[0], was.view[1], { animate: false });
+  }
+  function printHeight() {
+    var t = root.querySelector('details.sm-table'), shut = t && !t.open;
+    if (shut) t.open = true;  /* measured and closed again in one task: never drawn */
+    var h = document.documentElement.getBoundingClientRect().height;
+    var less = mapEl.offsetHeight - PRINT_MAP_H + ctl.offsetHeight;
+    if (shut) t.open = false;
+    return Math.ceil((h - less) * 1.08 + 48);
+  }
+  window.addEventListener('beforeprint', beforePrint);
+  window.addEventListener('afterprint', afterPrint);
+  if (window.matchMedia) {
+    var printMq = window.matchMedia('print'), onPrint = function (e) { if (e.matches) beforePrint(); else afterPrint(); };
+    if (printMq.addEventListener) printMq.addEventListener('change', onPrint); else printMq.addListener(onPrint);
+  }
+
+  /* ---- get the data: CSV and GeoJSON of the incidents shown, made in the page ---------- */
+  /* The payload carries the CSV lines and GeoJSON features of the reader's story (see
+     geo.mapview.downloads); the links are Blob URLs of the incidents the filters show, so
+     with nothing filtered they are `sitmap build --format csv` / `geojson`. No server. */
+  var dataLinks = null;
+  function makeDataLinks(DL) {
+    var p = el('p', 'sm-getdata'), urls = [];
+    p.appendChild(el('span', 'sm-gd-h', 'Get the data: '));
+    var aCsv = el('a', '', 'CSV'), aGeo = el('a', '', 'GeoJSON'), note = el('span', 'sm-gd-n');
+    aCsv.setAttribute('download', DL.name + '.csv');
+    aGeo.setAttribute('download', DL.name + '.geojson');
+    p.appendChild(aCsv); p.appendChild(document.createTextNode(' · ')); p.appendChild(aGeo);
+    p.appendChild(note);
+    function update() {
+      var csv = [DL.csvHead], feats = [];
+      DL.ids.forEach(function (id, k) {
+        var it = byId[id];
+        if (!it || visible(it)) { csv.push(DL.csv[k]); feats.push(DL.features[k]); }
+      });
+      var doc = {};
+      Object.keys(DL.geojson).forEach(function (key) { doc[key] = DL.geojson[key]; });
+      doc.features = feats;
+      urls.forEach(function (u) { URL.revokeObjectURL(u); });
+      urls = [URL.createObjectURL(new Blob([csv.join('')], { type: 'text/csv;charset=utf-8' })),
+        URL.createObjectURL(new Blob([JSON.stringify(doc)], { type: 'application/geo+json' }))];
+      aCsv.setAttribute('href', urls[0]); aGeo.setAttribute('href', urls[1]);
+      var n = feats.length;
+      note.textContent = ' (' + (n === DL.ids.length ? 'all ' : '') + n + (n === 1 ? ' incident' : ' incidents') + (n === DL.ids.length ? '' : ' shown') + ')';
+    }
+    var after = root.querySelector('.sm-after');
+    after.appendChild(p);
+    return { update: update };
+  }
+  if (D.downloads && window.Blob && window.URL && URL.createObjectURL) dataLinks = makeDataLinks(D.downloads);
 
   /* ---- host messages: highlight from the app wrapper; report our height ---------------- */
   function highlight(id, byReader) {
@@ -854,17 +1100,38 @@
   });
   root.sitmap = { map: map, highlight: highlight };
 
-  var lastH = 0;
+  var lastH = 0, lastP = 0;
   function reportHeight() {
-    var h = Math.ceil(document.documentElement.getBoundingClientRect().height);
-    if (h !== lastH) { lastH = h; post({ type: 'sitmap:height', height: h }); }
+    var h = Math.ceil(document.documentElement.getBoundingClientRect().height), p = printHeight();
+    if (h !== lastH || p !== lastP) { lastH = h; lastP = p; post({ type: 'sitmap:height', height: h, print: p }); }
   }
   if (window.ResizeObserver) new ResizeObserver(reportHeight).observe(document.body);
-  root.querySelectorAll('details').forEach(function (d) { d.addEventListener('toggle', reportHeight); });
-  window.addEventListener('load', reportHeight);
-  window.addEventListener('beforeprint', function () {
-    root.querySelectorAll('details').forEach(function (d) { d.open = true; });
+  root.querySelectorAll('details').forEach(function (d) {
+    d.sm_open = d.open;
+    d.addEventListener('toggle', function () { if (d.open !== d.sm_open) { d.sm_open = d.open; reportHeight(); } });
   });
+  window.addEventListener('load', reportHeight);
+
+  /* ---- a frame that appears or changes size: measure again, fit again ------------------ */
+  /* Drawn while its frame was hidden or 0 px wide (the desk's first paint, a story switch, a
+     rerun), Leaflet keeps the empty size and a fit to nothing: a grey box. On every change of
+     the map's box, re-measure and, unless the reader has moved the map, fit the incidents. */
+  if (window.ResizeObserver && !isStatic) {
+    var fitW = map.getSize().x, fitH = map.getSize().y, moved = false, fitting = false;
+    map.on('movestart', function () { if (!fitting) moved = true; });
+    new ResizeObserver(function () {
+      var w = mapEl.clientWidth, h = mapEl.clientHeight;
+      if (!w || !h || (w === fitW && h === fitH)) return;
+      var wasEmpty = !fitW || !fitH;
+      fitW = w; fitH = h;
+      map.invalidateSize(false);
+      if (wasEmpty || !moved) {
+        fitting = true;
+        map.fitBounds(D.bounds, { padding: [14, 14], maxZoom: 9, animate: false });
+        fitting = false;
+      }
+    }).observe(mapEl);
+  }
 
   apply();
   if (isStatic) {

@@ -49,27 +49,3 @@ def test_edit_saved_in_one_context_appears_in_another(desks, server):
     expect(b.page.get_by_role("textbox", name="Place", exact=True)).to_have_value("Nushki town")
     stored = Store(server["store"]).load(SEED_ID).story
     assert {i.id: i.place for i in stored.incidents}["nushki-paramilitary-hq"] == "Nushki town"
-
-
-def test_two_contexts_saving_the_same_story_conflict_once_and_lose_nothing(desks, server):
-    a, b = desks().open(), desks().open()
-    a.choose_incident("dalbandin-government-office")
-    a.set_text("Outcome", "office damaged (A)")
-    b.choose_incident("pasni-highway-buses")
-    b.set_text("Outcome", "buses torched (B)")
-
-    a.apply_and_save()
-    expect(a.page.get_by_text("Saved as revision")).to_be_visible()
-    b.apply_and_save()
-    message = b.page.get_by_text("Not saved: someone else saved this story after you opened it.")
-    expect(message).to_have_count(1)
-    expect(
-        b.page.get_by_text("They changed incident 'dalbandin-government-office': outcome.")
-    ).to_be_visible()
-    b.page.get_by_role("button", name="Merge: keep their changes and mine").click()
-    expect(b.page.get_by_text("Saved as revision")).to_be_visible()
-    expect(message).to_have_count(0)
-
-    outcomes = {i.id: i.outcome for i in Store(server["store"]).load(SEED_ID).story.incidents}
-    assert outcomes["dalbandin-government-office"] == "office damaged (A)"
-    assert outcomes["pasni-highway-buses"] == "buses torched (B)"

@@ -151,12 +151,13 @@ def test_hostile_copy_is_shown_as_text_and_never_runs(desks, server, seed_story)
         "Reuters | https://example.org/story"
     )
 
-    # the conflict panel names the other editor, whose name is a payload too
+    # the conflict panel names the other editor, whose name is a payload too (both changed
+    # the outcome: only that field conflicts, the rest merges)
     stored = store.load(XSS_ID)
     other = stored.story.model_copy(
         update={
             "incidents": [
-                i.model_copy(update={"outcome": "edited elsewhere"}) if n == 1 else i
+                i.model_copy(update={"outcome": "edited elsewhere"}) if n == 0 else i
                 for n, i in enumerate(stored.story.incidents)
             ]
         }

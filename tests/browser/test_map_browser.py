@@ -70,7 +70,9 @@ def test_seed_map_renders_everything_offline(offline_page, pages):
     assert page.locator(".sitmap .sm-map.leaflet-container").is_visible()
     assert page.locator(MARKERS).count() == 6
     assert page.locator("path.sm-district").count() > 100
-    assert page.locator("path.sm-province").count() >= 4
+    # province outlines: one path of the borders between provinces and the outer border
+    outline = page.locator("path.sm-province")
+    assert outline.count() == 1 and outline.get_attribute("d").count("M") >= 4
     attack = page.locator(".sm-key[data-group=attack] .sm-kl").all_text_contents()
     assert attack == ["Grenade attack", "Armed assault", "Abduction"]
     infra = page.locator(".sm-key[data-group=infra] .sm-kl").all_text_contents()
@@ -261,10 +263,13 @@ def test_xss_payloads_never_run(offline_page, pages, seed_story, layer, round_):
     )
     assert bad == []
     hrefs = page.evaluate(
-        "[...document.querySelectorAll('a[href]')].map(a => a.href)"
+        "[...document.querySelectorAll('a[href]:not(.sm-getdata a)')].map(a => a.href)"
         ".filter(h => !h.startsWith(location.href.split('#')[0] + '#'))"
     )
     assert hrefs and all(h.startswith(("http://", "https://")) for h in hrefs)
+    # the "Get the data" links are the page's own files, made in the page
+    data = page.eval_on_selector_all(".sm-getdata a", "es => es.map(a => a.href)")
+    assert len(data) == 2 and all(h.startswith("blob:") for h in data)
     if round_ is None:
         assert page.locator("h1").inner_text() == story.title
         popup = page.locator(".leaflet-popup-content").last.text_content()
@@ -334,6 +339,50 @@ def test_dense_archive_draws_on_canvas(offline_page, dense_html):
     page.click(".sm-key[data-group=attack][data-key=bombing]")
     assert int(page.get_attribute(".sitmap", "data-drawn")) < drawn
     assert page.locator(".sm-table tbody tr").count() == 500
+    assert_clean(offline_page)
+
+
+FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
+def test_dense_map_draws_once_per_view_change_and_dots_stay_clickable(offline_page, dense_html):
+    """A pan inside the canvas's margin redraws nothing, a zoom redraws once, and a dot is
+    still hit where it now shows on screen."""
+    page = open_map(offline_page, dense_html)
+
+    def draws() -> int:
+        page.evaluate(FRAMES)  # a queued redraw runs in the next frame
+        return int(page.get_attribute(".sitmap", "data-draws"))
+
+    before = draws()
+    map_event_after(
+        page,
+        lambda: page.evaluate(
+            "() => document.querySelector('.sitmap').sitmap.map.panBy([60, 40], {animate: false})"
+        ),
+    )
+    assert draws() == before
+    x, y = page.evaluate(
+        """([lat, lon]) => { const m = document.querySelector('.sitmap').sitmap.map;
+                   const p = m.latLngToContainerPoint([lat, lon]);
+                   const r = m.getContainer().getBoundingClientRect();
+                   return [r.left + p.x, r.top + p.y]; }""",
+        [NEEDLE[1], NEEDLE[0]],
+    )
+    page.mouse.click(x, y)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "The incident at the centre." in popup.inner_text()
+    page.keyboard.press("Escape")
+    map_event_after(
+        page,
+        lambda: page.evaluate(
+            "() => { const m = document.querySelector('.sitmap').sitmap.map; "
+            "m.setZoom(m.getZoom() + 1, {animate: false}); }"
+        ),
+        "zoomend",
+    )
+    assert draws() == before + 1
     assert_clean(offline_page)
 
 
