@@ -67,6 +67,9 @@ LABEL_LIMIT = 12
 DATA_LIMIT = 2000
 #: Polygon coordinate quantum (1e-3° ≈ 100 m, below the simplification tolerance).
 QUANTUM = 1000
+#: The embed's district borders: a 0.0025° grid (≈ 280 m, a quarter of the 0.01°
+#: simplification tolerance; under 2 px up to zoom 9), 20 % fewer bytes than QUANTUM.
+DISTRICT_QUANTUM = 400
 #: District shading: classes of incident counts (upper bounds; the last is open).
 COUNT_CLASSES = (1, 2, 4, 9)
 COUNT_COLORS = ("#fbfaf7", "#efe3cf", "#e1c9a5", "#cfa97a", "#b3865a")
@@ -279,7 +282,7 @@ def _encoded_layers(districts: Districts) -> dict[str, Any]:
     b = simple.total_bounds
     points = shapely.point_on_surface(provinces.geometry.values)
     province_of = [None if p is None or p != p else str(p) for p in simple["province"]]
-    arcs, rings, outlines = topology(list(simple.geometry.values), province_of)
+    arcs, rings, outlines = topology(list(simple.geometry.values), province_of, DISTRICT_QUANTUM)
     cached = {
         "names": [str(n) for n in simple["district"]],
         "provinces": province_of,
@@ -620,7 +623,7 @@ def map_data(
             "rings": enc["rings"],
             "outlines": enc["outlines"],
             "labels": enc["labels"],
-            "q": QUANTUM,
+            "q": DISTRICT_QUANTUM,
         }
 
     if located:
