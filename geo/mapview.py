@@ -67,9 +67,10 @@ LABEL_LIMIT = 12
 DATA_LIMIT = 2000
 #: Polygon coordinate quantum (1e-3° ≈ 100 m, below the simplification tolerance).
 QUANTUM = 1000
-#: The embed's district borders: a 0.0025° grid (≈ 280 m, a quarter of the 0.01°
-#: simplification tolerance; under 2 px up to zoom 9), 20 % fewer bytes than QUANTUM.
-DISTRICT_QUANTUM = 400
+#: The embed's district borders: a 0.004° grid (rounding moves a vertex at most 0.002°, a
+#: fifth of the 0.01° simplification tolerance and under 1 px up to zoom 9), a quarter of
+#: the bytes of QUANTUM's.
+DISTRICT_QUANTUM = 250
 #: District shading: classes of incident counts (upper bounds; the last is open).
 COUNT_CLASSES = (1, 2, 4, 9)
 COUNT_COLORS = ("#fbfaf7", "#efe3cf", "#e1c9a5", "#cfa97a", "#b3865a")
