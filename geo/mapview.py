@@ -333,7 +333,8 @@ def topology(
     and each ring is a list of arc indices (``~i``: arc i reversed). The coverage-simplified
     layer gives neighbours identical border vertices, so a border between two districts
     is one arc. Province outlines are the arcs between districts of different provinces
-    and the outer border. Returns (arcs, rings per district, outline arc indices)."""
+    and the outer border. Each arc's first point is a delta from the previous arc's first
+    point. Returns (arcs, rings per district, outline arc indices)."""
     shapes = [_rings_of(g, quantum) for g in geoms]
     neighbours: dict[Point, set[tuple[Point, Point]]] = {}
     for polys in shapes:
@@ -382,10 +383,12 @@ def topology(
                 d_rings.append(refs)
             d_polys.append(d_rings)
         out.append(d_polys)
-    encoded = [
-        encode_polyline(np.diff(np.asarray(a, dtype=np.int64), axis=0, prepend=[[0, 0]]).ravel())
-        for a in arcs
-    ]
+    # each arc starts from the previous arc's first point (they are neighbours: small numbers)
+    encoded, base = [], [0, 0]
+    for arc in arcs:
+        xy = np.asarray(arc, dtype=np.int64)
+        encoded.append(encode_polyline(np.diff(xy, axis=0, prepend=[base]).ravel()))
+        base = list(arc[0])
     outlines = []
     for i, sides in enumerate(users):
         provs = {province_of[w] for w in sides}
@@ -617,7 +620,6 @@ def map_data(
         enc = _encoded_layers(districts)
         layers = {
             "names": enc["names"],
-            "provinces": enc["provinces"],
             "counts": [counts.get(n, 0) for n in enc["names"]],
             "classes": [count_class(counts.get(n, 0)) for n in enc["names"]],
             "arcs": enc["arcs"],
