@@ -578,8 +578,40 @@ CLAIM_COLUMNS = [
 ]
 
 
+#: The claims grid's column headings, as an editor reads them.
+CLAIM_LABELS = {
+    "source": "Source",
+    "attributed_to": "Attributed to",
+    "qualifier": "Qualifier (e.g. at least)",
+    "killed": "Killed (all)",
+    "militants_killed": "Militants killed",
+    "security_killed": "Security forces killed",
+    "civilians_killed": "Civilians killed",
+    "injured": "Injured",
+    "period": "Period",
+    "note": "Note",
+}
+
+
 def claim_rows(story: Story) -> list[dict[str, Any]]:
-    return [{c: getattr(claim, c) for c in CLAIM_COLUMNS} for claim in story.claims]
+    """The grid's rows; a story without claims gets one empty row to type into."""
+    rows = [{c: getattr(claim, c) for c in CLAIM_COLUMNS} for claim in story.claims]
+    return rows or [dict.fromkeys(CLAIM_COLUMNS)]
+
+
+def edited_rows(rows: Sequence[dict[str, Any]], state: Any) -> list[dict[str, Any]]:
+    """The grid's rows after the editor's edits, from Streamlit's data-editor state
+    (``edited_rows`` by position, then ``added_rows``, then ``deleted_rows``): read when the
+    form is applied, so nothing typed depends on a rerun between keystrokes."""
+    out = [dict(r) for r in rows]
+    state = state if isinstance(state, dict) else {}
+    for idx, changes in (state.get("edited_rows") or {}).items():
+        n = int(idx)
+        if 0 <= n < len(out) and isinstance(changes, dict):
+            out[n].update(changes)
+    out += [dict(r) for r in state.get("added_rows") or [] if isinstance(r, dict)]
+    deleted = {int(n) for n in state.get("deleted_rows") or []}
+    return [r for n, r in enumerate(out) if n not in deleted]
 
 
 def claims_from_rows(
@@ -781,21 +813,96 @@ def extract_drafts(
     ``published`` dates copy whose dateline has no year ("QUETTA, Feb. 1 (Reuters)");
     without it those drafts stay undated rather than guessing from today's clock. Places
     are looked up in ``store``'s newsroom gazetteer first, when a store is given."""
+    found, reason = extract(text, story_id, published, store=store)
+    if found is None:
+        return None, reason
+    if not found.story.incidents and not found.story.claims:
+        return None, found.reason or "no attacks found in this text"
+    return found.story, found.reason
+
+
+def _chain(store: Any) -> Any:
+    from geo import ops
+
+    entries = ops.place_entries(store) if store is not None else []
+    return ops.newsroom_chain(entries=entries) if entries else None
+
+
+def extract(
+    text: str, story_id: str, published: dt.date | None = None, *, store: Any = None
+) -> tuple[Any, str | None]:
+    """The extractor's whole result (``geo.extract.Extraction``: drafts and the cleaned
+    copy their evidence offsets index, which the copy review reads), or why there is none."""
     try:
         from geo.extract import extract_article
     except ImportError:
         return None, "article extraction is not installed in this build"
-    from geo import ops
-
     try:
-        entries = ops.place_entries(store) if store is not None else []
-        chain = ops.newsroom_chain(entries=entries) if entries else None
-        result = extract_article(text, story_id=story_id, published=published, geocoder=chain)
+        return extract_article(
+            text, story_id=story_id, published=published, geocoder=_chain(store)
+        ), None
     except SitmapError as e:
         return None, one_line(e)
-    if not result.story.incidents and not result.story.claims:
-        return None, result.reason or "no attacks found in this text"
-    return result.story, result.reason
+
+
+# --- copy review ----------------------------------------------------------------------------
+
+
+def review_marks(copy: str, story: Story, *, store: Any = None, layer: Any = None) -> list[Any]:
+    """Every place mention and casualty figure in the (cleaned) copy, each marked with the
+    incident or claim of ``story`` that uses it (``geo.extract.review.review_copy``). Only
+    incidents whose evidence is this copy's text at those offsets count as its drafts."""
+    from geo.extract.drafts import Extraction
+    from geo.extract.review import review_copy
+
+    mine = [i for i in story.incidents if any(copy[e.start : e.end] == e.text for e in i.evidence)]
+    found = Extraction(story=story.model_copy(update={"incidents": mine}), text=copy)
+    try:
+        return review_copy(found, geocoder=_chain(store), districts=layer)
+    except SitmapError:
+        return []
+
+
+def highlighted(copy: str, marks: Sequence[Any], selected: Incident | None = None) -> list[str]:
+    """The copy as markdown paragraphs with every mark highlighted — green when a draft or
+    claim uses it, orange when nothing does — and the selected incident's evidence
+    sentence in blue. Copy is escaped (:func:`md`); only the highlight syntax is ours."""
+    spans = sorted((e.start, e.end) for e in (selected.evidence if selected else []))
+    out: list[str] = []
+    pos = 0
+    for para in re.split(r"(\n\s*\n)", copy):
+        start, end = pos, pos + len(para)
+        pos = end
+        if not para.strip():
+            continue
+        cuts = sorted({start, end, *(x for a, b in spans for x in (a, b) if start < x < end)})
+        pieces = []
+        for m in marks:
+            if start <= m.start and m.end <= end:
+                cuts = sorted({*cuts, m.start, m.end})
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            chunk = copy[a:b]
+            if not chunk:
+                continue
+            mark = next((m for m in marks if m.start == a and m.end == b), None)
+            text = md(chunk).replace("\n", " ")
+            if mark is not None:
+                color = "green" if mark.used else "orange"
+                pieces.append(f":{color}-background[{text}]")
+            elif any(x <= a and b <= y for x, y in spans) and chunk.strip():
+                pieces.append(f":blue-background[{text}]")
+            else:
+                pieces.append(text)
+        out.append("".join(pieces))
+    return out
+
+
+def mark_label(mark: Any) -> str:
+    """One line about a mark: what it is, and which draft/claim uses it or why none does."""
+    what = "figure" if mark.kind == "figure" else "place"
+    use = ("used by " + ", ".join(mark.used_by)) if mark.used else "not used"
+    note = f" — {mark.note}" if mark.note else ""
+    return f"{what} “{mark.text}”: {use}{note}"
 
 
 def remember_place(
@@ -952,7 +1059,14 @@ def _map_html(story_json: str, districts_key: int, height: int) -> str:
 
     story = loads_story(story_json)
     # a click on the map (not on a marker) tells the desk where it was (the point picker)
-    return render_html(story, _LAYERS.get(districts_key), height=height, on_click="post-to-parent")
+    page = render_html(story, _LAYERS.get(districts_key), height=height, on_click="post-to-parent")
+    # the desk shows the title and summary itself: the map starts higher in its frame
+    return page.replace("</head>", DESK_MAP_STYLE + "</head>", 1)
+
+
+#: Added to the embed page only as the desk shows it (the export is unchanged); the page's
+#: CSP allows inline styles.
+DESK_MAP_STYLE = "<style>.sitmap > header { display: none; }</style>"
 
 
 _LAYERS: dict[int, Any] = {}

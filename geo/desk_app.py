@@ -33,6 +33,27 @@ from geo.taxonomy import AttackType, DatePrecision, GeoPrecision, Infrastructure
 st.set_page_config(page_title="sitmap desk", page_icon="🗺️", layout="wide")
 
 MAP_JS = """
+/* After a marker click, once the rerun has put that incident in the editor, bring the
+   editor into view and put the cursor in its Place field. */
+function focusEditor(id) {
+  const until = Date.now() + 8000;
+  const step = () => {
+    const ids = document.querySelector('input[aria-label="Incident id"]');
+    const place = document.querySelector('input[aria-label="Place"]');
+    if (ids && place && ids.value === id) {
+      place.scrollIntoView({ block: 'nearest' });
+      place.focus({ preventScroll: true });
+    } else if (Date.now() < until) {
+      requestAnimationFrame(step);
+    }
+  };
+  requestAnimationFrame(step);
+}
+
+/* The selection and the filter the map last showed, kept across remounts of the component. */
+let shown = null;
+let filtered = 'null';
+
 export default function (component) {
   const { data, setTriggerValue, parentElement } = component;
   let host = parentElement.querySelector('div.sm-host');
@@ -57,21 +78,33 @@ export default function (component) {
       frame.contentWindow.postMessage({ type: 'sitmap:highlight', id: data.selected }, '*');
     }
   };
+  /* the desk's filters: the page shows only these ids (null: all) without reloading */
+  const only = Array.isArray(data.show) ? data.show : null;
+  const onlyKey = JSON.stringify(only);
+  const filter = () => {
+    if (frame.contentWindow) frame.contentWindow.postMessage({ type: 'sitmap:show', ids: only }, '*');
+  };
   if (frame.dataset.key !== data.key) {
+    /* a new map (an edit applied, a story switch): open the selected incident's popup only
+       when the selection changed too; else the popup's pan would push the other markers out */
     frame.dataset.key = data.key;
-    frame.onload = highlight;
+    const open = shown !== (data.selected || '');
+    frame.onload = () => { if (only) filter(); if (open) highlight(); };
     frame.srcdoc = data.html;
-  } else if (frame.dataset.selected !== (data.selected || '')) {
-    highlight();
+  } else {
+    if (filtered !== onlyKey) filter();
+    if (shown !== (data.selected || '')) highlight();
   }
-  frame.dataset.selected = data.selected || '';
+  shown = data.selected || '';
+  filtered = onlyKey;
   host.classList.toggle('sm-picking', !!data.pick);
   if (frame._onMessage) window.removeEventListener('message', frame._onMessage);
   frame._onMessage = (e) => {
     if (e.source !== frame.contentWindow || !e.data) return;
     if (e.data.type === 'sitmap:select' && typeof e.data.id === 'string') {
-      frame.dataset.selected = e.data.id;
+      shown = e.data.id;
       setTriggerValue('select', e.data.id);
+      focusEditor(e.data.id);
     } else if (e.data.type === 'sitmap:click' && frame.dataset.pick) {
       const lat = Number(e.data.lat), lon = Number(e.data.lon);
       if (isFinite(lat) && isFinite(lon)) setTriggerValue('click', { lat: lat, lon: lon });
@@ -98,6 +131,16 @@ export default function (component) {
 }
 """
 unsaved_guard = st.components.v2.component("sitmap_unsaved_guard", js=GUARD_JS)
+
+#: The map's frame and the editor beside it: both in view at 1280×800 under the header.
+MAP_HEIGHT = 360
+MAP_FRAME_HEIGHT = 560
+EDITOR_HEIGHT = 600
+#: Less chrome above the work: Streamlit's top padding and a title sized for a laptop.
+PAGE_CSS = """<style>
+.block-container { padding-top: 2.2rem; padding-bottom: 2rem; }
+.block-container h1 { font-size: 1.7rem; padding: 0 0 .2rem; }
+</style>"""
 
 #: How often an open page asks the store whether someone else saved this story (seconds).
 STALE_POLL_S = 3.0
@@ -181,12 +224,14 @@ def load_story(story_id: str) -> None:
         "undo": [],
     }
     ss.story_id = story_id
+    keep_selection()
     ss.gen = ss.get("gen", 0) + 1
     ss.pop("conflict", None)
     ss.pop("inc_errors", None)
     ss.pop("meta_errors", None)
     ss.pop("cands", None)
     ss.pop("exports", None)
+    ss.pop("extract_msg", None)  # the sidebar's note was about the story left behind
 
 
 def doc() -> dict[str, Any]:
@@ -199,15 +244,36 @@ def set_work(story: Story, undoable: bool = True) -> None:
     if undoable and story != d["work"]:
         d.setdefault("undo", []).append(d["work"])
         del d["undo"][:-UNDO_DEPTH]
+        # a conflict panel shown before this edit describes an older working copy: saving
+        # again shows a fresh one (choosing from the old one would drop this edit)
+        ss.pop("conflict", None)
     d["work"] = story
     keep_selection()
 
 
-def refresh_forms() -> None:
+def refresh_forms(before: Story | None = None) -> None:
     """The working copy changed under the forms (a merge, undo, their changes brought in):
     new form keys, so every field shows the new values and a later Apply cannot write the
-    old ones back over someone else's change."""
+    old ones back over someone else's change. Text typed into the open incident but not
+    applied yet (its field differs from ``before``, the copy it was typed over) is carried
+    into the new form, so no keystroke is lost."""
+    typed: dict[str, Any] = {}
+    inc = (
+        next((i for i in before.incidents if i.id == ss.get("inc_select")), None)
+        if before
+        else None
+    )
+    if inc is not None:
+        old = prefix()
+        typed = {
+            k: ss[old + k]
+            for k, v in desk.incident_values(inc).items()
+            if old + k in ss and ss[old + k] != v
+        }
     ss.gen = ss.get("gen", 0) + 1
+    new = prefix()
+    for k, v in typed.items():
+        ss[new + k] = v
     ss.pop("inc_errors", None)
     ss.pop("meta_errors", None)
 
@@ -237,6 +303,7 @@ def prefix() -> str:
 
 def on_pick_story() -> None:
     sid = ss.story_pick
+    ss.pop("extract_msg", None)
     if sid in ss.docs:
         ss.story_id = sid
         ss.gen += 1
@@ -327,6 +394,7 @@ def on_rebase() -> None:
             "field, whose value to keep.",
         )
         return
+    before = d["work"]
     d.update(
         base=loaded.story,
         rev=loaded.revision,
@@ -335,7 +403,7 @@ def on_rebase() -> None:
         undo=[],
     )
     keep_selection()
-    refresh_forms()
+    refresh_forms(before)
     flash("success", f"Now at revision {loaded.revision}: their changes are in, yours kept.")
 
 
@@ -377,6 +445,8 @@ def on_save(base_revision: int | None = None) -> None:
         )
     except ConflictError as err:
         ss.conflict = err
+        for k in [k for k in ss if str(k).startswith("choice:")]:
+            del ss[k]  # choices made for an earlier conflict do not carry over
         return
     except SitmapError as err:
         flash("error", f"Not saved: {one_line(err)}")
@@ -387,9 +457,10 @@ def on_save(base_revision: int | None = None) -> None:
     d["undo"] = []
     merged = base is not None and rev != base + 1 and store().load_revision(d["work"].id, rev)
     if merged:  # the store merged another editor's save with mine: show what was written
+        before = d["work"]
         d.update(base=merged, work=merged, rev=rev)
         keep_selection()
-        refresh_forms()
+        refresh_forms(before)
         flash("success", f"Saved as revision {rev}, merged with the changes saved since {base}.")
     else:
         d.update(base=d["work"], rev=rev)
@@ -406,9 +477,10 @@ def on_resolve() -> None:
     if not err.fields or err.merged is None:
         return
     mine = {n for n in range(len(err.fields)) if ss.get(f"choice:{n}", KEEP_MINE) == KEEP_MINE}
+    before = doc()["work"]
     set_work(apply_choices(err.merged, err.fields, keep_mine=mine), undoable=False)
     doc().update(base=err.theirs or doc()["base"], rev=err.current_revision)
-    refresh_forms()
+    refresh_forms(before)
     on_save(err.current_revision)
 
 
@@ -418,6 +490,52 @@ def on_recreate() -> None:
 
 
 KEEP_MINE, TAKE_THEIRS = "Keep mine", "Take theirs"
+
+
+def review_marks(work: Story) -> list[Any]:
+    """The copy review's marks for this story's pasted copy (remembered per content)."""
+    rv = ss.get("review") or {}
+    if rv.get("story") != work.id:
+        return []
+    key = hashlib.sha1(
+        (rv["copy"] + work.model_dump_json(include={"incidents", "claims"})).encode("utf-8")
+    ).hexdigest()
+    if rv.get("key") != key:
+        rv["marks"] = desk.review_marks(rv["copy"], work, store=store(), layer=districts_layer())
+        rv["key"] = key
+    return list(rv["marks"])
+
+
+def on_review_place(start: int) -> None:
+    """A place mention no draft uses → a draft pinned where the extractor would pin it."""
+    from geo.extract.review import draft_from_mark
+
+    work = doc()["work"]
+    mark = next((m for m in review_marks(work) if m.start == start and m.place), None)
+    if mark is None:
+        return
+    inc = draft_from_mark(work, mark, ss.review["copy"])
+    new, problem = desk.add_incident(work, inc)
+    if new is None:
+        flash("error", problem or "the draft could not be added")
+        return
+    set_work(new)
+    select(inc.id)
+    flash("info", f"Draft “{inc.place}” added from the copy: set its attack type and date.")
+
+
+def on_review_figure(start: int) -> None:
+    """A figure no claim holds → a casualty claim, attributed as its sentence says."""
+    from geo.extract.review import claim_from_mark
+
+    work = doc()["work"]
+    mark = next((m for m in review_marks(work) if m.start == start and m.figures), None)
+    if mark is None:
+        return
+    claim = claim_from_mark(mark, ss.review["copy"])
+    set_work(work.model_copy(update={"claims": [*work.claims, claim]}))
+    refresh_forms(work)  # the claims grid shows the new row
+    flash("info", f"Claim from “{mark.text}” added: check its source and attribution.")
 
 
 def on_reload() -> None:
@@ -430,8 +548,8 @@ def on_apply_meta() -> None:
     p = f"m{ss.gen}:{work.id}:"
     values = {k: ss.get(p + k) for k in desk.story_meta_values(work)}
     new, errors = desk.update_story_meta(work, values)
-    rows = ss.get(p + "claims_rows")
-    claims, claim_errors = desk.claims_from_rows(rows if rows is not None else [])
+    rows = desk.edited_rows(desk.claim_rows(work), ss.get(p + "claims"))
+    claims, claim_errors = desk.claims_from_rows(rows)
     if claim_errors:
         errors["claims"] = "; ".join(claim_errors)
     if errors or new is None:
@@ -492,14 +610,22 @@ def extract() -> None:
     work = doc()["work"]
     if text.strip():
         place_index()
-    drafts, reason = desk.extract_drafts(text, work.id, ss.get("article_published"), store=store())
+    found, reason = desk.extract(text, work.id, ss.get("article_published"), store=store())
+    if found is not None and found.text.strip():
+        ss.review = {"story": work.id, "copy": found.text}  # the copy review reads it
+    drafts: Story | None = None
+    if found is not None:
+        if found.story.incidents or found.story.claims:
+            drafts, reason = found.story, found.reason
+        else:
+            reason = found.reason or "no attacks found in this text"
     if drafts is None:
         ss.extract_msg = ("warning", reason or "no draft incidents found")
         return
     new, result = desk.add_drafts(work, drafts)
     added = result.added
     set_work(new)
-    refresh_forms()  # drafts that got their date now show it in the editor
+    refresh_forms(work)  # drafts that got their date now show it in the editor
     note = f" ({reason})" if reason else ""
     undated = sum(1 for i in drafts.incidents if i.date is None)
     if undated:
@@ -604,8 +730,7 @@ if not infos:
     st.write("Create a story or import a story file from the sidebar to begin.")
     st.stop()
 
-for kind, text in ss.pop("flash", []):
-    getattr(st, kind)(md(text))
+st.html(PAGE_CSS)
 
 d = doc()
 work: Story = d["work"]
@@ -614,40 +739,39 @@ info = {s.id: s for s in infos}[ss.story_id]
 
 # header and save bar
 saved_by, saved_at = d.get("saved") or (info.saved_by, info.saved_at)
-head, bar = st.columns([3, 2], vertical_alignment="bottom")
-with head:
-    st.title(md(work.title))
-    st.caption(
-        f"{md(work.region or work.country)} · {md(desk.period_text(work))} · "
-        f"{len(work.incidents)} incidents ({len(work.located)} located) · "
-        f"your copy is revision {d['rev']}, saved {(saved_at or '')[:16].replace('T', ' ')} UTC"
-        f" by {md(saved_by or 'unknown')}"
-    )
-with bar:
-    changes = desk.unsaved(d["base"], work)
-    if changes.empty:
-        st.caption("All changes saved.")
-    else:
-        st.warning(f"Unsaved changes — {md(changes.summary(3))}")
-    s1, s2, s3 = st.columns(3)
-    s1.button(
-        "Save to store",
-        type="primary",
-        on_click=on_save,
-        disabled=changes.empty,
-        key="save",
-    )
-    s2.button(
-        "Undo last change",
-        on_click=on_undo,
-        disabled=not d.get("undo"),
-        key="undo",
-        help="Brings back the working copy as it was before your last apply, add, delete "
-        "or extraction (not saved until you save).",
-    )
-    with s3.popover("Discard…", disabled=changes.empty):
-        st.markdown("Throw away every unsaved change and load the stored version?")
-        st.button("Discard my unsaved changes", on_click=on_discard, key="discard")
+st.title(md(work.title))
+st.caption(
+    f"{md(work.region or work.country)} · {md(desk.period_text(work))} · "
+    f"{len(work.incidents)} incidents ({len(work.located)} located) · "
+    f"your copy is revision {d['rev']}, saved {(saved_at or '')[:16].replace('T', ' ')} UTC"
+    f" by {md(saved_by or 'unknown')}"
+)
+changes = desk.unsaved(d["base"], work)
+bar, s1, s2, s3 = st.columns([5, 2, 2, 2], vertical_alignment="center")
+if changes.empty:
+    bar.caption("All changes saved.")
+else:
+    bar.warning(f"Unsaved changes — {md(changes.summary(3))}")
+s1.button(
+    "Save to store",
+    type="primary",
+    on_click=on_save,
+    disabled=changes.empty,
+    key="save",
+    width="stretch",
+)
+s2.button(
+    "Undo last change",
+    on_click=on_undo,
+    disabled=not d.get("undo"),
+    key="undo",
+    width="stretch",
+    help="Brings back the working copy as it was before your last apply, add, delete "
+    "or extraction (not saved until you save).",
+)
+with s3.popover("Discard…", disabled=changes.empty, width="stretch"):
+    st.markdown("Throw away every unsaved change and load the stored version?")
+    st.button("Discard my unsaved changes", on_click=on_discard, key="discard")
 unsaved_guard(key="guard", data={"unsaved": not changes.empty})
 
 
@@ -691,92 +815,140 @@ def behind_the_store() -> None:
             st.rerun(scope="app")
 
 
-behind_the_store()
+# Messages and panels that come and go sit in one container that is always there: what
+# follows keeps its place in the page, so the map is not unmounted and drawn again.
+notices = st.container()
+with notices:
+    for kind, text in ss.pop("flash", []):
+        getattr(st, kind)(md(text))
+    behind_the_store()
 
-if ss.get("conflict") is not None:
-    err: ConflictError = ss.conflict
-    with st.container(border=True, key="conflict"):
-        st.error("**Not saved: someone else saved this story after you opened it.**")
-        st.markdown("\n".join(f"- {md(line)}" for line in desk.conflict_summary(err)))
-        who = md(err.saved_by or "another editor")
-        if err.fields and err.merged is not None:
-            st.markdown(
-                f"Everything else merges. You and {who} both changed "
-                f"{len(err.fields)} field(s): choose whose value to keep in each."
-            )
-            for n, (what, mine, theirs) in enumerate(desk.conflict_choices(err)):
-                with st.container(border=True):
-                    st.markdown(f"**{md(what)}**")
-                    v1, v2 = st.columns(2)
-                    v1.markdown(f"*Yours:* {md(mine)}")
-                    v2.markdown(f"*{who}'s (revision {err.current_revision}):* {md(theirs)}")
-                    st.radio(
-                        f"Whose value to keep (field {n + 1})",  # a label is markdown: no copy
-                        [KEEP_MINE, TAKE_THEIRS],
-                        key=f"choice:{n}",
-                        horizontal=True,
-                        label_visibility="collapsed",
-                    )
-        c1, c2 = st.columns(2)
-        if err.fields and err.merged is not None:
-            c1.button(
-                "Save with these choices",
-                on_click=on_resolve,
-                key="resolve",
-                type="primary",
-            )
-        elif err.current_revision is None:
-            c1.button("Save my version as a new story", on_click=on_recreate, key="recreate")
-        c2.button("Reload their version (discard mine)", on_click=on_reload, key="reload")
+with notices:
+    if ss.get("conflict") is not None:
+        err: ConflictError = ss.conflict
+        with st.container(border=True, key="conflict"):
+            st.error("**Not saved: someone else saved this story after you opened it.**")
+            st.markdown("\n".join(f"- {md(line)}" for line in desk.conflict_summary(err)))
+            who = md(err.saved_by or "another editor")
+            if err.fields and err.merged is not None:
+                st.markdown(
+                    f"Everything else merges. You and {who} both changed "
+                    f"{len(err.fields)} field(s): choose whose value to keep in each."
+                )
+                for n, (what, mine, theirs) in enumerate(desk.conflict_choices(err)):
+                    with st.container(border=True):
+                        st.markdown(f"**{md(what)}**")
+                        v1, v2 = st.columns(2)
+                        v1.markdown(f"*Yours:* {md(mine)}")
+                        v2.markdown(f"*{who}'s (revision {err.current_revision}):* {md(theirs)}")
+                        st.radio(
+                            f"Whose value to keep (field {n + 1})",  # a label is markdown: no copy
+                            [KEEP_MINE, TAKE_THEIRS],
+                            key=f"choice:{n}",
+                            horizontal=True,
+                            label_visibility="collapsed",
+                        )
+            c1, c2 = st.columns(2)
+            if err.fields and err.merged is not None:
+                c1.button(
+                    "Save with these choices",
+                    on_click=on_resolve,
+                    key="resolve",
+                    type="primary",
+                )
+            elif err.current_revision is None:
+                c1.button("Save my version as a new story", on_click=on_recreate, key="recreate")
+            c2.button("Reload their version (discard mine)", on_click=on_reload, key="reload")
 
 # filters
 opts = desk.filter_options(work)
 fk = f"f:{work.id}:"
-st.markdown("#### Map and incidents")
 c = st.columns([2, 2, 2, 2, 3])
+hidden: Any = "collapsed"  # the label stays the accessible name; the placeholder shows it
 flt = desk.Filters(
     attack_types=c[0].multiselect(
-        "Attack type", opts["attack_types"], key=fk + "attack", format_func=desk.attack_label
+        "Attack type",
+        opts["attack_types"],
+        key=fk + "attack",
+        format_func=desk.attack_label,
+        placeholder="Attack type",
+        label_visibility=hidden,
     ),
     infrastructure=c[1].multiselect(
-        "Infrastructure", opts["infrastructure"], key=fk + "infra", format_func=desk.infra_label
+        "Infrastructure",
+        opts["infrastructure"],
+        key=fk + "infra",
+        format_func=desk.infra_label,
+        placeholder="Infrastructure",
+        label_visibility=hidden,
     ),
-    districts=c[2].multiselect("District", opts["districts"], key=fk + "district"),
+    districts=c[2].multiselect(
+        "District",
+        opts["districts"],
+        key=fk + "district",
+        placeholder="District",
+        label_visibility=hidden,
+    ),
     precisions=c[3].multiselect(
-        "Precision", opts["precisions"], key=fk + "prec", format_func=desk.precision_label
+        "Precision",
+        opts["precisions"],
+        key=fk + "prec",
+        format_func=desk.precision_label,
+        placeholder="Precision",
+        label_visibility=hidden,
     ),
 )
 bounds = desk.date_bounds(work)
 if bounds:
+    # keyed by the story's date range: a later incident widens the filter to the new range
     dates = c[4].date_input(
-        "Dates", value=bounds, min_value=None, max_value=None, key=fk + "dates", format="YYYY-MM-DD"
+        "Dates",
+        value=bounds,
+        min_value=None,
+        max_value=None,
+        key=f"{fk}dates:{bounds[0]}:{bounds[1]}",
+        format="YYYY-MM-DD",
+        label_visibility=hidden,
     )
     if isinstance(dates, tuple | list) and len(dates) == 2 and tuple(dates) != bounds:
         flt.date_from, flt.date_to = dates
 shown = desk.filtered(work, flt)
 
+# The map and the incident editor side by side (both in view on a 1280×800 laptop), the
+# claims, the not-located list and the table below. The table is drawn before the editor
+# (a row pick selects an incident, which must happen before the picker widget exists).
 left, right = st.columns([3, 2])
+below = st.container()
 with left:
     pick_mode = ss.get("pick", False) and ss.get("inc_select") is not None
     result = None
-    try:
-        with st.spinner("Drawing the map…"):
-            html = desk.map_html(shown, layer, height=480)
-        result = sitmap_map(
-            key="map",
-            data={
-                "html": html,
-                "key": hashlib.sha1(html.encode("utf-8")).hexdigest(),
-                "height": 860,
-                "title": f"Map: {work.title}",
-                "pick": bool(pick_mode),
-                "selected": ss.get("inc_select"),
-            },
-            on_select_change=lambda: None,
-            on_click_change=lambda: None,
+    if flt.active and not shown.located and work.located:
+        st.info(
+            "None of the incidents matching these filters has a location, so there is "
+            "nothing to map: they are listed under “Not located” and in the table below."
         )
-    except SitmapError as failure:
-        st.error(md(f"The map could not be drawn: {one_line(failure)}"))
+    else:
+        try:
+            with st.spinner("Drawing the map…"):
+                # the whole story's map, filtered inside the page: a filter change
+                # does not reload it
+                html = desk.map_html(work, layer, height=MAP_HEIGHT)
+            result = sitmap_map(
+                key="map",
+                data={
+                    "html": html,
+                    "key": hashlib.sha1(html.encode("utf-8")).hexdigest(),
+                    "height": MAP_FRAME_HEIGHT,
+                    "title": f"Map: {work.title}",
+                    "pick": bool(pick_mode),
+                    "selected": ss.get("inc_select"),
+                    "show": [i.id for i in shown.incidents] if shown is not work else None,
+                },
+                on_select_change=lambda: None,
+                on_click_change=lambda: None,
+            )
+        except SitmapError as failure:
+            st.error(md(f"The map could not be drawn: {one_line(failure)}"))
     if result is not None:
         clicked_id = getattr(result, "select", None)
         if clicked_id and any(i.id == clicked_id for i in work.incidents):
@@ -793,193 +965,249 @@ with left:
         + ". Click a marker to edit that incident."
     )
 
-with right:
-    st.markdown("##### Casualty claims")
-    if not work.claims:
-        st.caption("No casualty claims recorded.")
-    for claim in work.claims:
-        by, figs = desk.claim_text(claim)
-        with st.container(border=True):
-            st.markdown(f"**{md(by)}**")
-            st.markdown("  \n".join(md(f) for f in figs) or "—")
-            if claim.period:
-                st.caption(md(claim.period))
-    st.caption("Figures are kept per source and never added together.")
-    st.markdown(f"##### Not located ({len(shown.unlocated)})")
-    for inc in shown.unlocated[:15]:
-        cols = st.columns([5, 1])
-        cols[0].markdown(
-            f"**{md(inc.place or inc.id)}** — {md(desk.attack_label(inc.attack_type))}  \n"
-            f"{md(inc.summary[:140])}"
-        )
-        cols[1].button("Edit", key=f"unloc:{inc.id}", on_click=select, args=(inc.id,))
-    if len(shown.unlocated) > 15:
-        st.caption(f"…and {len(shown.unlocated) - 15} more: filter precision “Not located”.")
+with below:
+    cl, nl = st.columns(2)
+    with cl:
+        st.markdown("##### Casualty claims")
+        if not work.claims:
+            st.caption("No casualty claims recorded.")
+        for claim in work.claims:
+            by, figs = desk.claim_text(claim)
+            with st.container(border=True):
+                st.markdown(f"**{md(by)}**")
+                st.markdown("  \n".join(md(f) for f in figs) or "—")
+                if claim.period:
+                    st.caption(md(claim.period))
+        st.caption("Figures are kept per source and never added together.")
+    with nl:
+        st.markdown(f"##### Not located ({len(shown.unlocated)})")
+        for inc in shown.unlocated[:15]:
+            cols = st.columns([5, 1])
+            cols[0].markdown(
+                f"**{md(inc.place or inc.id)}** — {md(desk.attack_label(inc.attack_type))}  \n"
+                f"{md(inc.summary[:140])}"
+            )
+            cols[1].button("Edit", key=f"unloc:{inc.id}", on_click=select, args=(inc.id,))
+        if len(shown.unlocated) > 15:
+            st.caption(f"…and {len(shown.unlocated) - 15} more: filter precision “Not located”.")
 
-# table
-rows = desk.incident_rows(shown.incidents)
-tk = f"t:{work.id}:"
-page_rows, page, pages = desk.page_of(rows, ss.get(tk + "page", 1))
-tcol, pcol = st.columns([6, 1], vertical_alignment="bottom")
-tcol.markdown(f"##### Incidents ({len(rows)} shown of {len(work.incidents)})")
-if pages > 1:
-    pcol.number_input(f"Page (of {pages})", 1, pages, key=tk + "page")
-table = st.dataframe(
-    page_rows,
-    hide_index=True,
-    width="stretch",
-    on_select="rerun",
-    selection_mode="single-row",
-    key=f"{tk}table:{page}:{ss.gen}",
-    column_config={"summary": st.column_config.TextColumn("summary", width="large")},
-)
-picked = getattr(getattr(table, "selection", None), "rows", None)
-if picked:
-    row_id = page_rows[picked[0]]["id"]
-    if ss.get("_last_table_pick") != (page, row_id):
-        ss._last_table_pick = (page, row_id)
-        select(row_id)
+with below:
+    # table
+    rows = desk.incident_rows(shown.incidents)
+    tk = f"t:{work.id}:"
+    page_rows, page, pages = desk.page_of(rows, ss.get(tk + "page", 1))
+    tcol, pcol = st.columns([6, 1], vertical_alignment="bottom")
+    tcol.markdown(f"##### Incidents ({len(rows)} shown of {len(work.incidents)})")
+    if pages > 1:
+        pcol.number_input(f"Page (of {pages})", 1, pages, key=tk + "page")
+    table = st.dataframe(
+        page_rows,
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key=f"{tk}table:{page}:{ss.gen}",
+        column_config={
+            "id": "Incident id",
+            "place": "Place",
+            "district": "District",
+            "date": "Date",
+            "attack": "Attack type",
+            "infrastructure": "Infrastructure hit",
+            "precision": "Location precision",
+            "status": "Status",
+            "summary": st.column_config.TextColumn("Summary", width="large"),
+        },
+    )
+    picked = getattr(getattr(table, "selection", None), "rows", None)
+    if picked:
+        row_id = page_rows[picked[0]]["id"]
+        if ss.get("_last_table_pick") != (page, row_id):
+            ss._last_table_pick = (page, row_id)
+            select(row_id)
 
 # incident editor
-st.markdown("#### Edit incident")
-ids = [i.id for i in work.incidents]
-places = {i.id: i.place for i in work.incidents}
-if ss.get("inc_select") not in ids:
-    ss.inc_select = None
-ec = st.columns([4, 1, 1], vertical_alignment="bottom")
-ec[0].selectbox(
-    "Incident",
-    ids,
-    key="inc_select",
-    index=None,
-    placeholder="Choose an incident (or click a marker / a table row)",
-    format_func=lambda i: f"{places[i] or '(no place)'} — {i}",
-)
-ec[1].button("Add incident", on_click=on_add_incident)
-current = next((i for i in work.incidents if i.id == ss.get("inc_select")), None)
-if current is not None:
-    with ec[2].popover("Delete incident"):
-        st.markdown(f"Delete “{md(current.place or current.id)}” from this story?")
-        st.button("Yes, delete it", on_click=on_delete_incident, key="delete_confirm")
+with right, st.container(height=EDITOR_HEIGHT, border=False, key="incident_editor"):
+    st.markdown("#### Edit incident")
+    ids = [i.id for i in work.incidents]
+    places = {i.id: i.place for i in work.incidents}
+    if ss.get("inc_select") not in ids:
+        ss.inc_select = None
+    st.selectbox(
+        "Incident",
+        ids,
+        key="inc_select",
+        index=None,
+        placeholder="Choose an incident (or click a marker / a table row)",
+        format_func=lambda i: f"{places[i] or '(no place)'} — {i}",
+    )
+    ec = st.columns(2)
+    ec[0].button("Add incident", on_click=on_add_incident, width="stretch")
+    current = next((i for i in work.incidents if i.id == ss.get("inc_select")), None)
+    if current is not None:
+        with ec[1].popover("Delete incident", width="stretch"):
+            st.markdown(f"Delete “{md(current.place or current.id)}” from this story?")
+            st.button("Yes, delete it", on_click=on_delete_incident, key="delete_confirm")
 
-if current is not None:
-    p = prefix()
-    vals = desk.incident_values(current)
-    for k, v in vals.items():
-        ss.setdefault(p + k, v)
-    errors = ss.get("inc_errors", {})
+    if current is not None:
+        p = prefix()
+        vals = desk.incident_values(current)
+        for k, v in vals.items():
+            ss.setdefault(p + k, v)
+        errors = ss.get("inc_errors", {})
 
-    def field_error(name: str, where: Any = st) -> None:
-        if errors.get(name):
-            where.error(md(f"{desk.FIELD_LABELS.get(name, name)}: {errors[name]}"))
+        def field_error(name: str, where: Any = st) -> None:
+            if errors.get(name):
+                where.error(md(f"{desk.FIELD_LABELS.get(name, name)}: {errors[name]}"))
 
-    if errors.get("_"):
-        st.error(md(errors["_"]))
-    with st.container(border=True):
-        a, b = st.columns(2)
-        with a:
-            st.text_input("Place", key=p + "place")
-            field_error("place")
-            st.selectbox(
-                "Attack type",
-                [k.value for k in AttackType],
-                key=p + "attack_type",
-                format_func=desk.attack_label,
-            )
-            field_error("attack_type")
-            st.multiselect(
-                "Infrastructure hit",
-                [k.value for k in Infrastructure],
-                key=p + "infrastructure",
-                format_func=desk.infra_label,
-            )
-            field_error("infrastructure")
-            d1, d2, d3 = st.columns(3)
-            d1.date_input("Date", key=p + "date", format="YYYY-MM-DD")
-            d2.date_input("End date", key=p + "date_end", format="YYYY-MM-DD")
-            d3.selectbox(
-                "Date precision", [k.value for k in DatePrecision], key=p + "date_precision"
-            )
-            field_error("date")
-            field_error("date_end")
-            st.text_area("Summary", key=p + "summary", height=100)
-            field_error("summary")
-            st.text_input("Outcome", key=p + "outcome")
-            field_error("outcome")
-            st.text_input("Actor", key=p + "actor")
-            st.text_area(SOURCES_LABEL, key=p + "sources", height=80, help=SOURCES_HELP)
-            field_error("sources")
-            st.radio(
-                "Status",
-                [k.value for k in Status],
-                key=p + "status",
-                horizontal=True,
-                help="Drafts from extraction stay drafts until an editor verifies them.",
-            )
-            field_error("status")
-            st.text_input("Incident id", key=p + "id")
-            field_error("id")
-        with b:
-            st.markdown("**Location**")
-            st.selectbox(
-                "Location precision",
-                [k.value for k in GeoPrecision],
-                key=p + "geo_precision",
-                format_func=desk.precision_label,
-            )
-            field_error("geo_precision")
-            l1, l2 = st.columns(2)
-            l1.number_input("Latitude", key=p + "lat", value=None, format="%.5f", step=0.01)
-            l2.number_input("Longitude", key=p + "lon", value=None, format="%.5f", step=0.01)
-            field_error("lat")
-            field_error("lon")
-            l3, l4 = st.columns(2)
-            l3.text_input("District", key=p + "district")
-            l4.text_input("Province", key=p + "province")
-            field_error("district")
-            _outside, district_warning = ops.check_incident(current, work.country, layer)
-            if district_warning:
-                st.warning(md(district_warning))
-            st.toggle(
-                "Drop the point by clicking the map",
-                key="pick",
-                help="Click anywhere on the map above; the district is looked up for you.",
-            )
-            st.button("Mark as not located", on_click=on_unlocate)
-            st.markdown("**Re-geocode**")
-            ss.setdefault(p + "query", current.place or "")
-            q1, q2 = st.columns([3, 1], vertical_alignment="bottom")
-            q1.text_input("Place name to look up", key=p + "query")
-            lookup = q2.button("Look up")
-            st.toggle(
-                "Also ask OpenStreetMap (Nominatim) online",
-                key="geocode_online",
-                help="The offline gazetteer is asked first; Nominatim only when it has no "
-                "good match (as `sitmap geocode --online`; server: $SITMAP_NOMINATIM_URL).",
-            )
-            if lookup:
-                look_up()
-            if ss.get("cands"):
-                st.radio(
-                    "Candidates (best first)",
-                    [desk.candidate_label(c) for c in ss.cands],
-                    key=p + "cand",
-                    format_func=md,  # online providers' names are copy from the web
+        if errors.get("_"):
+            st.error(md(errors["_"]))
+        with st.container(border=True):
+            a = b = st.container()  # one column beside the map: fields stacked
+            with a:
+                st.text_input("Place", key=p + "place")
+                field_error("place")
+                st.selectbox(
+                    "Attack type",
+                    [k.value for k in AttackType],
+                    key=p + "attack_type",
+                    format_func=desk.attack_label,
                 )
-                st.button("Use this place", on_click=on_use_candidate)
-            if ss.get("cands_msg"):
-                st.caption(md(ss.cands_msg))
-            st.text_area("Notes", key=p + "notes", height=68)
-            if current.evidence:
-                with st.expander("Evidence from the copy"):
-                    for ev in current.evidence:
-                        st.caption(f"“{md(ev.text)}” (chars {ev.start}–{ev.end})")
-            if current.cues:
-                st.caption("Extraction cues: " + md(", ".join(current.cues)))
-        st.button("Apply changes", type="primary", on_click=on_apply_incident, key="apply")
+                field_error("attack_type")
+                st.multiselect(
+                    "Infrastructure hit",
+                    [k.value for k in Infrastructure],
+                    key=p + "infrastructure",
+                    format_func=desk.infra_label,
+                )
+                field_error("infrastructure")
+                d1, d2, d3 = st.columns(3)
+                d1.date_input("Date", key=p + "date", format="YYYY-MM-DD")
+                d2.date_input("End date", key=p + "date_end", format="YYYY-MM-DD")
+                d3.selectbox(
+                    "Date precision", [k.value for k in DatePrecision], key=p + "date_precision"
+                )
+                field_error("date")
+                field_error("date_end")
+                st.text_area("Summary", key=p + "summary", height=100)
+                field_error("summary")
+                st.text_input("Outcome", key=p + "outcome")
+                field_error("outcome")
+                st.text_input("Actor", key=p + "actor")
+                st.text_area(SOURCES_LABEL, key=p + "sources", height=80, help=SOURCES_HELP)
+                field_error("sources")
+                st.radio(
+                    "Status",
+                    [k.value for k in Status],
+                    key=p + "status",
+                    horizontal=True,
+                    help="Drafts from extraction stay drafts until an editor verifies them.",
+                )
+                field_error("status")
+                st.text_input("Incident id", key=p + "id")
+                field_error("id")
+            with b:
+                st.markdown("**Location**")
+                st.selectbox(
+                    "Location precision",
+                    [k.value for k in GeoPrecision],
+                    key=p + "geo_precision",
+                    format_func=desk.precision_label,
+                )
+                field_error("geo_precision")
+                l1, l2 = st.columns(2)
+                l1.number_input("Latitude", key=p + "lat", value=None, format="%.5f", step=0.01)
+                l2.number_input("Longitude", key=p + "lon", value=None, format="%.5f", step=0.01)
+                field_error("lat")
+                field_error("lon")
+                l3, l4 = st.columns(2)
+                l3.text_input("District", key=p + "district")
+                l4.text_input("Province", key=p + "province")
+                field_error("district")
+                _outside, district_warning = ops.check_incident(current, work.country, layer)
+                if district_warning:
+                    st.warning(md(district_warning))
+                st.toggle(
+                    "Drop the point by clicking the map",
+                    key="pick",
+                    help="Click anywhere on the map above; the district is looked up for you.",
+                )
+                st.button("Mark as not located", on_click=on_unlocate)
+                st.markdown("**Re-geocode**")
+                ss.setdefault(p + "query", current.place or "")
+                q1, q2 = st.columns([3, 1], vertical_alignment="bottom")
+                q1.text_input("Place name to look up", key=p + "query")
+                lookup = q2.button("Look up")
+                st.toggle(
+                    "Also ask OpenStreetMap (Nominatim) online",
+                    key="geocode_online",
+                    help="The offline gazetteer is asked first; Nominatim only when it has no "
+                    "good match (as `sitmap geocode --online`; server: $SITMAP_NOMINATIM_URL).",
+                )
+                if lookup:
+                    look_up()
+                if ss.get("cands"):
+                    st.radio(
+                        "Candidates (best first)",
+                        [desk.candidate_label(c) for c in ss.cands],
+                        key=p + "cand",
+                        format_func=md,  # online providers' names are copy from the web
+                    )
+                    st.button("Use this place", on_click=on_use_candidate)
+                if ss.get("cands_msg"):
+                    st.caption(md(ss.cands_msg))
+                st.text_area("Notes", key=p + "notes", height=68)
+                if current.evidence:
+                    with st.expander("Evidence from the copy"):
+                        for ev in current.evidence:
+                            st.caption(f"“{md(ev.text)}” (chars {ev.start}–{ev.end})")
+                if current.cues:
+                    st.caption("Extraction cues: " + md(", ".join(current.cues)))
+            st.button("Apply changes", type="primary", on_click=on_apply_incident, key="apply")
 
-# story details and claims
-with st.expander("Story details and casualty claims"):
+# copy review: the pasted copy with every place mention and figure marked used or not
+review = review_marks(work)
+if review:
+    unused = [m for m in review if not m.used and (m.place or m.figures)]
+    with st.expander(
+        f"Copy review — {len(review)} place mentions and figures, {len(unused)} not used",
+        expanded=bool(unused),
+    ):
+        st.caption(
+            "Green: used by a draft or claim. Orange: not used. Blue: the selected "
+            "incident's evidence."
+        )
+        with st.container(height=300):
+            for para in desk.highlighted(ss.review["copy"], review, current):
+                st.markdown(para)
+        for m in unused:
+            r1, r2 = st.columns([4, 1], vertical_alignment="center")
+            r1.markdown(md(desk.mark_label(m)))
+            if m.place is not None:
+                r2.button(
+                    "Add a draft here",
+                    key=f"review:place:{m.start}",
+                    on_click=on_review_place,
+                    args=(m.start,),
+                    help="A draft incident at this place, located as the extractor would.",
+                )
+            else:
+                r2.button(
+                    "Add as a claim",
+                    key=f"review:figure:{m.start}",
+                    on_click=on_review_figure,
+                    args=(m.start,),
+                )
+        if st.toggle("List every mark", key="review_all"):
+            for m in review:
+                st.caption(md(desk.mark_label(m)))
+
+# story details and claims: a form, so typing (in the claims grid too) reruns nothing until
+# "Apply story details" (a rerun between keystrokes under load dropped characters)
+with (
+    st.expander("Story details and casualty claims"),
+    st.form(f"meta:{ss.gen}:{work.id}", border=False),
+):
     mp = f"m{ss.gen}:{work.id}:"
     mvals = desk.story_meta_values(work)
     for k, v in mvals.items():
@@ -1001,20 +1229,24 @@ with st.expander("Story details and casualty claims"):
     if merr.get("sources"):
         st.error(md(f"Sources: {merr['sources']}"))
     st.markdown("**Casualty claims** — one row per source; figures are never summed.")
-    edited = st.data_editor(
-        desk.claim_rows(work) or [dict.fromkeys(desk.CLAIM_COLUMNS)],
+    st.data_editor(
+        desk.claim_rows(work),
         num_rows="dynamic",
         key=mp + "claims",
         width="stretch",
+        placeholder="",  # a missing figure is an empty cell, not "None"
         column_config={
-            k: st.column_config.NumberColumn(k, min_value=0, step=1)
-            for k in desk.CasualtyClaim.COUNT_FIELDS
+            k: (
+                st.column_config.NumberColumn(label, min_value=0, step=1)
+                if k in desk.CasualtyClaim.COUNT_FIELDS
+                else st.column_config.TextColumn(label)
+            )
+            for k, label in desk.CLAIM_LABELS.items()
         },
     )
-    ss[mp + "claims_rows"] = list(edited) if isinstance(edited, list) else edited
     if merr.get("claims"):
         st.error(md(f"Claims: {merr['claims']}"))
-    st.button("Apply story details", on_click=on_apply_meta)
+    st.form_submit_button("Apply story details", on_click=on_apply_meta)
 
 # publish
 with st.expander("Publish"):

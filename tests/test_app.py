@@ -489,3 +489,53 @@ def test_applying_an_unchanged_incident_says_so(app):
     button(app, "Apply changes").click().run()
     assert any("Nothing to apply" in plain(i.value) for i in app.info)
     assert app.button(key="save").disabled and app.button(key="undo").disabled
+
+
+#: Written for this test: an attack in one town, another town only mentioned.
+REVIEW_COPY = (
+    "QUETTA, March 3 (Reuters) - Gunmen attacked a levies post in Turbat on Sunday, killing "
+    "two guards, officials said.\n"
+    "Traders in Panjgur said they heard gunfire through the night and closed their shops.\n"
+)
+
+
+def test_copy_review_highlights_the_copy_and_one_click_drafts_a_missed_place(app, store_path):
+    import datetime as dt
+
+    app.text_input(key="new_id").set_value("review")
+    app.text_input(key="new_title").set_value("Turbat")
+    button(app, "Create story").click().run()
+    app.text_area(key="article").set_value(REVIEW_COPY)
+    app.date_input(key="article_published").set_value(dt.date(2026, 3, 4))
+    button(app, "Extract drafts").click().run()
+    assert list(table(app)["place"]) == ["Turbat"]
+    [review] = [e for e in app.expander if e.label.startswith("Copy review")]
+    assert "1 not used" in review.label
+    copy = "\n".join(m.value for m in app.markdown)
+    assert ":green-background[Turbat]" in copy  # the draft's site
+    assert ":orange-background[Panjgur]" in copy  # only mentioned: no draft
+    assert ":blue-background[" in copy  # the selected draft's evidence sentence
+    [add] = [b for b in app.button if b.label == "Add a draft here"]
+    add.click().run()
+    assert list(table(app)["place"]) == ["Turbat", "Panjgur"]
+    assert app.session_state["inc_select"] == table(app)["id"][1]  # opened in the editor
+    assert ":green-background[Panjgur]" in "\n".join(m.value for m in app.markdown)
+    app.button(key="save").click().run()
+    panjgur = Store(store_path).load("review").story.incidents[1]
+    assert panjgur.status == "draft" and panjgur.located and panjgur.district == "Panjgur"
+
+
+def test_text_typed_but_not_applied_survives_a_merged_save(app, store_path):
+    other = Store(store_path).load(SEED_ID)
+    other.story.incidents[1].outcome = "theirs"
+    Store(store_path).save(other.story, other.revision, editor="amina")
+    app.selectbox(key="inc_select").set_value("quetta-police-vehicle").run()
+    field(app, "outcome").set_value("applied")
+    button(app, "Apply changes").click().run()
+    field(app, "summary").set_value("typed, not applied yet")
+    app.button(key="save").click().run()
+    assert any("Saved as revision 3, merged" in plain(s.value) for s in app.success)
+    assert field(app, "summary").value == "typed, not applied yet"  # still in the editor
+    assert field(app, "outcome").value == "applied"
+    stored = Store(store_path).load(SEED_ID).story
+    assert (stored.incidents[0].outcome, stored.incidents[1].outcome) == ("applied", "theirs")

@@ -126,3 +126,41 @@ def test_two_editors_lose_nothing_and_a_page_behind_the_store_says_so(desks, ser
         b.page.close(run_before_unload=True)
     assert asked.value.type == "beforeunload"
     expect(a.page.get_by_text(BEHIND)).to_be_visible()  # meanwhile A learnt of B's save
+
+
+#: Written for this test: an attack in one town, another town only mentioned.
+COPY = (
+    "QUETTA, March 3 (Reuters) - Gunmen attacked a levies post in Turbat on Sunday, killing "
+    "two guards, officials said.\n"
+    "Traders in Panjgur said they heard gunfire through the night and closed their shops.\n"
+)
+
+
+def test_extracting_twice_adds_no_duplicates_and_the_review_drafts_a_missed_place(desks, server):
+    from geo.desk import open_store
+    from geo.model import Story
+
+    open_store(server["store"]).save(Story(id="wire-copy", title="From the wire"), None)
+    desk = desks()
+    page = desk.page
+    page.goto(desk.url)  # an empty story: no marker to wait for
+    page.get_by_test_id("stSidebar").get_by_text("From the wire").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("From the wire")
+    page.get_by_text("Paste wire copy → draft incidents").click()
+    page.get_by_role("textbox", name="Article text").fill(COPY)
+    extract = page.get_by_role("button", name="Extract drafts")
+    extract.click()
+    expect(page.get_by_text("Added 1 draft incident(s) for review")).to_be_visible()
+    extract.click()
+    expect(page.get_by_text("Added 0 draft incident(s) for review")).to_be_visible()
+    expect(page.get_by_text("1 were already in the story")).to_be_visible()
+
+    # the copy review: Panjgur is only mentioned; one click drafts it, located
+    expect(page.get_by_text(re.compile(r"^Copy review — .* 1 not used"))).to_be_visible()
+    page.get_by_role("button", name="Add a draft here").click()
+    expect(page.get_by_text("Draft “Panjgur” added from the copy")).to_be_visible()
+    page.get_by_role("button", name="Save to store").click()
+    expect(page.get_by_text("Saved as revision 2.")).to_be_visible()
+    saved = Store(server["store"]).load("wire-copy").story.incidents
+    assert [i.place for i in saved] == ["Turbat", "Panjgur"]
+    assert saved[1].located and saved[1].status == "draft"

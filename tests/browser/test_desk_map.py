@@ -141,3 +141,34 @@ def test_the_map_draws_on_every_open_switch_and_apply(desks, server, seed_story)
         )
     print(f"blank or off-target maps: {len(blank)} of 30")
     assert blank == [], "\n".join(blank)
+
+
+def test_on_a_laptop_the_map_and_the_editor_are_in_view_together(desks):
+    desk = desks()
+    page = desk.page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    desk.open()
+    page.get_by_test_id("stSidebar").get_by_text("Coordinated attacks").first.click()
+    marker = desk.map.locator('.sm-marker[data-id="nushki-paramilitary-hq"]')
+    marker.dispatch_event("click")
+    expect(page.get_by_role("textbox", name="Incident id")).to_have_value("nushki-paramilitary-hq")
+    place = page.get_by_role("textbox", name="Place", exact=True)
+    expect(place).to_be_focused()  # the marker click took the editor's cursor there
+
+    frame = page.locator("iframe.sitmap-frame").bounding_box()
+    inner = desk.map.locator(".sm-map").bounding_box()  # in the page's viewport too
+    top, bottom = inner["y"], inner["y"] + inner["height"]
+    field = place.bounding_box()
+    assert top >= 0 and bottom <= 800, (top, bottom)  # the whole map, no scrolling
+    assert field["y"] >= 0 and field["y"] + field["height"] <= 800
+    assert field["x"] >= frame["x"] + frame["width"]  # beside the map, not under it
+
+    # the claims grid: labels an editor reads, and empty cells for figures not reported
+    page.get_by_text("Story details and casualty claims").click()
+    grid = page.locator("[data-testid='stDataFrame']").last
+    heads = grid.locator("[role=columnheader]")
+    expect(heads.filter(has_text="Attributed to")).to_have_count(1)
+    expect(heads.filter(has_text="Security forces killed")).to_have_count(1)
+    assert "attributed_to" not in heads.all_inner_texts()
+    cells = grid.locator("[role=gridcell]").all_inner_texts()
+    assert "Reuters" in cells and "" in cells and "None" not in cells
