@@ -5,7 +5,7 @@ Two workloads: points uniform over the layer's bounding box (most inside a distr
 outside; ~4 % in the tolerance band), and points scattered around boundary vertices (the
 worst case: every point is near an edge). Target: >= 1,000,000 points/s on the first with
 the tolerance, and faster than the plain sjoin on both.
-Run: SITMAP_DISTRICTS=... python benchmarks/bench_districts.py [N]
+Times are CPU seconds (best of 3). Run: SITMAP_DISTRICTS=... python benchmarks/bench_districts.py [N]
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ from geo import districts as dmod
 
 
 def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
+    """Least CPU seconds of ``repeat`` runs (both sides run on one core; CPU time does not
+    count the waits of a machine shared with other work, wall time would)."""
     times = []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = time.process_time()
         fn()
-        times.append(time.perf_counter() - t)
+        times.append(time.process_time() - t)
     return min(times)
 
 

@@ -9,8 +9,9 @@ says as ACLED says it:
   (a sub-event type we do not map becomes ``other``; the ACLED types are kept in ``notes``);
 - ``geo_precision`` 1/2/3 → ``town``/``district``/``province``, with ACLED's own point: never
   more precise than ACLED coded it;
-- ``source`` → the incident's source; ``fatalities`` → a casualty claim (killed) attributed
-  to that source; ``notes`` → the summary (cut to the model's cap, with the full text kept
+- ``source`` → the incident's sources (ACLED lists several as ``A; B``: each is credited
+  on its own); ``fatalities`` → a casualty claim (killed) attributed to those sources
+  together, as ACLED coded one figure from them (never to one of them alone); ``notes`` → the summary (cut to the model's cap, with the full text kept
   as evidence when it is longer);
 - ``event_date`` → date (``31 January 2026``, ``31 Jan 2026`` or ``2026-01-31``).
 
@@ -151,6 +152,12 @@ def _count(text: str) -> int | None:
     return n
 
 
+def split_sources(text: str) -> list[str]:
+    """ACLED's ``source`` cell as names: ``"Dawn; Reuters"`` → ``["Dawn", "Reuters"]`` (each
+    once, in ACLED's order, blanks dropped)."""
+    return list(dict.fromkeys(n for n in (" ".join(p.split()) for p in text.split(";")) if n))
+
+
 def _summary(notes: str, sub_event: str, location: str) -> tuple[str, list[Evidence], list[str]]:
     """The summary (≤ the model's cap) and, when ACLED's notes are longer, the whole notes
     as evidence passages with their offsets, so no text is lost."""
@@ -202,7 +209,8 @@ def _incident(cells: dict[str, str], row: int, name: str, used: set[str]) -> Inc
     else:
         precision = GeoPrecision.unlocated
     killed = need("fatalities", _count)
-    source = cell("source")
+    names = split_sources(cell("source"))
+    source = "; ".join(names)
     summary, evidence, cues = _summary(cell("notes"), sub_event, cell("location"))
     kinds = " / ".join(v for v in (cell("event_type"), sub_event) if v)
     notes = f"ACLED: {kinds}" if kinds else None
@@ -234,7 +242,7 @@ def _incident(cells: dict[str, str], row: int, name: str, used: set[str]) -> Inc
         "summary": summary,
         "actor": cell("actor1") or None,
         "casualties": casualties,
-        "sources": [{"name": source}] if source else [],
+        "sources": [{"name": n} for n in names],
         "evidence": evidence,
         "cues": cues,
         "notes": notes,

@@ -621,7 +621,9 @@ def file_digest(path: Path) -> str:
 
 
 def _layer_cache_path(entry: Dataset, digest: str) -> Path:
-    return cache_dir() / "index" / f"{entry.key}-{digest}-layer-v{INDEX_VERSION}.npz"
+    """Named by the file's digest and how its names are read (the manifest's name field)."""
+    field = hashlib.sha256(entry.name_field.encode()).hexdigest()[:6]
+    return cache_dir() / "index" / f"{entry.key}-{digest}-{field}-layer-v{INDEX_VERSION}.npz"
 
 
 def _read_cached_layer(cached: Path) -> tuple[np.ndarray, np.ndarray] | None:

@@ -243,6 +243,8 @@ class SitmapMap(folium.Map):
             raise TypeError("a SitmapMap is rendered inside a Figure")
         nonce = getattr(figure, "nonce", None)
         js, css = embed.leaflet_assets()
+        if list(self._children) == ["sitmap"]:  # nothing on top: the rules the page uses
+            css = embed.leaflet_css_trimmed()
         figure.header.add_child(Verbatim(f"<style>{css}</style>"), name="leaflet_css")
         figure.header.add_child(
             Verbatim(f"<script{_nonce_attr(nonce)}>{js}</script>"), name="leaflet_js"

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -439,6 +439,11 @@ def story_from_geojson(doc: Any, *, consume: bool = False) -> Story:
                 features[i] = None
         if consume:
             features.clear()
+    return _story_of(meta, incidents)
+
+
+def _story_of(meta: dict[str, Any], incidents: list[Incident]) -> Story:
+    """The Story: its metadata checked, with these (already checked) incidents."""
     where = f"story '{_short(str(meta.get('id', '?')), 80)[1:-1]}'"
     if "incidents" in meta:
         raise StoryError(f"{where}: incidents: put incidents in 'features', not in 'story'")
@@ -546,22 +551,23 @@ def _text(data: str | bytes, name: str) -> str:
 
 
 def loads_story(text: str | bytes, name: str = "story") -> Story:
-    return story_from_geojson(parse_json(_text(text, name), name), consume=True)
+    return _read(_text(text, name), name, None, SCAN_CHUNK)[0]
 
 
-def load_story(path: str | os.PathLike[str]) -> Story:
-    """A story file, read and checked. Its bytes, text and parsed JSON are each let go once
-    the next form is made, so a 200k-incident file is never held three times over."""
+def _file_text(path: str | os.PathLike[str]) -> tuple[str, str]:
     p = Path(path)
     try:
-        text = _text(p.read_bytes(), str(p))
+        return _text(p.read_bytes(), str(p)), str(p)
     except FileNotFoundError:
         raise StoryError(f"{p}: no such file; fix: check the path") from None
     except IsADirectoryError:
         raise StoryError(f"{p}: is a folder, not a story file") from None
-    doc = parse_json(text, str(p))
-    del text
-    return story_from_geojson(doc, consume=True)
+
+
+def load_story(path: str | os.PathLike[str]) -> Story:
+    """A story file, read and checked feature by feature (its parsed JSON is never held
+    whole beside its models: a 200k-incident file loads in about half the memory)."""
+    return _read(*_file_text(path), None, SCAN_CHUNK)[0]
 
 
 # --- streaming: a large story file checked without holding all its incidents ------------
@@ -639,69 +645,82 @@ class Scanned:
     located: int
 
 
+T = TypeVar("T")
+
+
 def scan_story(
     path: str | os.PathLike[str],
-    each: Callable[[list[Incident], str], None],
+    each: Callable[[list[Incident], str], T],
     chunk: int = SCAN_CHUNK,
-) -> Scanned:
+) -> tuple[Scanned, list[T]]:
     """Check a story file as :func:`load_story` does — every incident through the same
     model, the story's metadata, unique ids, the same first error — but hand the
     incidents to ``each(incidents, country)`` ``chunk`` at a time and keep none of them,
-    so a 200k-incident file is checked in a fraction of the memory of loading it. Files
-    laid out unusually are loaded whole instead (the same checks and messages)."""
-    p = Path(path)
-    try:
-        text = _text(p.read_bytes(), str(p))
-    except FileNotFoundError:
-        raise StoryError(f"{p}: no such file; fix: check the path") from None
-    except IsADirectoryError:
-        raise StoryError(f"{p}: is a folder, not a story file") from None
+    so a 200k-incident file is checked in a fraction of the memory of loading it. Returns
+    what the file holds and ``each``'s results, in order."""
+    story, results, total, located = _read(*_file_text(path), each, chunk)
+    return Scanned(story, total, located), results
+
+
+def _read(
+    text: str,
+    name: str,
+    each: Callable[[list[Incident], str], T] | None,
+    chunk: int,
+) -> tuple[Story, list[T], int, int]:
+    """(story, each's results, incidents, located). Without ``each`` the story holds its
+    incidents; with it, none (``each`` has seen them). A file laid out as sitmap writes
+    it is read one feature at a time; any other is read whole (same checks, same words)."""
     try:
         head, stream = _features_stream(text)
         if head.get("type") != "FeatureCollection":
             raise _Unusual
-        return _scan(head["story"], stream, each, chunk)
+        try:
+            return _scan(head["story"], stream, each, chunk)
+        except StoryError:
+            parse_json(text, name)  # broken JSON later on is the first error, as read whole
+            raise
     except _Unusual:
-        story = story_from_geojson(parse_json(text, str(p)), consume=True)
-        for k in range(0, len(story.incidents), chunk):
-            each(story.incidents[k : k + chunk], story.country)
-        meta = story.model_copy(update={"incidents": []})
-        return Scanned(meta, len(story.incidents), len(story.located))
+        story = story_from_geojson(parse_json(text, name), consume=True)
+        results: list[T] = []
+        if each is not None:
+            for k in range(0, len(story.incidents), chunk):
+                results.append(each(story.incidents[k : k + chunk], story.country))
+        total, located = len(story.incidents), len(story.located)
+        if each is not None:
+            story = story.model_copy(update={"incidents": []})
+        return story, results, total, located
 
 
 def _scan(
     meta: dict[str, Any],
     stream: Iterator[Any],
-    each: Callable[[list[Incident], str], None],
+    each: Callable[[list[Incident], str], T] | None,
     chunk: int,
-) -> Scanned:
-    where = f"story '{_short(str(meta.get('id', '?')), 80)[1:-1]}'"
+) -> tuple[Story, list[T], int, int]:
     country = str(meta.get("country", "PAK"))
     ids: set[str] = set()
-    duplicate: tuple[Incident, Incident] | None = None  # the Story model words the error
+    duplicate: list[Incident] = []  # a repeated id, twice: the Story model words the error
+    kept: list[Incident] = []
+    results: list[T] = []
     total = located = 0
-    batch: list[Incident] = []
     with bulk():
         for i, feature in enumerate(stream):
             inc = incident_from_feature(feature, i)
-            if duplicate is None and inc.id in ids:
-                duplicate = (inc, inc)
-            ids.add(inc.id)
             total += 1
             located += inc.located
-            batch.append(inc)
-            if len(batch) >= chunk:
-                each(batch, country)
-                batch = []
-        if batch:
-            each(batch, country)
-    if "incidents" in meta:
-        raise StoryError(f"{where}: incidents: put incidents in 'features', not in 'story'")
-    try:
-        story = Story.model_validate({**meta, "incidents": list(duplicate or ())})
-    except ValidationError as e:
-        raise StoryError(describe(e, where)) from None
-    return Scanned(story, total, located)
+            kept.append(inc)
+            if each is None:
+                continue
+            if not duplicate and inc.id in ids:
+                duplicate = [inc, inc]
+            ids.add(inc.id)
+            if len(kept) >= chunk:
+                results.append(each(kept, country))
+                kept = []
+        if each is not None and kept:
+            results.append(each(kept, country))
+    return _story_of(meta, kept if each is None else duplicate), results, total, located
 
 
 def save_story(story: Story, path: str | os.PathLike[str]) -> None:

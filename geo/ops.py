@@ -442,17 +442,18 @@ def validate_file(
     from geo.model import scan_story
 
     layer = boundaries(districts)
-    report = Report()
     areas: dict[str, Area | None] = {}
 
-    def each(incidents: list[Incident], country: str) -> None:
+    def each(incidents: list[Incident], country: str) -> Report:
         if country not in areas:
             areas[country] = country_area(country, layer)
-        part = check_incidents(incidents, areas[country])
+        return check_incidents(incidents, areas[country])
+
+    scanned, parts = scan_story(path, each)
+    report = Report()
+    for part in parts:
         report.problems.extend(part.problems)
         report.warnings.extend(part.warnings)
-
-    scanned = scan_story(path, each)
     country = scanned.story.country
     _area_notes(report, areas.get(country, country_area(country, layer)), country)
     report.raise_first()

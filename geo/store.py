@@ -20,9 +20,15 @@ to create it): ``application_id`` 'GPKG', ``user_version`` 10400, the three requ
   in the same transaction, with its first entry;
 
 and ``gpkg_geometry_columns`` for ``incidents.geom`` and ``newsroom_places.geom``. Geometries are standard GeoPackage
-binary blobs (``GP`` header, little-endian, no envelope, srs_id 4326, then ISO WKB). No
-R-tree spatial index is created: it needs SQL functions plain sqlite3 lacks, and QGIS and
-GDAL read the layers fine without one (tests check with ``pyogrio``).
+binary blobs (``GP`` header, little-endian, no envelope, srs_id 4326, then ISO WKB).
+``incidents.geom`` has the R-tree spatial index extension (``rtree_incidents_geom``, its
+``gpkg_extensions`` row and the standard triggers); the triggers call ST_MinX & co., which
+every connection of ours registers, so our own writes keep the index up to date. Timestamps
+are in the GPKG DATETIME form; GDAL's ``validate_gpkg.py --extra --warning-as-error``
+passes (a test runs it).
+
+This module also holds the backend-neutral :class:`Store` (the interface, its factory and
+the save/merge/conflict flows); ``geo.store_pg`` is the PostgreSQL + PostGIS backend.
 
 Durability: the default rollback journal with ``synchronous=FULL``. A process killed in the
 middle of a save leaves a hot journal that SQLite rolls back on next open, so readers see
@@ -1002,7 +1008,8 @@ class StoryRows:
 
     @classmethod
     def of(cls, story: Story, editor: str) -> StoryRows:
-        data = story.model_dump(mode="json", exclude={"incidents", "id"})
+        whole = story.model_dump(mode="json")  # one dump for the story and its incidents
+        data = {k: v for k, v in whole.items() if k not in ("incidents", "id")}
         row: dict[str, Any] = {"story_id": story.id}
         for col in STORY_TEXT:
             row[col] = data.get(col)
@@ -1014,8 +1021,7 @@ class StoryRows:
         row["incident_count"] = len(story.incidents)
         row["located_count"] = len(story.located)
         incidents = []
-        for seq, inc in enumerate(story.incidents):
-            idata = inc.model_dump(mode="json")
+        for seq, (inc, idata) in enumerate(zip(story.incidents, whole["incidents"], strict=True)):
             irow: dict[str, Any] = {
                 "geom": (inc.lon, inc.lat) if inc.located else None,
                 "story_id": story.id,

@@ -29,6 +29,7 @@ that never shows the password.
 from __future__ import annotations
 
 import builtins
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -59,6 +60,10 @@ try:
     from psycopg.rows import dict_row
 except ImportError:  # pragma: no cover - the 'postgres' extra is not installed
     psycopg = None  # type: ignore[assignment]
+
+# psycopg logs what it could not clean up after a lost connection ("error ignored
+# terminating <Copy>"); without a handler Python prints that on stderr next to our one line.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 SCHEMA = "sitmap"
 SCHEMA_VERSION = 1

@@ -106,6 +106,32 @@ def test_columns_map_to_incident_fields(imported):
     assert "\nthe second line" in by_id["acled-PAK90011"]["properties"]["summary"]
 
 
+def test_several_sources_are_credited_each_and_the_figure_to_them_together(imported, tmp_path):
+    """ACLED's "A; B" source cell: two sources, each credited; the fatalities figure is
+    ACLED's one coding from both, so its claim names both, never one alone."""
+    _, doc = imported
+    p = {f["id"]: f for f in doc["features"]}["acled-PAK90002"]["properties"]
+    assert p["sources"] == [{"name": "Invented Wire"}, {"name": "Invented Daily"}]
+    assert p["casualties"] == [
+        {"source": "Invented Wire; Invented Daily", "killed": 2, "note": "ACLED fatalities"}
+    ]
+    names = [s["name"] for s in doc["story"]["sources"]]
+    assert not [n for n in names if ";" in n] and len(names) == len(set(names))
+    rows = _sample_rows()[:1]
+    rows[0]["source"] = " Invented Daily ;; Invented  Radio; Invented Daily ;"
+    store = tmp_path / "s.gpkg"
+    path = _write(tmp_path / "messy.csv", rows)
+    proc = run("import-acled", str(path), "--story-id", "messy", "--store", str(store))
+    assert proc.returncode == 0, proc.stderr
+    p = stored(store, "messy")["features"][0]["properties"]
+    assert p["sources"] == [{"name": "Invented Daily"}, {"name": "Invented Radio"}]
+    assert p["casualties"][0]["source"] == "Invented Daily; Invented Radio"
+    proc = run("export", "messy", "--store", str(store), "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    row = next(csv.DictReader(proc.stdout.splitlines()))
+    assert row["source"] == "Invented Daily; Invented Radio"  # back in ACLED's layout
+
+
 def test_attack_types_invert_the_taxonomy_and_unmapped_is_other(imported):
     _, doc = imported
     types = {f["id"]: f["properties"]["attack_type"] for f in doc["features"]}

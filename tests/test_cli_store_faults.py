@@ -146,7 +146,7 @@ def test_connection_killed_mid_save_is_one_line_and_nothing_is_half_saved(
 
     Store(pg_url).import_story(seed_story, editor="seed")
     big = tmp_path / "big.geojson"
-    big.write_text(dumps_story(big_story(seed_story, 20_000)))
+    big.write_text(dumps_story(big_story(seed_story, 8_000)))
     env = {**os.environ}
     cmd = [sys.executable, "-m", "geo.cli", "import", str(big), "--replace", "--store", pg_url]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -174,7 +174,7 @@ def test_connection_killed_mid_save_is_one_line_and_nothing_is_half_saved(
     assert stored.revision == 1 and len(stored.story.incidents) == 8  # the old story, whole
     assert json.loads(Store(pg_url).export_geojson(SEED_ID))["story"]["id"] == SEED_ID
     # and the next save on a new connection works
-    assert run("import", str(big), "--replace", "--store", pg_url).returncode == 0
+    assert run("import", str(SEED_STORY), "--replace", "--store", pg_url).returncode == 0
     assert Store(pg_url).load(SEED_ID).revision == 2
 
 
@@ -203,3 +203,16 @@ def test_build_out_on_a_full_disk_is_one_line_and_leaves_no_part_file(tmp_path):
             assert_clean_error(proc, "disk", "full", "fix: free space")
         assert sorted(p.name for p in disk.iterdir()) == ["filler.bin", "map.html"]
         assert old.read_text() == "<!doctype html><title>yesterday</title>"
+
+
+def test_a_postgresql_store_without_psycopg_names_the_extra():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['psycopg'] = None; sys.argv = ['sitmap', 'stories', "
+        "'--store', 'postgresql://editor:pw@127.0.0.1:5432/newsroom']; "
+        "from geo.cli import main; main()"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert_clean_error(proc, "needs the 'postgres' extra", "pip install 'sitmap[postgres]'")

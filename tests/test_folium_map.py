@@ -85,7 +85,9 @@ def test_folium_map_is_a_folium_map_without_cdn_links(layer, seed_story, seed_ma
     for absent in ("jquery", "bootstrap", "font-awesome", "fontawesome", "awesome-markers"):
         assert absent not in page.lower()
     js, css = embed.leaflet_assets()
-    assert js in page and css in page  # Leaflet inlined from xstatic-leaflet, as is
+    # Leaflet inlined from xstatic-leaflet: its JS as is, its CSS without the rules of
+    # controls and fallbacks the plain page never uses
+    assert js in page and embed.leaflet_css_trimmed() in page and css not in page
     assert embed.page_js() in page  # the renderer, verbatim
     # folium's map variable, bound to the Leaflet map the renderer drew
     name = m.get_name()
@@ -251,7 +253,7 @@ def test_on_click_is_a_declared_option(layer, seed_story):
     page = embed.render_html(seed_story, layer, on_click="post-to-parent")
     assert '"onClick":"post-to-parent"' in page
     assert '"onClick":"none"' in embed.render_html(seed_story, layer)
-    assert "M.onClick === 'post-to-parent'" in embed.page_js()
+    assert "M.onClick==='post-to-parent'" in embed.page_js()  # compacted renderer
     with pytest.raises(SitmapError, match="on_click: unknown 'alert'"):
         embed.render_html(seed_story, layer, on_click="alert")  # type: ignore[arg-type]
 

@@ -73,7 +73,11 @@ def test_payload_counts_the_seed_story(seed_data):
 def test_district_rings_decode_to_real_coordinates(seed_data, layer):
     d = seed_data["districts"]
     k = d["names"].index("Quetta")
-    arcs = [decode_polyline(a, d["q"]) for a in d["arcs"]]
+    arcs, base = [], (0.0, 0.0)  # each arc starts from the previous arc's first point
+    for enc in d["arcs"]:
+        pts = [(p[0] + base[0], p[1] + base[1]) for p in decode_polyline(enc, d["q"])]
+        arcs.append(pts)
+        base = pts[0]
     pts = [p for r in d["rings"][k][0][0] for p in (arcs[r] if r >= 0 else arcs[~r][::-1])]
     lat = [p[0] for p in pts]
     lon = [p[1] for p in pts]
@@ -331,3 +335,16 @@ def test_social_card_tags_for_a_published_page(layer, seed_story):
     assert '<meta name="twitter:card" content="summary_large_image">' in html
     with pytest.raises(SitmapError):
         embed.render_html(seed_story, layer, image_url="javascript:alert(1)")
+
+
+def test_renderer_compaction_keeps_the_code_as_written():
+    """compact_js drops only blanks and comments: literals, line breaks (automatic semicolons)
+    and the space in `a - -b` stay."""
+    c = embed.compact_js
+    assert c("var s = 'a  b /* not a comment */' ;") == "var s='a  b /* not a comment */';"
+    assert c("a - -b; x + +y; a / b / c") == "a- -b;x+ +y;a/b/c"
+    assert c("return /re\\/ x/g.test(s)  /* why */") == "return/re\\/ x/g.test(s)"
+    assert c('if (typeof x === "y") { f() }\n(g)') == 'if(typeof x==="y"){f()}\n(g)'
+    assert c("var t = `a  b`") == "var t = `a  b`"  # template literals: left alone
+    js = embed.page_js()
+    assert "\n" in js and "  " not in js.replace("'", "").replace('"', "")[:2000]

@@ -1,6 +1,7 @@
 """Large stories: `sitmap validate` checks a file as it reads it (geo.model.scan_story,
-geo.ops.validate_file) and must say exactly what loading the story and validating it says,
-for good files and for every kind of bad one."""
+geo.ops.validate_file) and `load_story` reads it feature by feature; both must say exactly
+what reading the whole file and validating it says, for good files and every kind of bad
+one."""
 
 from __future__ import annotations
 
@@ -13,18 +14,29 @@ from typer.testing import CliRunner
 from geo import ops
 from geo.cli import app
 from geo.errors import SitmapError
-from geo.model import load_story, scan_story
+from geo.model import Story, load_story, parse_json, scan_story, story_from_geojson
 from tests.conftest import SEED_STORY
 
 
+def read_whole(path) -> Story:
+    """The reference reader: the whole file parsed, then every feature made a model."""
+    return story_from_geojson(parse_json(path.read_bytes().decode("utf-8-sig"), str(path)))
+
+
 def whole(path) -> tuple[str, list[str], list[str]]:
-    """The reference: load the story whole, then validate it."""
+    """The reference: read the story whole, then validate it."""
     try:
-        story = load_story(path)
-        found = ops.validate(story)
+        found = ops.validate(read_whole(path))
     except SitmapError as e:
         return str(e), [], []
     return "ok", found.warnings, found.notes
+
+
+def loaded(path) -> Story | str:
+    try:
+        return load_story(path)
+    except SitmapError as e:
+        return str(e)
 
 
 def streamed(path) -> tuple[str, list[str], list[str]]:
@@ -76,6 +88,12 @@ def variants(doc: dict) -> dict[str, str]:
     put("trailing text", text + " {}")
     put("not json", text[: len(text) // 2])
     put("members after features", text[:-1] + ', "bbox": [60, 23, 78, 37]}')
+    d = copy.deepcopy(doc)
+    d["features"][0]["properties"]["district"] = "Chagai"
+    put("warning, then members after features", json.dumps(d)[:-1] + ', "bbox": [1, 2, 3, 4]}')
+    d = copy.deepcopy(doc)
+    d["features"][3]["properties"]["attack_type"] = "meteor"
+    put("bad field, then broken JSON", json.dumps(d)[:-40])
     put("pretty", json.dumps(doc, indent=2))
     return out
 
@@ -87,16 +105,29 @@ def test_streamed_validate_says_what_the_whole_load_says(name, tmp_path, distric
     path.write_text(text, encoding="utf-8")
     want = whole(path)
     assert streamed(path) == want
-    fine = ("seed", "district disagrees", "pretty", "members after features", "features first")
+    try:
+        reference: Story | str = read_whole(path)
+    except SitmapError as e:
+        reference = str(e)
+    assert loaded(path) == reference  # load_story reads feature by feature too
+    fine = (
+        "seed",
+        "district disagrees",
+        "pretty",
+        "members after features",
+        "warning, then members after features",
+        "features first",
+    )
     assert (want[0] == "ok") == (name in (*fine, "no features"))  # each bad one is refused
-    if name == "district disagrees":
-        assert "district is 'Chagai'" in want[1][0]
+    if name.startswith(("district disagrees", "warning")):
+        assert len(want[1]) == 1 and "district is 'Chagai'" in want[1][0]
+    if name == "bad field, then broken JSON":
+        assert "not valid JSON" in want[0]
 
 
 def test_scan_hands_incidents_on_in_chunks_and_counts_them(tmp_path):
     doc = json.loads(SEED_STORY.read_text(encoding="utf-8"))
-    seen: list[list[str]] = []
-    scanned = scan_story(SEED_STORY, lambda incs, country: seen.append([i.id for i in incs]), 3)
+    scanned, seen = scan_story(SEED_STORY, lambda incs, country: [i.id for i in incs], 3)
     assert [len(c) for c in seen] == [3, 3, 2]
     assert sum(seen, []) == [f["id"] for f in doc["features"]]
     story = load_story(SEED_STORY)

@@ -324,12 +324,9 @@ def test_store_path_resolution(monkeypatch, tmp_path):
 def test_large_story_saves_and_loads(store_target, seed_story):
     s = Store(store_target)
     story = big_story(seed_story, 10_000)
-    t0 = time.perf_counter()
-    rev = s.save(story, None)
+    rev = s.save(story, None)  # speed: benchmarks/bench_store.py (not a test's business)
     loaded = s.load(story.id)
-    elapsed = time.perf_counter() - t0
     assert rev == 1 and len(loaded.story.incidents) == 10_000
-    assert elapsed < 20  # ~1.5 s here; generous for a loaded CI box
     assert raw_sql(s, "SELECT count(*) FROM incidents") == [(10_000,)]
     assert story_to_geojson(loaded.story) == story_to_geojson(story)
 
@@ -901,3 +898,17 @@ def test_a_store_made_before_the_rtree_gets_it_on_the_next_save(gpkg_store):
     Store(store.path).save(loaded.story, loaded.revision)
     with closing(sqlite3.connect(store.path)) as con:
         assert con.execute("SELECT count(*) FROM rtree_incidents_geom").fetchone() == (6,)
+
+
+def test_a_connection_the_server_dropped_while_idle_is_opened_again(pg_url, seed_story):
+    import psycopg
+
+    s = Store(pg_url)
+    s.import_story(seed_story, editor="seed")
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        killed = admin.execute(
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
+            "WHERE application_name = 'sitmap' AND datname = current_database()"
+        ).fetchall()
+    assert killed == [(True,)]  # the store's one idle connection
+    assert s.load(SEED_ID).revision == 1  # the next call reconnects: no error for the editor

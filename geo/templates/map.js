@@ -11,7 +11,7 @@
   root.querySelectorAll('details.sm-table').forEach(function (d) { d.open = false; });
   var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   var NONE_COLOR = '#9a9a9a';
-  var uid = Math.random().toString(36).slice(2);  /* element ids unique per embed on a page */
+  var idTag = Math.random().toString(36).slice(2);  /* element ids unique per embed on a page */
 
   function str(i) { return i >= 0 ? S[i] : ''; }
   function el(tag, cls, text) {
@@ -255,7 +255,12 @@
     var dtip = L.tooltip({ className: 'sm-dtip', direction: 'top', offset: [0, -8] });
     /* shared borders come once (geo.mapview.topology): a ring is its arcs end to end,
        ~i for arc i reversed, each arc's first point dropped after the first */
-    var arcs = DL.arcs.map(function (a) { return decode(a, DL.q); });
+    var arcs = [], a0 = 0, b0 = 0;  /* an arc starts from the previous arc's first point */
+    DL.arcs.forEach(function (enc) {
+      var pts = decode(enc, 1), la = pts[0][0] + a0, lo = pts[0][1] + b0;
+      arcs.push(pts.map(function (p) { return [(p[0] + a0) / DL.q, (p[1] + b0) / DL.q]; }));
+      a0 = la; b0 = lo;
+    });
     var ringOf = function (refs) {
       var out = [];
       refs.forEach(function (r) {
@@ -338,7 +343,7 @@
     box.setAttribute('role', 'dialog');
     var h = c.querySelector('h3');
     if (h) {
-      if (!h.id) h.id = 'sm-ph' + (++popN) + '-' + uid;
+      if (!h.id) h.id = 'sm-ph' + (++popN) + '-' + idTag;
       box.setAttribute('aria-labelledby', h.id);
     }
     if (!a || a === document.body || !root.contains(a) || box.contains(a)) return;
@@ -820,7 +825,7 @@
   }
   function lgroup(head, n) {
     var g = el('div', 'sm-lgroup'), h = el('div', 'sm-lhead', head);
-    h.id = 'sm-lh' + n + '-' + uid;
+    h.id = 'sm-lh' + n + '-' + idTag;
     g.setAttribute('role', 'group');
     g.setAttribute('aria-labelledby', h.id);
     g.appendChild(h);

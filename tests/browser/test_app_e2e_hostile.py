@@ -36,7 +36,12 @@ TRAP = """(() => {
 
 ON_ATTRS = """() => [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]
     .filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name))"""
-HREFS = "() => [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))"
+# every link but the embed's "Get the data" files (blob: URLs the page made itself)
+HREFS = (
+    "() => [...document.querySelectorAll('a[href]')]"
+    ".filter(a => !(a.closest('.sm-getdata') && a.href.startsWith('blob:')))"
+    ".map(a => a.getAttribute('href'))"
+)
 
 
 #: Copy without ':' '@' or 'www.' reads the same with or without the app's word joiners.

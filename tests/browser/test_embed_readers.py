@@ -75,10 +75,11 @@ INSIDE = """([sel, inner]) => {
 # --- 2: popups fit the map on a phone ----------------------------------------------------------
 
 
+@pytest.mark.parametrize("width", [320, 375])
 def test_every_popup_and_its_close_button_lie_inside_a_phone_map(
-    offline_page: PageWatch, seed_path: Path
+    offline_page: PageWatch, seed_path: Path, width: int
 ) -> None:
-    page = open_seed(offline_page, seed_path, 320)
+    page = open_seed(offline_page, seed_path, width)
     ids = page.eval_on_selector_all(MARKERS, "es => es.map(e => e.getAttribute('data-id'))")
     assert len(ids) == 6
     for mid in ids:
