@@ -327,6 +327,12 @@ def _tile_origins(data: dict[str, Any]) -> str:
     return url_origin(tiles["url"]) if tiles else ""
 
 
+def page_payload(data: dict[str, Any]) -> dict[str, Any]:
+    """What of the map data the page's script gets: all but the claims, which only the
+    HTML shows (as boxes, or one table beyond a dozen)."""
+    return {k: v for k, v in data.items() if k != "claims"}
+
+
 def page_body(
     story: Story, data: dict[str, Any], *, map_id: str, nonce: str | None, height: int | None
 ) -> str:
@@ -348,7 +354,7 @@ def page_body(
             unlocated=_unlocated(story),
             rows=_table_rows(story),
             more_rows=max(0, len(story.incidents) - mapview.TABLE_LIMIT),
-            data_json=script_json({k: v for k, v in data.items() if k != "claims"}),  # HTML only
+            data_json=script_json(page_payload(data)),
             page_js=page_js(),
             map_height=height,
         )

@@ -117,7 +117,10 @@ INCIDENT_TEXT = (
     "notes",
 )
 INCIDENT_JSON = ("casualties", "sources", "evidence", "cues")
-STORY_TEXT = ("title", "summary", "country", "region", "updated")
+STORY_TEXT = ("title", "summary", "description", "country", "region", "updated")
+#: Story columns added after the first release: a store made before them lacks them until its
+#: next save adds them (reads take them as empty).
+STORY_ADDED = ("description",)
 STORY_JSON = ("claims", "responsibility", "sources")
 
 SCHEMA = f"""
@@ -139,7 +142,8 @@ CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (
   CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
 CREATE TABLE IF NOT EXISTS stories (
   fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
-  story_id TEXT NOT NULL UNIQUE, title TEXT NOT NULL, summary TEXT, country TEXT, region TEXT,
+  story_id TEXT NOT NULL UNIQUE, title TEXT NOT NULL, summary TEXT, description TEXT,
+  country TEXT, region TEXT,
   period_start DATE, period_end DATE, updated DATETIME,
   claims TEXT, responsibility TEXT, sources TEXT,
   incident_count INTEGER NOT NULL, located_count INTEGER NOT NULL,
@@ -760,8 +764,9 @@ class Store:
             return None
         incidents = self._incident_records(con, story_id)
         meta: dict[str, Any] = {"id": row["story_id"]}
+        have = set(row.keys())  # an older store may lack the columns in STORY_ADDED
         for col in STORY_TEXT:
-            if row[col] is not None:
+            if col in have and row[col] is not None:
                 meta[col] = row[col]
         for col in STORY_JSON:
             if row[col]:
@@ -1243,7 +1248,8 @@ class GeoPackageStore(Store):
                     lacking.append(f"table {table}")
                     continue
                 have = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
-                lacking += [f"{table}.{c}" for c in columns if c not in have]
+                optional = STORY_ADDED if table == "stories" else ()
+                lacking += [f"{table}.{c}" for c in columns if c not in have and c not in optional]
             if PLACES_TABLE in tables:  # optional (older stores lack it), but whole if there
                 have = {r[1] for r in con.execute(f"PRAGMA table_info({PLACES_TABLE})")}
                 lacking += [f"{PLACES_TABLE}.{c}" for c in _places_columns() if c not in have]
@@ -1438,10 +1444,19 @@ class GeoPackageStore(Store):
             "WHERE geom NOT NULL AND NOT ST_IsEmpty(geom)"
         )
 
+    @staticmethod
+    def _ensure_story_columns(con: sqlite3.Connection) -> None:
+        """Story columns added since a store was made (a migration; inside a write)."""
+        have = {r[1] for r in con.execute("PRAGMA table_info(stories)")}
+        for col in STORY_ADDED:
+            if col not in have:
+                con.execute(f"ALTER TABLE stories ADD COLUMN {col} TEXT")
+
     def _put_story(
         self, con: sqlite3.Connection, rows: StoryRows, revision: int, new: bool
     ) -> None:
         self._ensure_rtree(con)
+        self._ensure_story_columns(con)
         cols = builtins.list(rows.story)
         values = [
             gpkg_datetime(rows.story[c]) if c == "updated" else rows.story[c] for c in cols

@@ -66,7 +66,7 @@ except ImportError:  # pragma: no cover - the 'postgres' extra is not installed
 logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 SCHEMA = "sitmap"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CONNECT_TIMEOUT_S = 10
 _LOCK_SCHEMA = 0x5_17_3A_90  # advisory lock key: one process creates/migrates at a time
 
@@ -102,6 +102,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "revision integer NOT NULL)",
         f"CREATE INDEX newsroom_places_geom ON {SCHEMA}.newsroom_places USING gist (geom)",
     ),
+    2: (f"ALTER TABLE {SCHEMA}.stories ADD COLUMN description text",),  # Story.description
 }
 TABLES = ("stories", "incidents", "story_revisions", "newsroom_places")
 

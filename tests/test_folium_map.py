@@ -103,7 +103,7 @@ def test_payload_goes_in_verbatim(layer, seed_story):
     payload = re.search(
         r'<script type="application/json" class="sm-data">(.*?)</script>', page, re.S
     )
-    assert payload and payload.group(1) == embed.script_json(m.data)
+    assert payload and payload.group(1) == embed.script_json(embed.page_payload(m.data))
 
 
 @pytest.mark.parametrize("payload", [SEVEN, CODE], ids=["arithmetic", "code"])

@@ -52,6 +52,24 @@ def gpkg_store(tmp_path, seed_story) -> Store:
     return s
 
 
+def test_the_editors_description_is_stored_and_read_back(store):
+    loaded = store.load(SEED_ID)
+    loaded.story.description = "Map of the coordinated attacks; written by the desk."
+    store.save(loaded.story, loaded.revision, editor="ana")
+    assert store.load(SEED_ID).story.description == loaded.story.description
+
+
+def test_a_store_made_before_descriptions_opens_and_gains_the_column(gpkg_store):
+    with closing(sqlite3.connect(gpkg_store.path)) as con, con:
+        con.execute("ALTER TABLE stories DROP COLUMN description")  # as an older store
+    old = Store(gpkg_store.path)
+    loaded = old.load(SEED_ID)  # not refused as altered; no description yet
+    assert loaded.story.description is None
+    loaded.story.description = "Written after the upgrade."
+    old.save(loaded.story, loaded.revision)
+    assert Store(gpkg_store.path).load(SEED_ID).story.description == "Written after the upgrade."
+
+
 def big_story(seed: Story, n: int, label: str = "rev 0") -> Story:
     incidents = [
         seed.incidents[k % len(seed.incidents)].model_copy(update={"id": f"i{k}", "summary": label})
