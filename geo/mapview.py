@@ -166,6 +166,13 @@ def reader_story(story: Story) -> Story:
 
 def reader_incident(inc: Incident) -> Incident:
     """One incident as readers get it (see :func:`reader_story`)."""
+    if (
+        inc.notes is None
+        and not inc.cues
+        and not inc.evidence
+        and inc.status in (Status.verified, Status.reported)
+    ):
+        return inc  # already as readers get it: no copy (a render asks four times per incident)
     return inc.model_copy(
         update={
             "notes": None,

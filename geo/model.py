@@ -594,7 +594,12 @@ def _features_stream(text: str) -> tuple[dict[str, Any], Iterator[Any]]:
             node, end = decoder.raw_decode(text, pos)
         except (ValueError, RecursionError):  # JSONDecodeError and _JSONLimit are ValueErrors
             raise _Unusual from None
-        if isinstance(node, dict | list) and _too_deep(node, MAX_JSON_DEPTH - depth):
+        # nesting needs an opening bracket per level: few brackets, no walk (most features)
+        if (
+            isinstance(node, dict | list)
+            and text.count("{", pos, end) + text.count("[", pos, end) > MAX_JSON_DEPTH - depth
+            and _too_deep(node, MAX_JSON_DEPTH - depth)
+        ):
             raise _Unusual
         return node, _SPACE.match(text, end).end()  # type: ignore[union-attr]
 
