@@ -546,6 +546,7 @@ def story_meta_values(story: Story) -> dict[str, Any]:
     return {
         "title": story.title,
         "summary": story.summary,
+        "description": story.description or "",
         "region": story.region or "",
         "period_start": story.period.start if story.period else None,
         "period_end": story.period.end if story.period else None,
@@ -563,6 +564,7 @@ def update_story_meta(story: Story, values: dict[str, Any]) -> tuple[Story | Non
     data.update(
         title=(values.get("title") or "").strip(),
         summary=(values.get("summary") or "").strip(),
+        description=(values.get("description") or "").strip() or None,
         region=(values.get("region") or "").strip() or None,
         period={"start": start, "end": end} if start and end else None,
         sources=sources,

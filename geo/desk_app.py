@@ -1219,6 +1219,14 @@ with (
     st.text_area("Summary", key=mp + "summary")
     if merr.get("summary"):
         st.error(md(f"Summary: {merr['summary']}"))
+    st.text_area(
+        "Description for screen readers and previews (optional)",
+        key=mp + "description",
+        help="What the map shows, in a sentence or two: the embed's text alternative and its "
+        "preview text. Left empty, one is written from the incidents.",
+    )
+    if merr.get("description"):
+        st.error(md(f"Description: {merr['description']}"))
     m1, m2, m3 = st.columns(3)
     m1.text_input("Region", key=mp + "region")
     m2.date_input("Period start", key=mp + "period_start", format="YYYY-MM-DD")
@@ -1300,7 +1308,7 @@ with st.expander("Publish"):
             ekey = (work.id, stored_rev, options)
             files: dict[str, Any] = {}
             problems: list[str] = []
-            with st.spinner("Rendering the embed, CSV, GeoJSON and PNG…"):
+            with st.spinner("Rendering the embed, CSV, GeoJSON, PNG and SVG…"):
                 for fmt in ops.FORMATS:  # one failing format (no Chromium) keeps the others
                     try:
                         files.update(desk.downloads(saved, layer, options, [fmt]))
@@ -1313,8 +1321,14 @@ with st.expander("Publish"):
         st.caption(f"Made from revision {ss.exports['key'][1]}.")
         for problem in ss.exports.get("problems", []):
             st.error(md(f"Could not render {problem}"))
-        dl_cols = st.columns(4)
-        labels = {"html": "Embed HTML", "geojson": "GeoJSON", "csv": "CSV", "png": "PNG"}
+        labels = {
+            "html": "Embed HTML",
+            "geojson": "GeoJSON",
+            "csv": "CSV",
+            "png": "PNG",
+            "svg": "SVG (print)",
+        }
+        dl_cols = st.columns(len(labels))
         for col, (fmt, label) in zip(dl_cols, labels.items(), strict=True):
             if fmt in files:
                 f = files[fmt]

@@ -263,6 +263,19 @@ def test_add_and_delete_incidents_and_edit_claims(app, store_path):
     assert saved.claims[0].militants_killed == 145
 
 
+def test_the_editors_description_is_saved_and_becomes_the_embeds_alt_text(app, store_path):
+    from geo import embed
+
+    prefix = f"m{app.session_state['gen']}:{SEED_ID}:"
+    text = "Where militants struck across Balochistan on 31 January, by target."
+    app.text_area(key=prefix + "description").set_value(text)
+    button(app, "Apply story details").click().run()
+    app.button(key="save").click().run()
+    saved = Store(store_path).load(SEED_ID).story
+    assert saved.description == text
+    assert text in embed.render_html(saved)
+
+
 def test_pasted_article_adds_drafts_for_review_never_verified(app, store_path):
     from tests.conftest import SEED_ARTICLE
 
