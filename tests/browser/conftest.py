@@ -14,6 +14,8 @@ import subprocess
 import sys
 import threading
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -123,21 +125,19 @@ class ServerOutput:
         return self.seen and self.proc.poll() is None
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A real `streamlit run` with its own store, one per test module (modules may leave the
-    store in different states); stopped (by its pid) after the module.
+@contextmanager
+def desk_server(tmp: Path, store: str | Path) -> Iterator[dict]:
+    """A real `streamlit run` of the desk on ``store`` (a GeoPackage path or a PostGIS
+    URL), stopped (by its pid) on exit.
 
     It does not watch the source files: an edit to any module under the checkout while the
     tests run (someone working in the same tree) made Streamlit re-import every ``geo``
     module on the next rerun, and objects cached before it (the district layer) then
     failed the new classes' isinstance checks, so a save crashed."""
-    tmp = tmp_path_factory.mktemp("desk")
-    store_path = tmp / "desk.gpkg"
     port = free_port()
     env = {
         **os.environ,
-        "SITMAP_STORE": str(store_path),
+        "SITMAP_STORE": str(store),
         "PYTHONPATH": str(ROOT),
         "SITMAP_EDITOR": "",
         "PYTHONUNBUFFERED": "1",
@@ -167,8 +167,9 @@ def server(tmp_path_factory):
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
+    log = tmp / f"streamlit-{port}.log"
     # Streamlit prints the app's URL once its server is listening.
-    output = ServerOutput(proc, tmp / "streamlit.log", ready=f"URL: {url}")
+    output = ServerOutput(proc, log, ready=f"URL: {url}")
     started = output.wait(timeout=60)
     if started:
         try:
@@ -180,15 +181,26 @@ def server(tmp_path_factory):
         proc.kill()
         proc.wait()
         output.thread.join(timeout=10)
-        pytest.fail("streamlit did not start:\n" + (tmp / "streamlit.log").read_text())
-    yield {"url": url, "store": store_path}
-    proc.terminate()
+        pytest.fail("streamlit did not start:\n" + log.read_text())
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    output.thread.join(timeout=10)
+        yield {"url": url, "store": store}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        output.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The desk with its own GeoPackage store, one per test module (modules may leave the
+    store in different states)."""
+    tmp = tmp_path_factory.mktemp("desk")
+    with desk_server(tmp, tmp / "desk.gpkg") as running:
+        yield running
 
 
 class Desk:
