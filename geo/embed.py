@@ -262,9 +262,9 @@ def _env() -> jinja2.Environment:
 
 
 def _table_rows(story: Story) -> list[dict[str, Any]]:
-    story = mapview.reader_story(story)
     rows = []
-    for inc in (story.located + story.unlocated)[: mapview.TABLE_LIMIT]:
+    shown = (story.located + story.unlocated)[: mapview.TABLE_LIMIT]
+    for inc in map(mapview.reader_incident, shown):  # only the rows shown, as readers get them
         rows.append(
             {
                 "id": inc.id,
@@ -287,9 +287,8 @@ def _table_rows(story: Story) -> list[dict[str, Any]]:
 
 
 def _unlocated(story: Story) -> list[dict[str, Any]]:
-    story = mapview.reader_story(story)
     out = []
-    for inc in story.unlocated[: mapview.TABLE_LIMIT]:
+    for inc in map(mapview.reader_incident, story.unlocated[: mapview.TABLE_LIMIT]):
         out.append(
             {
                 "id": inc.id,
