@@ -558,8 +558,9 @@
   /* The canvas covers the view plus a margin (padF of its size on each side) and is drawn
      once per view change: a pan that stays inside the margin redraws nothing (the canvas
      moves with the map pane), moveend/zoomend/viewreset of one zoom coalesce into one
-     frame, each dot is a pre-rendered sprite (no arcs rasterised per dot), and dots of one
-     kind that land on one pixel are blitted once. */
+     frame, each dot is a pre-rendered sprite (no arcs rasterised per dot), and a dot less
+     than 2 px from one already drawn is not drawn again (that dot, 5 px or more across,
+     covers it; zooming in separates them). */
   function createDots() {
     var n = located.length, px = new Float64Array(n), py = new Float64Array(n);
     var cx = new Float32Array(n), cy = new Float32Array(n), on = new Uint8Array(n);
@@ -637,14 +638,11 @@
       var ox = origin.x + tl.x, oy = origin.y + tl.y;
       var rad = map.getZoom() >= 8 ? 5 : map.getZoom() >= 6 ? 3.6 : 2.6;
       var W = canvas.width, H = canvas.height;
-      if (!frame || frame.width !== W || frame.height !== H) {
-        frame = ctx.createImageData(W, H);
-        seen = new Uint32Array(W * H);
-      } else {
-        new Uint32Array(frame.data.buffer).fill(0);
-        seen.fill(0);
-      }
-      var buf = new Uint32Array(frame.data.buffer), bits = {}, nbits = 0, shown = 0;
+      if (!frame || frame.width !== W || frame.height !== H) frame = ctx.createImageData(W, H);
+      else new Uint32Array(frame.data.buffer).fill(0);
+      var cs = 2 * r, CW = Math.ceil(W / cs), CH = Math.ceil(H / cs);  /* 2 px cells */
+      if (!seen || seen.length !== CW * CH) seen = new Uint8Array(CW * CH); else seen.fill(0);
+      var buf = new Uint32Array(frame.data.buffer), shown = 0;
       for (var k = 0; k < n; k++) {
         var it = located[k];
         var x = px[k] * z - ox, y = py[k] * z - oy;
@@ -657,14 +655,13 @@
           it.km = state.mode;
           it.k = colorOf(it) + '|' + shapeOf(it) + '|' + (hollowOf(it) ? 1 : 0);
         }
-        var key = it.k, bit = bits[key], dx = x * r, dy = y * r;
-        if (bit === undefined) bit = bits[key] = nbits < 32 ? 1 << nbits++ : 0;
-        if (bit && dx >= 0 && dy >= 0 && dx < W && dy < H) {
-          var cell = (dy | 0) * W + (dx | 0);
-          if (seen[cell] & bit) continue;  /* one of its kind is on this pixel already */
-          seen[cell] |= bit;
+        var dx = x * r, dy = y * r;
+        if (dx >= 0 && dy >= 0 && dx < W && dy < H) {
+          var cell = ((dy / cs) | 0) * CW + ((dx / cs) | 0);
+          if (seen[cell]) continue;  /* a dot within 2 px is drawn already: it covers this one */
+          seen[cell] = 1;
         }
-        blit(buf, W, H, sprite(key, rad, r), dx, dy);
+        blit(buf, W, H, sprite(it.k, rad, r), dx, dy);
       }
       ctx.putImageData(frame, 0, 0);
       held = { zoom: map.getZoom(), x: tl.x, y: tl.y, w: w, h: h, sx: size.x, sy: size.y };
