@@ -238,6 +238,18 @@ def _dateline_site(dateline: Dateline, finder: Any, locator: Locator, text: str)
     return locator.site(Mention(dateline.place, dateline.start, end, cands))
 
 
+def district_layer(districts: Any, country: str) -> Any | None:
+    """The boundary layer an extraction uses: ``districts`` as given (a layer or a path to
+    one), else the configured layer for Pakistan, else none."""
+    if districts is None:
+        return _default_layer() if country == "PAK" else None
+    if isinstance(districts, str | bytes) or hasattr(districts, "__fspath__"):
+        from geo import districts as dmod
+
+        return dmod.load(districts, download=False, progress=False)
+    return districts
+
+
 def extract_article(
     text: str,
     *,
@@ -298,14 +310,7 @@ def extract_article(
         return _empty(story_id, title, country, foreign, text, notes)
 
     gaz = gazetteer if gazetteer is not None or geocoder is not None else _default_gazetteer()
-    if districts is None:
-        layer = _default_layer() if country == "PAK" else None
-    elif isinstance(districts, str | bytes) or hasattr(districts, "__fspath__"):
-        from geo import districts as dmod
-
-        layer = dmod.load(districts, download=False, progress=False)
-    else:
-        layer = districts
+    layer = district_layer(districts, country)
     if layer is None:
         notes.append("no district boundary file: districts come from the gazetteer")
     finder = _finder(geocoder if geocoder is not None else gaz, country)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geo.extract.claims import COUNT_FIELDS, attribution, casualties
-from geo.extract.drafts import Extraction, _default_gazetteer, _default_layer
+from geo.extract.drafts import Extraction, _default_gazetteer, district_layer
 from geo.extract.layout import find_dateline
 from geo.extract.mentions import Locator, _finder
 from geo.extract.sentences import Sentence, split_sentences
@@ -88,7 +88,7 @@ def review_copy(
     if not text:
         return []
     gaz = gazetteer if gazetteer is not None or geocoder is not None else _default_gazetteer()
-    layer = _default_layer() if districts is None and story.country == "PAK" else districts
+    layer = district_layer(districts, story.country)  # as extract_article resolves it
     finder = _finder(geocoder if geocoder is not None else gaz, story.country)
     locator = Locator(layer)
     dateline = find_dateline(text)
