@@ -569,6 +569,24 @@ def diff_stories(old: Story, new: Story) -> StoryDiff:
     return StoryDiff(story_fields, tuple(changes))
 
 
+def place_values(stored: PlaceEntry) -> tuple[Any, ...]:
+    """A gazetteer entry's column values after its point, in PLACE_COLUMNS[1:] order (both
+    backends write these; each encodes the point its own way)."""
+    return (
+        stored.key,
+        stored.name,
+        _json(builtins.list(stored.aliases)),
+        stored.district,
+        stored.province,
+        stored.precision,
+        stored.country,
+        stored.who,
+        stored.when,
+        stored.story_id,
+        stored.revision,
+    )
+
+
 def resolve_merge(
     base: Story, mine: Story, theirs: Story, base_revision: int, row: tuple[Any, ...]
 ) -> Story:
@@ -1537,20 +1555,7 @@ class GeoPackageStore(Store):
         return row
 
     def _put_place(self, con: sqlite3.Connection, stored: PlaceEntry, new: bool) -> None:
-        values = (
-            point_blob(stored.lon, stored.lat),
-            stored.key,
-            stored.name,
-            _json(builtins.list(stored.aliases)),
-            stored.district,
-            stored.province,
-            stored.precision,
-            stored.country,
-            stored.who,
-            stored.when,
-            stored.story_id,
-            stored.revision,
-        )
+        values = (point_blob(stored.lon, stored.lat), *place_values(stored))
         if new:
             con.execute(
                 f"INSERT INTO {PLACES_TABLE} ({', '.join(PLACE_COLUMNS)}) "

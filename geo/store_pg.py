@@ -48,6 +48,7 @@ from geo.store import (
     StoryRows,
     now_iso,
     place_from_row,
+    place_values,
     resolve_target,
 )
 from geo.store import PlaceEntry as PlaceEntry  # re-exported for type hints
@@ -451,25 +452,7 @@ class PostgresStore(Store):
         return (row["revision"], row["added_by"], row["added_at"]) if row else None
 
     def _put_place(self, con: Any, stored: PlaceEntry, new: bool) -> None:
-        import json
-
-        values = (
-            stored.lon,
-            stored.lat,
-            stored.key,
-            stored.name,
-            json.dumps(list(stored.aliases), ensure_ascii=False, separators=(",", ":"))
-            if stored.aliases
-            else None,
-            stored.district,
-            stored.province,
-            stored.precision,
-            stored.country,
-            stored.who,
-            stored.when,
-            stored.story_id,
-            stored.revision,
-        )
+        values = (stored.lon, stored.lat, *place_values(stored))
         rest = PLACE_COLUMNS[1:]
         point = sql.SQL("ST_SetSRID(ST_MakePoint(%s, %s), 4326)")
         if new:
