@@ -48,6 +48,7 @@ app.add_typer(gazetteer_app, name="gazetteer")
 store_app = typer.Typer(
     help="The story store: copy a newsroom between a GeoPackage and PostGIS.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(store_app, name="store")
 
@@ -769,7 +770,7 @@ def gazetteer_export(
     typer.echo(f"ok: wrote {out} ({len(json.loads(text)['features'])} entries)")
 
 
-# --- desk --------------------------------------------------------------------------------
+# --- store copy ---------------------------------------------------------------------------
 
 
 @store_app.command("copy")
@@ -786,6 +787,9 @@ def store_copy(
 
     done = copy_store(source, target, replace=replace)
     typer.echo(f"ok: {printable(done.line())}")
+
+
+# --- desk --------------------------------------------------------------------------------
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
