@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -68,6 +69,15 @@ class PageWatch:
     def _dialog(self, dialog) -> None:
         self.dialogs.append(dialog.message)
         dialog.dismiss()
+
+
+def open_map(watch: PageWatch, path: Path, width: int = 1200, height: int = 900) -> Any:
+    """An embed file opened at a viewport size, once its map says it is ready."""
+    page = watch.page
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(path.as_uri())
+    page.wait_for_selector(".sitmap[data-ready='1']", timeout=15_000)
+    return page
 
 
 @pytest.fixture()

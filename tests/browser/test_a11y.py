@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from geo.embed import render_html
+from tests.browser.conftest import open_map as open_seed
 from tests.conftest import ROOT, SEED_STORY
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -40,14 +41,6 @@ def seed_page(tmp_path_factory: pytest.TempPathFactory, layer: Any) -> Path:
     path = tmp_path_factory.mktemp("a11y") / "seed.html"
     path.write_text(render_html(load_story(SEED_STORY), layer), encoding="utf-8")
     return path
-
-
-def open_seed(watch: Any, path: Path, width: int, height: int = 900) -> Any:
-    page = watch.page
-    page.set_viewport_size({"width": width, "height": height})
-    page.goto(path.as_uri())
-    page.wait_for_selector(".sitmap[data-ready='1']", timeout=15_000)
-    return page
 
 
 def run_axe(page: Any) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from geo import exports, mapview
 from geo.embed import iframe_snippet, render_html
 from geo.model import load_story
 from tests.browser.conftest import PageWatch
+from tests.browser.conftest import open_map as open_seed
 from tests.browser.test_a11y import CONTRAST, describe, run_axe
 from tests.conftest import ROOT, SEED_STORY
 
@@ -52,14 +53,6 @@ def context(browser: Any, **options: Any) -> tuple[Any, PageWatch]:
         lambda route: route.continue_() if route.request.url.startswith(OFFLINE) else route.abort(),
     )
     return ctx, PageWatch(ctx.new_page())
-
-
-def open_seed(watch: PageWatch, path: Path, width: int, height: int = 900) -> Any:
-    page = watch.page
-    page.set_viewport_size({"width": width, "height": height})
-    page.goto(path.as_uri())
-    page.wait_for_selector(".sitmap[data-ready='1']", timeout=15_000)
-    return page
 
 
 def assert_clean(watch: PageWatch) -> None:

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from geo.embed import iframe_snippet, render_html
 from geo.model import Incident
 from geo.taxonomy import ATTACK_TYPES, INFRASTRUCTURE, AttackType, GeoPrecision, Infrastructure
+from tests.browser.conftest import open_map
 from tests.xss_corpus import SAFE_URL, TEXT_PAYLOADS, poison_story
 
 MARKERS = ".sitmap .leaflet-marker-pane .sm-marker"
@@ -31,13 +32,6 @@ def pages(tmp_path_factory, layer):
 
     seed = load_story(SEED_STORY)
     return {"root": root, "write": write, "seed": write("seed.html", render_html(seed, layer))}
-
-
-def open_map(watch, path, width=1200, height=900):
-    watch.page.set_viewport_size({"width": width, "height": height})
-    watch.page.goto(path.as_uri())
-    watch.page.wait_for_selector(".sitmap[data-ready='1']", timeout=15_000)
-    return watch.page
 
 
 def map_event_after(page, action, event: str = "moveend") -> None:
