@@ -1,0 +1,238 @@
+"""The desk on archive-sized stories: `streamlit run` of the desk app in headless Chromium,
+a synthetic story of 10k (and optionally 50k/200k) incidents in a GeoPackage store.
+
+Not a test: prints figures measured in this one run and ratios against a baseline measured
+in the same run (opening the story: a fresh page load to its map drawn).
+
+    python benchmarks/bench_desk.py [SIZES...]      # default 10k; e.g. 10k 50k 200k
+    python benchmarks/bench_desk.py 10k --repeats 10
+
+Per size: ``header`` = navigation → the story's title on the page; ``open`` = navigation →
+the map page in its iframe drawn (``data-ready``); ``filter`` = a click on an attack-type
+option in the filter bar → the map page shows exactly that type's incidents
+(``data-shown-ids`` set by its ``sitmap:show`` handler, which draws synchronously);
+``clear`` = Backspace in that filter (the option removed) → the map shows all again. Both
+medians and worst of N. ``reloads`` counts map pages loaded again during the filter runs
+(a marker set on the page's window that a reload would lose; ideal 0). ``RSS`` = the
+streamlit process's peak resident memory (VmHWM) after the runs.
+
+Target (issue 16): filter on a 10k story ≤ 1 s, click → markers updated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_scale import synthetic  # noqa: E402  (the archive benchmark's stories)
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402
+
+from geo.desk import attack_label  # noqa: E402
+from tests.browser.conftest import CHROMIUM_ARGS, chromium_path, desk_server  # noqa: E402
+
+TARGET_FILTER_S = 1.0
+#: How long one step may take before the run is called failed (a 200k open is slow).
+DEADLINE_S = 300.0
+
+#: The map page's state as the benchmark reads it: null while (re)loading.
+STATE = """() => {
+  const root = document.querySelector('.sitmap');
+  if (!root || root.getAttribute('data-ready') !== '1') return null;
+  return { shown: root.getAttribute('data-shown-ids') || 'all', same: window.__bench === 1 };
+}"""
+
+
+def map_frame(page):
+    """The map iframe's frame, or None while it is not there yet."""
+    try:
+        handle = page.locator("iframe.sitmap-frame").element_handle(timeout=1000)
+        return handle.content_frame() if handle else None
+    except PlaywrightError:
+        return None
+
+
+def wait_map(page, want, deadline_s: float = DEADLINE_S) -> dict:
+    """Wait until the map page's state satisfies ``want``: the frame is looked up again
+    after a (re)load, and inside it Playwright polls each animation frame."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        frame = map_frame(page)
+        if frame is None:
+            page.wait_for_timeout(20)  # the poll's interval while the iframe is made
+            continue
+        try:
+            left = max(100, int((end - time.monotonic()) * 1000))
+            frame.wait_for_function(
+                f"(want) => {{ const s = ({STATE})(); return s && ({want}) ? s : null; }}",
+                timeout=min(left, 5000),
+            )
+            state = frame.evaluate(STATE)
+            if state:
+                return state
+        except PlaywrightError:
+            continue  # the frame navigated or timed out this slice: look again
+    raise SystemExit(f"the map did not reach {want} within {deadline_s:.0f} s")
+
+
+def vm_hwm_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def streamlit_pid(port_url: str) -> int:
+    """The pid of the streamlit process serving ``port_url`` (started by desk_server as
+    ``python -m streamlit run``: the child of this process)."""
+    port = port_url.rsplit(":", 1)[1]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().split(b"\0")
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat[1]) == os.getpid() and b"streamlit" in cmd and port.encode() in cmd:
+            return int(entry.name)
+    raise SystemExit("the streamlit process was not found")
+
+
+def one_size(browser, n: int, repeats: int, tmp: Path) -> dict:
+    path = tmp / f"story-{n}.geojson"
+    synthetic(n, path)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    counts = collections.Counter(f["properties"]["attack_type"] for f in doc["features"])
+    title = doc["story"]["title"]
+    del doc
+    store = tmp / f"s-{n}.gpkg"
+    subprocess.run(
+        [sys.executable, "-m", "geo.cli", "import", str(path), "--store", str(store)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    kinds = [k for k, _ in counts.most_common()][:repeats] or list(counts)
+    out: dict = {"n": n}
+    with desk_server(tmp, store) as server:
+        pid = streamlit_pid(server["url"])
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        ctx.route(
+            "**/*",
+            lambda r: (
+                r.continue_()
+                if r.request.url.startswith((server["url"], "data:", "blob:", "about:"))
+                else r.abort()
+            ),
+        )
+        page = ctx.new_page()
+        page.set_default_timeout(DEADLINE_S * 1000)
+        opens, headers = [], []
+        for _ in range(
+            2
+        ):  # the first open also loads the district layer: the second is the baseline
+            t0 = time.perf_counter()
+            page.goto(server["url"])
+            page.get_by_role("heading", level=1, name=title).wait_for()
+            headers.append(time.perf_counter() - t0)
+            wait_map(page, "true")
+            opens.append(time.perf_counter() - t0)
+        out["header_first"], out["open_first"] = headers[0], opens[0]
+        out["header"], out["open"] = headers[1], opens[1]
+        frame = map_frame(page)
+        frame.evaluate("() => { window.__bench = 1; }")  # gone if the map page reloads
+        box = page.get_by_role("combobox", name="Attack type")
+        filt, clear, reloads = [], [], 0
+        for k in range(repeats):
+            kind = kinds[k % len(kinds)]
+            box.click()
+            option = page.get_by_role("option", name=attack_label(kind), exact=True)
+            option.wait_for()
+            t0 = time.perf_counter()
+            option.click()
+            state = wait_map(page, f"s.shown === '{counts[kind]}'")
+            filt.append(time.perf_counter() - t0)
+            page.keyboard.press("Escape")
+            reloads += not state["same"]
+            if not state["same"]:
+                map_frame(page).evaluate("() => { window.__bench = 1; }")
+            box.click()
+            t0 = time.perf_counter()
+            page.keyboard.press("Backspace")
+            state = wait_map(page, "s.shown === 'all'")
+            clear.append(time.perf_counter() - t0)
+            page.keyboard.press("Escape")
+            reloads += not state["same"]
+            if not state["same"]:
+                map_frame(page).evaluate("() => { window.__bench = 1; }")
+        out["filter"], out["clear"], out["reloads"] = filt, clear, reloads
+        out["rss"] = vm_hwm_mb(pid)
+        ctx.close()
+    path.unlink()
+    store.unlink()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("sizes", nargs="*", default=["10k"])
+    ap.add_argument("--repeats", type=int, default=7)
+    args = ap.parse_args()
+    sizes = [int(s.lower().replace("k", "000")) for s in args.sizes]
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with (
+        tempfile.TemporaryDirectory(prefix="sitmap-bench-desk-") as tmp,
+        sync_playwright() as pw,
+    ):
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        for n in sizes:
+            r = one_size(browser, n, args.repeats, Path(tmp))
+            rows.append(r)
+            print(f"{n:,} done", file=sys.stderr, flush=True)
+        browser.close()
+    print(
+        f"load average {os.getloadavg()[0]:.2f}; seconds; filter/clear: median / worst of "
+        f"{args.repeats}; open = baseline (fresh page load → map drawn, second open)\n"
+    )
+    head = (
+        f"{'incidents':>9} | {'1st header':>10} {'1st open':>8} | {'header':>6} {'open':>6} | "
+        f"{'filter':^13} | {'clear':^13} | {'filter/open':>11} | {'reloads':>7} | {'RSS MB':>6}"
+    )
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        fm, fw = statistics.median(r["filter"]), max(r["filter"])
+        cm, cw = statistics.median(r["clear"]), max(r["clear"])
+        print(
+            f"{r['n']:>9,} | {r['header_first']:>10.2f} {r['open_first']:>8.2f} | "
+            f"{r['header']:>6.2f} {r['open']:>6.2f} | {fm:>5.2f} / {fw:>5.2f} | "
+            f"{cm:>5.2f} / {cw:>5.2f} | {fm / r['open']:>10.2f}x | {r['reloads']:>7} | "
+            f"{r['rss']:>6.0f}"
+        )
+    for r in rows:
+        if r["n"] == 10_000:
+            fm = statistics.median(r["filter"])
+            verdict = (
+                "met" if fm <= TARGET_FILTER_S and max(r["filter"]) <= TARGET_FILTER_S else "missed"
+            )
+            print(
+                f"\ntarget at 10k: filter click → markers updated ≤ {TARGET_FILTER_S:.0f} s "
+                f"(median {fm:.2f} s, worst {max(r['filter']):.2f} s): {verdict}"
+            )
+
+
+if __name__ == "__main__":
+    main()
