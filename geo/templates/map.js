@@ -638,6 +638,13 @@
       var ox = origin.x + tl.x, oy = origin.y + tl.y;
       var rad = map.getZoom() >= 8 ? 5 : map.getZoom() >= 6 ? 3.6 : 2.6;
       var W = canvas.width, H = canvas.height;
+      if (!W || !H) {  /* a frame still 0 px wide (the desk's first paint): nothing to draw
+                          yet, and createImageData would throw; its 'resize' draws again */
+        held = null;
+        on.fill(0);
+        root.setAttribute('data-drawn', '0');
+        return;
+      }
       if (!frame || frame.width !== W || frame.height !== H) frame = ctx.createImageData(W, H);
       else new Uint32Array(frame.data.buffer).fill(0);
       var cs = 2 * r, CW = Math.ceil(W / cs), CH = Math.ceil(H / cs);  /* 2 px cells */

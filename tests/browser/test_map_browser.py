@@ -336,6 +336,28 @@ def test_dense_archive_draws_on_canvas(offline_page, dense_html):
     assert_clean(offline_page)
 
 
+def test_dense_map_in_a_frame_that_starts_zero_wide_draws_once_it_has_a_width(
+    offline_page, dense_html
+):
+    """The desk's map frame can be 0 px wide while its column is laid out: the dense map
+    must still finish loading (it threw in createImageData and never became ready) and
+    draw its dots when the frame gets its width."""
+    host = dense_html.parent / "zero-host.html"
+    host.write_text(
+        '<!doctype html><html><body><iframe src="dense.html" title="Dense map" '
+        'style="width:0;height:600px;border:0"></iframe></body></html>',
+        encoding="utf-8",
+    )
+    page = offline_page.page
+    page.goto(host.as_uri())
+    frame = page.frame_locator("iframe")
+    frame.locator(".sitmap[data-ready='1']").wait_for(state="attached")  # 0 wide: not visible
+    page.evaluate("document.querySelector('iframe').style.width = '900px'")
+    inner = page.frames[1]
+    inner.wait_for_function("Number(document.querySelector('.sitmap').dataset.drawn) > 1000")
+    assert offline_page.page_errors == []
+
+
 FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
