@@ -13,7 +13,9 @@ option in the filter bar → the map page shows exactly that type's incidents
 (``data-shown-ids`` set by its ``sitmap:show`` handler, which draws synchronously);
 ``clear`` = Backspace in that filter (the option removed) → the map shows all again. Both
 medians and worst of N. ``reloads`` counts map pages loaded again during the filter runs
-(a marker set on the page's window that a reload would lose; ideal 0). ``RSS`` = the
+(a marker set on the page's window that a reload would lose; ideal 0); ``lost`` counts
+inputs the widget dropped (redrawn under the click by the page's 3 s store poll) and that
+were done again (timed from the attempt that took). ``RSS`` = the
 streamlit process's peak resident memory (VmHWM) after the runs.
 
 Target (issue 16): filter on a 10k story ≤ 1 s, click → markers updated.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import json
 import os
 import statistics
@@ -38,19 +41,24 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_scale import synthetic  # noqa: E402  (the archive benchmark's stories)
 from playwright.sync_api import Error as PlaywrightError  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 from geo.desk import attack_label  # noqa: E402
 from tests.browser.conftest import CHROMIUM_ARGS, chromium_path, desk_server  # noqa: E402
 
 TARGET_FILTER_S = 1.0
 #: How long one step may take before the run is called failed (a 200k open is slow).
-DEADLINE_S = 300.0
+DEADLINE_S = float(os.environ.get("BENCH_DESK_DEADLINE", "300"))
 
 #: The map page's state as the benchmark reads it: null while (re)loading.
 STATE = """() => {
   const root = document.querySelector('.sitmap');
   if (!root || root.getAttribute('data-ready') !== '1') return null;
-  return { shown: root.getAttribute('data-shown-ids') || 'all', same: window.__bench === 1 };
+  return {
+    shown: root.getAttribute('data-shown-ids') || 'all',
+    drawn: Number(root.getAttribute('data-drawn') || 0),
+    same: window.__bench === 1,
+  };
 }"""
 
 
@@ -83,7 +91,50 @@ def wait_map(page, want, deadline_s: float = DEADLINE_S) -> dict:
                 return state
         except PlaywrightError:
             continue  # the frame navigated or timed out this slice: look again
-    raise SystemExit(f"the map did not reach {want} within {deadline_s:.0f} s")
+    frame = map_frame(page)
+    try:
+        last = frame.evaluate(STATE) if frame else "no map frame"
+    except PlaywrightError as e:
+        last = str(e).splitlines()[0]
+    raise SystemExit(f"the map did not reach {want} within {deadline_s:.0f} s (last: {last})")
+
+
+def timed(page, act, chips, want_chips: int, want: str) -> tuple[float, int]:
+    """Seconds from ``act()`` (a click or key press in the filter) to the map page in state
+    ``want``, and how many times the act was lost and done again: the store poll (a
+    fragment rerun every 3 s) can redraw the dropdown under the click, and the widget then
+    shows no change; the act is timed from the attempt that took."""
+    lost = 0
+    while True:
+        t0 = time.perf_counter()
+        act()
+        try:
+            expect(chips).to_have_count(want_chips, timeout=3000)
+            break
+        except AssertionError:
+            lost += 1
+            if lost > 5:
+                raise SystemExit(
+                    "the filter widget ignored the benchmark's input 5 times"
+                ) from None
+    wait_map(page, want)
+    return time.perf_counter() - t0, lost
+
+
+def open_list(box, option) -> None:
+    """Open the filter's dropdown until ``option`` shows (a rerun may close it)."""
+    end = time.monotonic() + DEADLINE_S
+    while not option.is_visible():
+        if time.monotonic() > end:
+            raise SystemExit("the filter's dropdown did not open")
+        box.click()
+        with contextlib.suppress(PlaywrightError):
+            option.wait_for(timeout=2000)
+
+
+def mark(page) -> None:
+    """Set a marker on the map page's window: gone if the page reloads."""
+    wait_map(page, "(window.__bench = 1)")
 
 
 def vm_hwm_mb(pid: int) -> float:
@@ -146,37 +197,34 @@ def one_size(browser, n: int, repeats: int, tmp: Path) -> dict:
             page.goto(server["url"])
             page.get_by_role("heading", level=1, name=title).wait_for()
             headers.append(time.perf_counter() - t0)
-            wait_map(page, "true")
+            wait_map(page, "s.drawn > 0")
             opens.append(time.perf_counter() - t0)
         out["header_first"], out["open_first"] = headers[0], opens[0]
         out["header"], out["open"] = headers[1], opens[1]
-        frame = map_frame(page)
-        frame.evaluate("() => { window.__bench = 1; }")  # gone if the map page reloads
+        mark(page)
         box = page.get_by_role("combobox", name="Attack type")
-        filt, clear, reloads = [], [], 0
+        chips = page.get_by_test_id("stMultiSelect").filter(has=box).locator("[data-tag]")
+        filt, clear, reloads, lost = [], [], 0, 0
         for k in range(repeats):
             kind = kinds[k % len(kinds)]
-            box.click()
             option = page.get_by_role("option", name=attack_label(kind), exact=True)
-            option.wait_for()
-            t0 = time.perf_counter()
-            option.click()
-            state = wait_map(page, f"s.shown === '{counts[kind]}'")
-            filt.append(time.perf_counter() - t0)
+
+            def choose(option=option) -> None:
+                open_list(box, option)
+                option.click()
+
+            took, again = timed(page, choose, chips, 1, f"s.shown === '{counts[kind]}'")
+            filt.append(took)
+            lost += again
             page.keyboard.press("Escape")
-            reloads += not state["same"]
-            if not state["same"]:
-                map_frame(page).evaluate("() => { window.__bench = 1; }")
-            box.click()
-            t0 = time.perf_counter()
-            page.keyboard.press("Backspace")
-            state = wait_map(page, "s.shown === 'all'")
-            clear.append(time.perf_counter() - t0)
+            took, again = timed(page, lambda: box.press("Backspace"), chips, 0, "s.shown === 'all'")
+            clear.append(took)
+            lost += again
             page.keyboard.press("Escape")
-            reloads += not state["same"]
-            if not state["same"]:
-                map_frame(page).evaluate("() => { window.__bench = 1; }")
-        out["filter"], out["clear"], out["reloads"] = filt, clear, reloads
+            if not wait_map(page, "true")["same"]:
+                reloads += 1
+                mark(page)
+        out["filter"], out["clear"], out["reloads"], out["lost"] = filt, clear, reloads, lost
         out["rss"] = vm_hwm_mb(pid)
         ctx.close()
     path.unlink()
@@ -209,7 +257,7 @@ def main() -> None:
     )
     head = (
         f"{'incidents':>9} | {'1st header':>10} {'1st open':>8} | {'header':>6} {'open':>6} | "
-        f"{'filter':^13} | {'clear':^13} | {'filter/open':>11} | {'reloads':>7} | {'RSS MB':>6}"
+        f"{'filter':^13} | {'clear':^13} | {'filter/open':>11} | {'reloads':>7} {'lost':>4} | {'RSS MB':>6}"
     )
     print(head)
     print("-" * len(head))
@@ -219,7 +267,7 @@ def main() -> None:
         print(
             f"{r['n']:>9,} | {r['header_first']:>10.2f} {r['open_first']:>8.2f} | "
             f"{r['header']:>6.2f} {r['open']:>6.2f} | {fm:>5.2f} / {fw:>5.2f} | "
-            f"{cm:>5.2f} / {cw:>5.2f} | {fm / r['open']:>10.2f}x | {r['reloads']:>7} | "
+            f"{cm:>5.2f} / {cw:>5.2f} | {fm / r['open']:>10.2f}x | {r['reloads']:>7} {r['lost']:>4} | "
             f"{r['rss']:>6.0f}"
         )
     for r in rows:

@@ -10,14 +10,12 @@ import and save, geocode, the snippet's address rule) is ``geo.ops``, which both
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -33,7 +31,6 @@ from geo.model import (
     describe,
     incident_from_feature,
     parse_json,
-    story_to_geojson,
 )
 from geo.store import ConflictError, Store, StoryDiff, resolve_path
 from geo.taxonomy import (
@@ -50,6 +47,7 @@ SEED = paths.seed_story()
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ERRORS_SHOWN = 50
 PAGE_SIZE = 50
+T = TypeVar("T")
 
 FIELD_LABELS = {
     "place": "Place",
@@ -1062,14 +1060,13 @@ def conflict_choices(err: ConflictError) -> list[tuple[str, str, str]]:
 # --- the map --------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=16)
-def _map_html(story_json: str, districts_key: int, height: int) -> str:
+def map_html(story: Story, layer: Any | None, height: int = 440) -> str:
+    """The embed page for this story as the app shows it (memoise it with ``remembered``:
+    a rerun that does not change the story must not render or reload the map)."""
     from geo.embed import render_html
-    from geo.model import loads_story
 
-    story = loads_story(story_json)
     # a click on the map (not on a marker) tells the desk where it was (the point picker)
-    page = render_html(story, _LAYERS.get(districts_key), height=height, on_click="post-to-parent")
+    page = render_html(story, layer, height=height, on_click="post-to-parent")
     # the desk shows the title and summary itself: the map starts higher in its frame
     return page.replace("</head>", DESK_MAP_STYLE + "</head>", 1)
 
@@ -1079,12 +1076,22 @@ def _map_html(story_json: str, districts_key: int, height: int) -> str:
 DESK_MAP_STYLE = "<style>.sitmap > header { display: none; }</style>"
 
 
-_LAYERS: dict[int, Any] = {}
-
-
-def map_html(story: Story, layer: Any | None, height: int = 440) -> str:
-    """The embed page for this (filtered) story, as the app shows it. Memoised per content,
-    so reruns that do not change the story do not reload the map."""
-    key = id(layer)
-    _LAYERS[key] = layer
-    return _map_html(json.dumps(story_to_geojson(story), sort_keys=True), key, height)
+def remembered(
+    memo: dict[str, Any], name: str, inputs: tuple[Any, ...], make: Callable[[], T]
+) -> T:
+    """``make()``, or what it returned last time for the same ``inputs`` (compared by
+    identity). The desk replaces its working copy with a new ``Story`` on every edit and
+    never changes one in place, so the same object is the same content: a rerun finds its
+    map page, diff and rows without serialising or comparing the story (at 10k incidents
+    that was ~1 s per rerun; a content key also held every story's JSON in memory). One
+    entry per name: ``memo`` lives with one story's working copy in the session."""
+    hit = memo.get(name)
+    if (
+        hit is not None
+        and len(hit[0]) == len(inputs)
+        and all(a is b for a, b in zip(hit[0], inputs, strict=True))
+    ):
+        return cast(T, hit[1])
+    value = make()
+    memo[name] = (inputs, value)
+    return value
