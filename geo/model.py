@@ -657,13 +657,21 @@ def scan_story(
     path: str | os.PathLike[str],
     each: Callable[[list[Incident], str], T],
     chunk: int = SCAN_CHUNK,
+    *,
+    begin: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[Scanned, list[T]]:
     """Check a story file as :func:`load_story` does — every incident through the same
     model, the story's metadata, unique ids, the same first error — but hand the
     incidents to ``each(incidents, country)`` ``chunk`` at a time and keep none of them,
     so a 200k-incident file is checked in a fraction of the memory of loading it. Returns
-    what the file holds and ``each``'s results, in order."""
-    story, results, total, located = _read(*_file_text(path), each, chunk)
+    what the file holds and ``each``'s results, in order.
+
+    ``begin(meta)`` is called with the file's ``story`` member (not yet checked: it is
+    checked after the incidents, as :func:`load_story` does) before the first incident is
+    handed on, so a writer knows the story id up front. It is called again when the
+    reader starts over (a file that turns out not to be laid out as sitmap writes it is
+    read whole after all): whatever ``each`` was handed before that is void."""
+    story, results, total, located = _read(*_file_text(path), each, chunk, begin)
     return Scanned(story, total, located), results
 
 
@@ -672,6 +680,7 @@ def _read(
     name: str,
     each: Callable[[list[Incident], str], T] | None,
     chunk: int,
+    begin: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[Story, list[T], int, int]:
     """(story, each's results, incidents, located). Without ``each`` the story holds its
     incidents; with it, none (``each`` has seen them). A file laid out as sitmap writes
@@ -681,6 +690,8 @@ def _read(
         if head.get("type") != "FeatureCollection":
             raise _Unusual
         try:
+            if begin is not None:
+                begin(head["story"])
             return _scan(head["story"], stream, each, chunk)
         except StoryError:
             parse_json(text, name)  # broken JSON later on is the first error, as read whole
@@ -688,6 +699,8 @@ def _read(
     except _Unusual:
         story = story_from_geojson(parse_json(text, name), consume=True)
         results: list[T] = []
+        if begin is not None:
+            begin(story.model_dump(mode="json", exclude={"incidents"}))
         if each is not None:
             for k in range(0, len(story.incidents), chunk):
                 results.append(each(story.incidents[k : k + chunk], story.country))

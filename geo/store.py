@@ -63,8 +63,8 @@ import stat
 import struct
 import tempfile
 import zlib
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, closing, contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,7 @@ from geo.errors import ConflictError, StoreError  # defined in geo.errors; impor
 from geo.merge import merge_stories
 from geo.model import (
     Incident,
+    Scanned,
     Story,
     StoryError,
     describe,
@@ -719,7 +720,23 @@ class Store:
         raise NotImplementedError
 
     def _put_story(self, con: Any, rows: StoryRows, revision: int, new: bool) -> None:
-        """Write the story row, replace its incidents, add the snapshot, prune history."""
+        """Write the story row, replace its incidents, add the snapshot, prune history (a
+        whole save is a streamed import's three steps in one go)."""
+        self._open_story(con, rows.story_id, new, rows.stamp)
+        self._put_incidents(con, rows.incidents)
+        self._close_story(con, rows, revision, new)
+
+    def _open_story(self, con: Any, story_id: str, new: bool, stamp: str) -> None:
+        """Make way for a story's incidents: remove the stored ones (a new story: whatever
+        its rows need first). Called again when a streamed import starts over."""
+        raise NotImplementedError
+
+    def _put_incidents(self, con: Any, rows: builtins.list[dict[str, Any]]) -> None:
+        """Add incident rows (StoryRows' form)."""
+        raise NotImplementedError
+
+    def _close_story(self, con: Any, rows: StoryRows, revision: int, new: bool) -> None:
+        """Write the stories row and the snapshot, prune the history."""
         raise NotImplementedError
 
     def _remove_story(self, con: Any, story_id: str) -> None:
@@ -1006,6 +1023,145 @@ class Store:
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
+class StreamedImport:
+    """A story file imported as it is read (geo.model.scan_story hands the checked
+    incidents on a chunk at a time): the rows, revision and history a whole-story save
+    gives, in one write transaction, without the story ever held whole as models.
+
+    Use::
+
+        with StreamedImport(lambda: Store(target), replace=False) as imp:
+            scanned, _ = scan_story(path, imp.each, begin=imp.begin)
+            ...  # checks that may still refuse the story (nothing is committed yet)
+            done = imp.finish(scanned)
+
+    Atomic: a bad feature, a failed check or a fault anywhere rolls the one transaction
+    back (``with`` ending in an exception), so the store is left as it was. One chunk is
+    held back until the next is checked, so a story of one chunk (≤ 5,000 incidents)
+    touches the store only after every check passed, as a whole save does: a bad small
+    file does not even create a new store. The write transaction is opened when the
+    second chunk is checked and stays open until the end (a GeoPackage's other writers
+    wait for it, up to their busy timeout; PostGIS locks only this story's id).
+
+    Importing over a stored story: refused unless ``replace`` (after the file passed every
+    check, as before), else it replaces the stored one as its next revision — under the
+    story's lock for the whole import, so no other save can come in between."""
+
+    def __init__(
+        self,
+        open_store: Callable[[], Store],
+        *,
+        replace: bool = False,
+        editor: str | None = None,
+    ) -> None:
+        self._open = open_store
+        self.replace = replace
+        self.editor = (editor or default_editor()).strip()[:200] or "unknown"
+        self.stamp = now_iso()
+        self._stack = ExitStack()
+        self.store: Store | None = None
+        self._con: Any = None
+        self._id: str | None = None
+        self._row: tuple[Any, ...] | None = None
+        self._refused: tuple[Any, ...] | None = None  # stored already, without replace
+        self._writing = False
+        self._pending: builtins.list[Incident] = []
+        self._reset()
+
+    def _reset(self) -> None:
+        self._seq = 0
+        self._ids: set[str] = set()
+        self._snapshot = SnapshotStream()
+
+    def __enter__(self) -> StreamedImport:
+        return self
+
+    def __exit__(self, *exc: Any) -> bool | None:
+        return self._stack.__exit__(*exc)
+
+    def begin(self, meta: dict[str, Any]) -> None:
+        """The story member, before its incidents (scan_story's ``begin``); again when
+        the reader starts over, which voids what was written."""
+        raw = meta.get("id")
+        # the model strips the id; anything that is not then a valid id fails the metadata
+        # check after the incidents, so nothing is written for it
+        self._id = raw.strip() if isinstance(raw, str) else None
+        self._pending = []
+        self._reset()
+        if self._con is not None and self._writing and self._id is not None:
+            self.store._open_story(self._con, self._id, self._row is None, self.stamp)  # type: ignore[union-attr]
+
+    def each(self, incidents: builtins.list[Incident], country: str) -> None:
+        """One chunk of checked incidents (scan_story's ``each``)."""
+        if self._pending:
+            self._write(self._pending)
+        self._pending = incidents
+
+    def _start(self) -> None:
+        if self.store is not None or self._id is None:
+            return
+        self.store = self._open()
+        self._con = self._stack.enter_context(self.store._write())
+        row = self.store._current(self._con, self._id)
+        if row is not None and not self.replace:
+            # refused (said after the checks, as before): no need to hold the lock meanwhile
+            self._refused, self._con = row, None
+            self._stack.close()
+            return
+        self._row, self._writing = row, True
+        self.store._open_story(self._con, self._id, row is None, self.stamp)
+
+    def _write(self, incidents: builtins.list[Incident]) -> None:
+        self._start()
+        if not self._writing or self._id is None:
+            return
+        rows, features = [], []
+        for inc in incidents:
+            if inc.id in self._ids:  # the scan refuses the file for it at the end
+                self._writing = False
+                return
+            self._ids.add(inc.id)
+            idata = inc.model_dump(mode="json")
+            rows.append(incident_row(self._id, self._seq, inc, idata))
+            features.append(feature_of(inc, idata))
+            self._seq += 1
+        self.store._put_incidents(self._con, rows)  # type: ignore[union-attr]
+        self._snapshot.add(features)
+
+    def finish(self, scanned: Scanned) -> ImportReport:
+        """Write the last chunk, the stories row and the revision snapshot (committed when
+        the ``with`` block ends); StoryError when the story is stored and not replaced."""
+        story = scanned.story
+        if story.id != self._id:  # cannot be: a valid id is the stripped raw one
+            raise StoreError(f"story '{story.id}': its id changed while it was read")
+        self._write(self._pending)
+        self._pending = []
+        if self.store is None:  # nothing was pending: an empty story
+            self._start()
+        if self._refused is not None:
+            raise StoryError(
+                f"story '{story.id}' is already in the store (revision {self._refused[0]}); "
+                "fix: give the file a new story id, or replace the stored story explicitly "
+                "(--replace)"
+            )
+        assert self.store is not None and self._writing and self._seq == scanned.incidents
+        data = story.model_dump(mode="json", exclude={"incidents", "id"})
+        meta = story.model_dump(mode="json", exclude={"incidents"}, exclude_none=True)
+        rows = StoryRows(
+            story.id,
+            story_row(story.id, data, scanned.incidents, scanned.located),
+            [],
+            self._snapshot.finish(meta),
+            scanned.incidents,
+            self.editor,
+            self.stamp,
+        )
+        current = self._row[0] if self._row else None
+        revision = (current or 0) + 1
+        self.store._close_story(self._con, rows, revision, current is None)
+        return ImportReport(story.id, revision, scanned.incidents, replaced=current is not None)
+
+
 def _find_place(entries: builtins.list[PlaceEntry], name: str) -> PlaceEntry | None:
     from geo.gazetteer import normalize
 
@@ -1019,7 +1175,9 @@ def _find_place(entries: builtins.list[PlaceEntry], name: str) -> PlaceEntry | N
 class StoryRows:
     """A validated story as the columns every backend stores: the stories row, one row per
     incident (``geom`` the (lon, lat) pair or None: each backend encodes its own), and the
-    zlib-compressed GeoJSON snapshot for the history; stamped with who saves and when."""
+    zlib-compressed GeoJSON snapshot for the history; stamped with who saves and when.
+    (A streamed import writes the incident rows chunk by chunk and gives ``incidents``
+    empty: see :class:`StreamedImport`.)"""
 
     story_id: str
     story: dict[str, Any]
@@ -1033,34 +1191,128 @@ class StoryRows:
     def of(cls, story: Story, editor: str) -> StoryRows:
         whole = story.model_dump(mode="json")  # one dump for the story and its incidents
         data = {k: v for k, v in whole.items() if k not in ("incidents", "id")}
-        row: dict[str, Any] = {"story_id": story.id}
-        for col in STORY_TEXT:
-            row[col] = data.get(col)
-        for col in STORY_JSON:
-            row[col] = _json(data.get(col))
-        period = data.get("period") or {}
-        row["period_start"] = period.get("start")
-        row["period_end"] = period.get("end")
-        row["incident_count"] = len(story.incidents)
-        row["located_count"] = len(story.located)
-        incidents = []
-        for seq, (inc, idata) in enumerate(zip(story.incidents, whole["incidents"], strict=True)):
-            irow: dict[str, Any] = {
-                "geom": (inc.lon, inc.lat) if inc.located else None,
-                "story_id": story.id,
-                "incident_id": inc.id,
-                "seq": seq,
-            }
-            for col in INCIDENT_TEXT:
-                value = idata.get(col)
-                if col == "infrastructure":
-                    value = ",".join(value) if value else None
-                irow[col] = value
-            for col in INCIDENT_JSON:
-                irow[col] = _json(idata.get(col))
-            incidents.append(irow)
+        row = story_row(story.id, data, len(story.incidents), len(story.located))
+        incidents = [
+            incident_row(story.id, seq, inc, idata)
+            for seq, (inc, idata) in enumerate(
+                zip(story.incidents, whole["incidents"], strict=True)
+            )
+        ]
         snapshot = zlib.compress(_json(story_to_geojson(story)).encode("utf-8"), 6)  # type: ignore[union-attr]
         return cls(story.id, row, incidents, snapshot, len(story.incidents), editor, now_iso())
+
+
+def story_row(story_id: str, data: dict[str, Any], incidents: int, located: int) -> dict[str, Any]:
+    """The stories row of a story's metadata (its JSON dump without id and incidents)."""
+    row: dict[str, Any] = {"story_id": story_id}
+    for col in STORY_TEXT:
+        row[col] = data.get(col)
+    for col in STORY_JSON:
+        row[col] = _json(data.get(col))
+    period = data.get("period") or {}
+    row["period_start"] = period.get("start")
+    row["period_end"] = period.get("end")
+    row["incident_count"] = incidents
+    row["located_count"] = located
+    return row
+
+
+def incident_row(story_id: str, seq: int, inc: Incident, idata: dict[str, Any]) -> dict[str, Any]:
+    """The incidents row of one incident (``idata`` its JSON dump), ``seq`` its place."""
+    irow: dict[str, Any] = {
+        "geom": (inc.lon, inc.lat) if inc.located else None,
+        "story_id": story_id,
+        "incident_id": inc.id,
+        "seq": seq,
+    }
+    for col in INCIDENT_TEXT:
+        value = idata.get(col)
+        if col == "infrastructure":
+            value = ",".join(value) if value else None
+        irow[col] = value
+    for col in INCIDENT_JSON:
+        irow[col] = _json(idata.get(col))
+    return irow
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
+
+
+def feature_of(inc: Incident, idata: dict[str, Any]) -> dict[str, Any]:
+    """geo.model.incident_to_feature from the incident's JSON dump already made for its
+    row (no second model dump): the same Feature, key for key."""
+    props = {k: _without_none(v) for k, v in idata.items() if v is not None and k not in _NOT_PROPS}
+    for empty in ("evidence", "cues", "casualties"):
+        if not props.get(empty):
+            props.pop(empty, None)
+    geometry = {"type": "Point", "coordinates": [inc.lon, inc.lat]} if inc.located else None
+    return {"type": "Feature", "id": inc.id, "geometry": geometry, "properties": props}
+
+
+_NOT_PROPS = frozenset(("id", "lon", "lat"))
+_ADLER_BASE = 65521
+
+
+def _adler32_combine(first: int, second: int, second_length: int) -> int:
+    """The Adler-32 of two byte strings joined, from theirs (zlib's adler32_combine)."""
+    rem = second_length % _ADLER_BASE
+    sum1 = first & 0xFFFF
+    sum2 = (rem * sum1) % _ADLER_BASE
+    sum1 = (sum1 + (second & 0xFFFF) + _ADLER_BASE - 1) % _ADLER_BASE
+    sum2 = (sum2 + (first >> 16) + (second >> 16) + _ADLER_BASE - rem) % _ADLER_BASE
+    return sum1 | (sum2 << 16)
+
+
+class SnapshotStream:
+    """The revision snapshot (zlib-compressed story GeoJSON, the text StoryRows.of
+    compresses) made from features as they come, before the story's metadata is known.
+
+    The snapshot's text starts with the metadata, which a streamed import knows only after
+    the last feature is checked. So the features are deflated as they come (a raw deflate
+    stream, kept compressed: ~1/8 of the text) and, at the end, the head (zlib header and
+    the metadata, deflated and flushed to a byte boundary) is put in front and the Adler-32
+    of the whole text behind: one valid zlib stream of exactly the whole save's text."""
+
+    def __init__(self) -> None:
+        self._deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+        self._parts: builtins.list[bytes] = []
+        self._adler = 1
+        self._length = 0
+        self._first = True
+
+    def _feed(self, data: bytes) -> None:
+        self._adler = zlib.adler32(data, self._adler)
+        self._length += len(data)
+        out = self._deflate.compress(data)
+        if out:
+            self._parts.append(out)
+
+    def add(self, features: builtins.list[dict[str, Any]]) -> None:
+        if not features:
+            return
+        text = ",".join(json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in features)
+        self._feed((text if self._first else "," + text).encode("utf-8"))
+        self._first = False
+
+    def finish(self, meta: dict[str, Any]) -> bytes:
+        """The snapshot blob, ``meta`` being the story's metadata as story_to_geojson
+        dumps it (exclude_none, no incidents)."""
+        self._feed(b"]}")
+        self._parts.append(self._deflate.flush(zlib.Z_FINISH))
+        head = (
+            '{"type":"FeatureCollection","story":'
+            + json.dumps(meta, ensure_ascii=False, separators=(",", ":"))
+            + ',"features":['
+        ).encode("utf-8")
+        deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+        packed = deflate.compress(head) + deflate.flush(zlib.Z_SYNC_FLUSH)  # not final
+        check = _adler32_combine(zlib.adler32(head), self._adler, self._length)
+        return b"".join((b"\x78\x9c", packed, *self._parts, struct.pack(">I", check)))
 
 
 # --- the GeoPackage store ----------------------------------------------------------------------
@@ -1470,11 +1722,26 @@ class GeoPackageStore(Store):
             if col not in have:
                 con.execute(f"ALTER TABLE stories ADD COLUMN {col} TEXT")
 
-    def _put_story(
-        self, con: sqlite3.Connection, rows: StoryRows, revision: int, new: bool
-    ) -> None:
+    def _open_story(self, con: sqlite3.Connection, story_id: str, new: bool, stamp: str) -> None:
         self._ensure_rtree(con)
         self._ensure_story_columns(con)
+        con.execute("DELETE FROM incidents WHERE story_id = ?", (story_id,))
+
+    def _put_incidents(self, con: sqlite3.Connection, rows: builtins.list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        icols = builtins.list(rows[0])
+        con.executemany(
+            f"INSERT INTO incidents ({', '.join(icols)}) VALUES ({', '.join('?' * len(icols))})",
+            [
+                (point_blob(*r["geom"]) if r["geom"] else None, *builtins.list(r.values())[1:])
+                for r in rows
+            ],
+        )
+
+    def _close_story(
+        self, con: sqlite3.Connection, rows: StoryRows, revision: int, new: bool
+    ) -> None:
         cols = builtins.list(rows.story)
         values = [
             gpkg_datetime(rows.story[c]) if c == "updated" else rows.story[c] for c in cols
@@ -1489,16 +1756,6 @@ class GeoPackageStore(Store):
             con.execute(
                 f"UPDATE stories SET {', '.join(f'{c} = ?' for c in cols)} WHERE story_id = ?",
                 [*values, rows.story_id],
-            )
-        con.execute("DELETE FROM incidents WHERE story_id = ?", (rows.story_id,))
-        if rows.incidents:
-            icols = builtins.list(rows.incidents[0])
-            con.executemany(
-                f"INSERT INTO incidents ({', '.join(icols)}) VALUES ({', '.join('?' * len(icols))})",
-                [
-                    (point_blob(*r["geom"]) if r["geom"] else None, *builtins.list(r.values())[1:])
-                    for r in rows.incidents
-                ],
             )
         con.execute(
             "INSERT INTO story_revisions (story_id, revision, saved_at, saved_by, "

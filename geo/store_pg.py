@@ -357,38 +357,41 @@ class PostgresStore(Store):
         ).fetchone()
         return (row["revision"], row["saved_at"], row["saved_by"]) if row else None
 
-    def _put_story(self, con: Any, rows: StoryRows, revision: int, new: bool) -> None:
+    def _open_story(self, con: Any, story_id: str, new: bool, stamp: str) -> None:
+        if new:  # the incidents reference their story: a placeholder row until _close_story
+            con.execute(
+                sql.SQL(
+                    "INSERT INTO {} (story_id, title, incident_count, located_count, revision, "
+                    "saved_at) VALUES (%s, '', 0, 0, 0, %s) ON CONFLICT (story_id) DO NOTHING"
+                ).format(_table("stories")),
+                (story_id, stamp),
+            )
+        con.execute(
+            sql.SQL("DELETE FROM {} WHERE story_id = %s").format(_table("incidents")),
+            (story_id,),
+        )
+
+    def _put_incidents(self, con: Any, rows: builtins.list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        icols = list(rows[0])
+        copy = sql.SQL("COPY {} ({}) FROM STDIN").format(_table("incidents"), _cols(icols))
+        with con.cursor().copy(copy) as out:
+            for r in rows:
+                geom = r["geom"]
+                point = f"SRID=4326;POINT({geom[0]!r} {geom[1]!r})" if geom else None
+                out.write_row((point, *list(r.values())[1:]))
+
+    def _close_story(self, con: Any, rows: StoryRows, revision: int, new: bool) -> None:
         cols = [*rows.story, "revision", "saved_at", "saved_by"]
         values = [*rows.story.values(), revision, rows.stamp, rows.editor]
-        if new:
-            con.execute(
-                sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-                    _table("stories"),
-                    _cols(cols),
-                    sql.SQL(", ").join(sql.Placeholder() * len(cols)),
-                ),
-                values,
-            )
-        else:
-            con.execute(
-                sql.SQL("UPDATE {} SET {} WHERE story_id = %s").format(
-                    _table("stories"),
-                    sql.SQL(", ").join(sql.SQL("{} = %s").format(_ident(c)) for c in cols),
-                ),
-                [*values, rows.story_id],
-            )
-            con.execute(
-                sql.SQL("DELETE FROM {} WHERE story_id = %s").format(_table("incidents")),
-                (rows.story_id,),
-            )
-        if rows.incidents:
-            icols = list(rows.incidents[0])
-            copy = sql.SQL("COPY {} ({}) FROM STDIN").format(_table("incidents"), _cols(icols))
-            with con.cursor().copy(copy) as out:
-                for r in rows.incidents:
-                    geom = r["geom"]
-                    point = f"SRID=4326;POINT({geom[0]!r} {geom[1]!r})" if geom else None
-                    out.write_row((point, *list(r.values())[1:]))
+        con.execute(  # a new story's row is the placeholder _open_story made
+            sql.SQL("UPDATE {} SET {} WHERE story_id = %s").format(
+                _table("stories"),
+                sql.SQL(", ").join(sql.SQL("{} = %s").format(_ident(c)) for c in cols),
+            ),
+            [*values, rows.story_id],
+        )
         con.execute(
             sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s)").format(
                 _table("story_revisions")
