@@ -497,12 +497,14 @@ def import_file(
     replace: bool = False,
     editor: str | None = None,
     districts: DistrictsLike = None,
+    chunk: int | None = None,
 ) -> tuple[ImportReport, Report]:
     """``sitmap import FILE``: :func:`import_story` of a story file, checked and written a
     chunk at a time as it is read (geo.store.StreamedImport), in one transaction: the same
     checks, first error, rows, revision and history, and nothing half-imported, in a
-    fraction of the memory (a 200k-incident file is never held as 200k models)."""
-    from geo.model import scan_story
+    fraction of the memory (a 200k-incident file is never held as 200k models).
+    ``chunk``: incidents checked and written at a time (geo.model.SCAN_CHUNK)."""
+    from geo.model import SCAN_CHUNK, scan_story
     from geo.store import Store, StreamedImport
 
     checks = _ChunkChecks(districts)
@@ -515,7 +517,7 @@ def import_file(
         imp.each(incidents, country)
 
     with StreamedImport(opened, replace=replace, editor=editor) as imp:
-        scanned, _ = scan_story(path, each, begin=imp.begin)
+        scanned, _ = scan_story(path, each, chunk or SCAN_CHUNK, begin=imp.begin)
         report = checks.finish(scanned.story.country)
         done = imp.finish(scanned)
     return done, report
