@@ -510,7 +510,7 @@ def import_file(
     checks = _ChunkChecks(districts)
 
     def opened() -> Store:
-        return store if isinstance(store, Store) else Store(store)
+        return store if isinstance(store, Store) else Store.for_import(store)
 
     def each(incidents: list[Incident], country: str) -> None:
         checks(incidents, country)

@@ -766,6 +766,27 @@ class Store:
     def _damaged(self, detail: str) -> StoreError:
         raise NotImplementedError
 
+    @classmethod
+    def for_import(cls, target: StoreTarget = None) -> Store:
+        """The store a streamed import writes: ``Store(target)``, except that a store not
+        made yet is made as part of the import (published when it commits), so an import
+        that fails leaves no store behind."""
+        resolved = resolve_target(target)
+        if isinstance(resolved, Path):
+            return GeoPackageStore.staged(resolved) or GeoPackageStore(resolved)
+        from geo.store_pg import PostgresStore
+
+        return PostgresStore.staged(resolved)
+
+    def _begin_import(self, con: Any) -> None:
+        """First thing in a streamed import's transaction (a staged store's schema)."""
+
+    def _publish(self) -> None:
+        """After a streamed import committed: a staged store takes its place."""
+
+    def _discard(self) -> None:
+        """After a streamed import failed: a staged store is removed."""
+
     # reading ----------------------------------------------------------------------------------
 
     def list(self) -> builtins.list[StoryInfo]:
@@ -1077,7 +1098,18 @@ class StreamedImport:
         return self
 
     def __exit__(self, *exc: Any) -> bool | None:
-        return self._stack.__exit__(*exc)
+        try:
+            suppressed = self._stack.__exit__(*exc)
+        except BaseException:
+            if self.store is not None:
+                self.store._discard()
+            raise
+        if self.store is not None:
+            if exc[0] is None:
+                self.store._publish()
+            else:
+                self.store._discard()
+        return suppressed
 
     def begin(self, meta: dict[str, Any]) -> None:
         """The story member, before its incidents (scan_story's ``begin``); again when
@@ -1102,6 +1134,7 @@ class StreamedImport:
             return
         self.store = self._open()
         self._con = self._stack.enter_context(self.store._write())
+        self.store._begin_import(self._con)
         row = self.store._current(self._con, self._id)
         if row is not None and not self.replace:
             # refused (said after the checks, as before): no need to hold the lock meanwhile
@@ -1321,6 +1354,8 @@ class SnapshotStream:
 class GeoPackageStore(Store):
     """A GeoPackage file of stories. Each call opens its own connection (thread-safe use)."""
 
+    _target: Path | None = None  # a staged store's real path (see staged)
+
     def __init__(self, path: StoreTarget = None, *, create: bool = True):
         self.path = resolve_path(path)
         self.where = str(self.path)
@@ -1394,13 +1429,20 @@ class GeoPackageStore(Store):
                 raise
 
     def _create(self) -> None:
-        folder = self.path.parent
+        self._folder_for(self.path)
+        with closing(self._connect("create")) as con:
+            self._initialise(con, 0)
+
+    def _folder_for(self, path: Path) -> None:
+        """The folder a new store goes in: there, or made when it is the default store's
+        (an explicit path's folder is never created)."""
+        folder = path.parent
         if not folder.is_dir():
             if folder.exists():
                 raise StoreError(
                     f"store: {folder} is a file, not a folder; fix: give a store path in a folder"
                 )
-            if self.path != paths.default_store():  # only the default store's folder is made
+            if path != paths.default_store():  # only the default store's folder is made
                 raise StoreError(
                     f"store: folder {folder} does not exist; fix: create it (mkdir -p "
                     f"{folder}) or give a store path in an existing folder"
@@ -1409,8 +1451,69 @@ class GeoPackageStore(Store):
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise self._fault(e, "create") from None
-        with closing(self._connect("create")) as con:
-            self._initialise(con, 0)
+
+    @classmethod
+    def staged(cls, path: StoreTarget) -> GeoPackageStore | None:
+        """A new store for a streamed import, made in a hidden file beside ``path`` and
+        linked into place when the import commits (:meth:`_publish`), so an import that
+        fails part way leaves no store behind; None when there is a file at ``path``
+        already (the import goes into it). Messages name ``path``, never the hidden file."""
+        target = resolve_path(path)
+        if os.path.lexists(target):
+            return None
+        store = object.__new__(cls)
+        store.path, store.where, store._target = target, str(target), target
+        store._folder_for(target)
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".new", dir=target.parent)
+            os.close(fd)
+        except OSError as e:
+            raise store._fault(e, "create") from None
+        store.path = Path(name)
+        try:
+            store._create()
+        except BaseException:
+            store._discard()
+            raise
+        return store
+
+    def _publish(self) -> None:
+        target = self._target
+        if target is None:
+            return
+        try:
+            try:
+                os.link(self.path, target)  # never over a store made meanwhile
+            except FileExistsError:
+                raise StoreError(
+                    f"store: {target} was made by another program while this import ran; "
+                    "nothing was imported; fix: run the import again"
+                ) from None
+            except OSError as e:
+                if e.errno not in (errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS):
+                    raise self._fault(e, "save") from None
+                if os.path.lexists(target):  # no hard links here: rename, if still free
+                    raise StoreError(
+                        f"store: {target} was made by another program while this import ran; "
+                        "nothing was imported; fix: run the import again"
+                    ) from None
+                os.rename(self.path, target)
+        finally:
+            self._discard()
+        self.path, self._target = target, None
+        with suppress(OSError):
+            fd = os.open(target.parent, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def _discard(self) -> None:
+        if self._target is None:
+            return
+        for leftover in (self.path, Path(f"{self.path}-journal")):
+            with suppress(FileNotFoundError):
+                leftover.unlink()
 
     def _initialise(self, con: sqlite3.Connection, app_id: int) -> None:
         """The GeoPackage header and sitmap's tables, in one transaction (all or nothing)."""
@@ -1557,13 +1660,13 @@ class GeoPackageStore(Store):
 
     def _damaged(self, detail: str) -> StoreError:
         return StoreError(
-            f"store: {self.path} is damaged ({' '.join(detail.split())[:160]}); nothing was read "
+            f"store: {self.where} is damaged ({' '.join(detail.split())[:160]}); nothing was read "
             "or written; fix: restore the file from a backup, or point --store at another store"
         )
 
     def _fault(self, error: sqlite3.Error | OSError, doing: str) -> StoreError:
         """One line for a failed open/read/save: what happened, what it means, and the fix."""
-        path = self.path
+        path = Path(self.where)  # the store as the user named it (a staged store's too)
         name = getattr(error, "sqlite_errorname", "") or ""
         text = str(error) if isinstance(error, sqlite3.Error) else (error.strerror or str(error))
         code = error.errno if isinstance(error, OSError) else None

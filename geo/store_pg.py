@@ -218,44 +218,72 @@ class PostgresStore(Store):
 
     # schema: created and migrated by the tool -------------------------------------------------
 
+    @classmethod
+    def staged(cls, url: str) -> PostgresStore:
+        """The store a streamed import writes: a database without sitmap's schema gets it
+        in the import's own transaction (:meth:`_begin_import`), so an import that fails
+        leaves the database as it was (no empty store)."""
+        if url in _READY or cls.exists(url):
+            return cls(url)
+        store = object.__new__(cls)
+        store.url, store._parts = url, _parse(url)
+        store.where, store._local = _display(store._parts), threading.local()
+        store._unprepared = True
+        return store
+
+    _unprepared = False
+
+    def _begin_import(self, con: Any) -> None:
+        if self._unprepared:  # holds the schema lock until the import ends
+            self._prepare_in(con, create=True)
+
+    def _publish(self) -> None:
+        if self._unprepared:
+            self._unprepared = False
+            _READY.add(self.url)
+
     def _prepare(self, create: bool) -> None:
         with self._write("open") as con:
-            con.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_SCHEMA,))
-            row = con.execute(
-                "SELECT to_regclass(%s) IS NOT NULL AS made", (f"{SCHEMA}.schema_version",)
-            ).fetchone()
-            version = 0
-            if row["made"]:
-                got = con.execute(
-                    sql.SQL("SELECT max(version) AS v FROM {}").format(_table("schema_version"))
-                ).fetchone()
-                version = got["v"] or 0
-            elif not create:
-                raise StoreError(
-                    f"store: no sitmap store in {self.where}; fix: import a story first "
-                    "(sitmap import STORY --store URL), or point --store / $SITMAP_STORE at the "
-                    "right database"
-                )
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"store: {self.where} has schema version {version}, newer than this sitmap "
-                    f"knows ({SCHEMA_VERSION}); nothing was read or written; fix: upgrade sitmap"
-                )
-            if version < SCHEMA_VERSION:
-                self._migrate(con, version)
-            missing = [
-                t
-                for t in TABLES
-                if not con.execute(
-                    "SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{SCHEMA}.{t}",)
-                ).fetchone()["ok"]
-            ]
-            if missing:
-                raise StoreError(
-                    f"store: {self.where} was altered: it lacks table {SCHEMA}.{missing[0]}; "
-                    "fix: restore the database from a backup"
-                )
+            self._prepare_in(con, create)
         _READY.add(self.url)
+
+    def _prepare_in(self, con: Any, create: bool) -> None:
+        """Create or migrate the schema inside the caller's transaction."""
+        con.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_SCHEMA,))
+        row = con.execute(
+            "SELECT to_regclass(%s) IS NOT NULL AS made", (f"{SCHEMA}.schema_version",)
+        ).fetchone()
+        version = 0
+        if row["made"]:
+            got = con.execute(
+                sql.SQL("SELECT max(version) AS v FROM {}").format(_table("schema_version"))
+            ).fetchone()
+            version = got["v"] or 0
+        elif not create:
+            raise StoreError(
+                f"store: no sitmap store in {self.where}; fix: import a story first "
+                "(sitmap import STORY --store URL), or point --store / $SITMAP_STORE at the "
+                "right database"
+            )
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"store: {self.where} has schema version {version}, newer than this sitmap "
+                f"knows ({SCHEMA_VERSION}); nothing was read or written; fix: upgrade sitmap"
+            )
+        if version < SCHEMA_VERSION:
+            self._migrate(con, version)
+        missing = [
+            t
+            for t in TABLES
+            if not con.execute(
+                "SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{SCHEMA}.{t}",)
+            ).fetchone()["ok"]
+        ]
+        if missing:
+            raise StoreError(
+                f"store: {self.where} was altered: it lacks table {SCHEMA}.{missing[0]}; "
+                "fix: restore the database from a backup"
+            )
 
     def _migrate(self, con: Any, version: int) -> None:
         if version == 0:

@@ -182,6 +182,29 @@ def test_a_bad_small_file_does_not_even_create_the_store(tmp_path, seed_doc):
     assert not target.exists()
 
 
+def test_a_new_store_is_made_only_by_an_import_that_commits(store_target, tmp_path, seed_doc):
+    """Into a store not made yet: a late failure leaves no store (no file, no schema, no
+    hidden file beside it); a good import makes it, holding the story."""
+    from geo.store import store_exists
+
+    bad = _write(tmp_path, _bad_at_the_end(seed_doc, "field"), "bad.geojson")
+    with pytest.raises(StoryError, match="attack_type"):
+        ops.import_file(bad, str(store_target), chunk=CHUNK)
+    assert not store_exists(str(store_target))
+    if not isinstance(store_target, str):
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.geojson"]
+    good = _write(tmp_path, _varied(seed_doc, 30), "good.geojson")
+    assert ops.import_file(good, str(store_target), chunk=CHUNK)[0].revision == 1
+    assert store_exists(str(store_target))
+    assert Store(str(store_target)).load("streamed").story == load_story(good)
+    if not isinstance(store_target, str):
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            "bad.geojson",
+            "good.geojson",
+            "sitmap.gpkg",
+        ]
+
+
 def _large(seed_doc: dict, n: int, bad_last: bool, tmp_path) -> object:
     doc = _varied(seed_doc, n, "balochistan-2026-02-01")
     if bad_last:
