@@ -483,19 +483,50 @@ def parse_point(blob: bytes | None) -> tuple[float | None, float | None]:
     return lon, lat
 
 
-def _st(fn: Any) -> Any:
-    def wrapped(blob: bytes | None) -> Any:
-        try:
-            return fn(*parse_point(blob))
-        except (StoreError, struct.error, IndexError):
-            return None
+_OWN_HEAD = b"GP\x00\x01"  # point_blob's form: version 0, little-endian, no envelope
+_OWN_WKB = b"\x01\x01\x00\x00\x00"  # little-endian WKB Point
+_COORDS = struct.Struct("<dd")
 
-    return wrapped
+
+def _point_or_none(blob: Any) -> tuple[float | None, float | None] | None:
+    """parse_point for the SQL functions (None: not a point), with point_blob's own form
+    read directly: the R-tree triggers ask for every inserted row's point five times."""
+    if (
+        type(blob) is bytes
+        and len(blob) == 29
+        and blob.startswith(_OWN_HEAD)
+        and blob[8:13] == _OWN_WKB
+    ):
+        lon, lat = _COORDS.unpack_from(blob, 13)
+        return (None, None) if lon != lon or lat != lat else (lon, lat)
+    try:
+        return parse_point(blob)
+    except (StoreError, struct.error, IndexError, TypeError):
+        return None
 
 
 def _register_st_functions(con: sqlite3.Connection) -> None:
     """The SQL functions GDAL's R-tree triggers call: if QGIS adds a spatial index to the
-    file, our plain-sqlite3 writes keep working (and keep that index up to date)."""
+    file, our plain-sqlite3 writes keep working (and keep that index up to date). The
+    trigger of one row calls them one after another on the same blob: the last point read
+    is kept (one connection is used by one thread at a time)."""
+    last: list[Any] = [None, None]
+
+    def point(blob: Any) -> tuple[float | None, float | None] | None:
+        if blob is not None and blob == last[0]:
+            found: tuple[float | None, float | None] | None = last[1]
+            return found
+        found = _point_or_none(blob)
+        last[0], last[1] = blob, found
+        return found
+
+    def st(fn: Any) -> Any:
+        def wrapped(blob: Any) -> Any:
+            xy = point(blob)
+            return None if xy is None else fn(*xy)
+
+        return wrapped
+
     funcs = {
         "ST_IsEmpty": lambda x, y: 1 if x is None else 0,
         "ST_MinX": lambda x, y: x,
@@ -504,7 +535,7 @@ def _register_st_functions(con: sqlite3.Connection) -> None:
         "ST_MaxY": lambda x, y: y,
     }
     for name, fn in funcs.items():
-        con.create_function(name, 1, _st(fn), deterministic=True)
+        con.create_function(name, 1, st(fn), deterministic=True)
 
 
 # --- helpers --------------------------------------------------------------------------------
