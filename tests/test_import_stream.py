@@ -217,8 +217,9 @@ def _large(seed_doc: dict, n: int, bad_last: bool, tmp_path) -> object:
 def test_cli_import_of_a_large_file_bad_near_the_end_changes_nothing(
     store_target, tmp_path, seed_doc, seed_story
 ):
-    """Through the console script, default chunks (3 of them), a bad feature 3 from the
-    end: one line, exit 2, and the stored story is the one stored before."""
+    """Through the console script, default chunks of 5,000 (the first is written when
+    the second is checked), a bad feature 3 from the end: one line, exit 2, and the stored
+    story is the one stored before."""
     store = Store(store_target)
     store.import_story(seed_story, editor="seed")
     before = _state(store, seed_story.id)
