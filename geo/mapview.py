@@ -24,14 +24,17 @@ Compact encodings keep 50,000 incidents under a few MB:
 from __future__ import annotations
 
 import datetime as dt
+import math
 import weakref
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
 import numpy as np
 import shapely
 
-from geo.model import CasualtyClaim, Incident, Story, iter_counts
+from geo.model import CasualtyClaim, Incident, Story, bulk, iter_counts
 from geo.taxonomy import (
     ATTACK_TYPES,
     INFRASTRUCTURE,
@@ -43,6 +46,8 @@ from geo.taxonomy import (
     Infrastructure,
     Status,
 )
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from geo.districts import Districts
@@ -239,10 +244,14 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 
 def primary_infrastructure(inc: Incident) -> Infrastructure | None:
     """The kind that sets the marker's shape/colour: prison, rail, highway first."""
+    return _primary(inc.infrastructure)
+
+
+def _primary(kinds: Sequence[Infrastructure]) -> Infrastructure | None:
     for key in KEY_INFRASTRUCTURE:
-        if key in inc.infrastructure:
+        if key in kinds:
             return key
-    return inc.infrastructure[0] if inc.infrastructure else None
+    return kinds[0] if kinds else None
 
 
 # --- district geometry ------------------------------------------------------------------------
@@ -420,12 +429,18 @@ def _encode_lines(geom: Any) -> list[str]:
 def incident_districts(story: Story, districts: Districts | None) -> list[str | None]:
     """District of each located incident: the story's own (if the layer knows it), else the
     point's district. Editors' choices win over geometry."""
-    located = story.located
+    return _districts_of(story.located, districts, {})
+
+
+def _districts_of(
+    located: Sequence[Incident], districts: Districts | None, seen: dict[str, str | None]
+) -> list[str | None]:
+    """:func:`incident_districts` of these located incidents; ``seen`` caches the layer's
+    answer for each named district across calls (a story read in chunks asks once)."""
     if districts is None:
         return [i.district for i in located]
     names: list[str | None] = []
     todo: list[int] = []
-    seen: dict[str, str | None] = {}
     for k, inc in enumerate(located):
         name = None
         if inc.district:
@@ -484,19 +499,25 @@ class _Strings:
         return i
 
 
-def description(story: Story, district_names: list[str | None]) -> str:
-    """Generated text alternative, e.g. 'Map of 6 attack sites in 5 districts of …'."""
-    located, unlocated = story.located, story.unlocated
+def _description(
+    story: Story,
+    *,
+    located: int,
+    unlocated: int,
+    districts_hit: int,
+    kinds: Counter[AttackType],
+    key: Counter[Infrastructure],
+) -> str:
+    """Generated text alternative, e.g. 'Map of 6 attack sites in 5 districts of …', from
+    the counts of what the map shows (``key``: incidents per key infrastructure kind)."""
     where = story.region or "Pakistan"
-    n_d = len({d for d in district_names if d})
-    parts = [f"Map of {_plural(len(located), 'attack site')}"]
-    if n_d:
-        parts.append(f" in {_plural(n_d, 'district')}")
+    parts = [f"Map of {_plural(located, 'attack site')}"]
+    if districts_hit:
+        parts.append(f" in {_plural(districts_hit, 'district')}")
     parts.append(f" of {where}")
     if story.period:
         parts.append(f", {period_label(story)}")
     text = "".join(parts)
-    kinds = Counter(i.attack_type for i in located)
     if kinds:
         listed = ", ".join(
             _plural(n, *ATTACK_NOUNS[k])
@@ -505,9 +526,6 @@ def description(story: Story, district_names: list[str | None]) -> str:
         text += f": {listed}."
     else:
         text += "."
-    key = Counter(
-        inf for i in located for inf in set(i.infrastructure) if inf in KEY_INFRASTRUCTURE
-    )
     if key:
         text += " Targets include " + ", ".join(
             f"{INFRASTRUCTURE[k].label.lower()} ({n:,})" for k, n in key.items()
@@ -515,12 +533,409 @@ def description(story: Story, district_names: list[str | None]) -> str:
         text += "."
     if unlocated:
         text += (
-            f" {_plural(len(unlocated), 'more incident')} "
-            f"{'is' if len(unlocated) == 1 else 'are'} not located and listed below the map."
+            f" {_plural(unlocated, 'more incident')} "
+            f"{'is' if unlocated == 1 else 'are'} not located and listed below the map."
         )
     if story.claims:
         text += " Casualty figures differ by source and are listed side by side."
     return text
+
+
+#: The payload's incident columns, in order (see the module docstring).
+COLUMNS = (
+    "id",
+    "x",
+    "y",
+    "type",
+    "infra",
+    "shape",
+    "prec",
+    "d0",
+    "d1",
+    "date",
+    "place",
+    "district",
+    "province",
+    "summary",
+    "outcome",
+    "actor",
+    "status",
+    "src",
+    "cas",
+)
+_EPOCH = dt.date(1970, 1, 1)
+_PRECISION_INDEX = {p: n for n, p in enumerate(GeoPrecision)}
+
+
+@dataclass(frozen=True)
+class View:
+    """A story as its page shows it: the payload (:func:`map_data`) and the incidents the
+    page lists in HTML — the table's first :data:`TABLE_LIMIT` rows and the unlocated
+    list — as readers get them. ``story`` carries the metadata; its incidents need not be
+    held (a story file read in chunks, geo.ops.render_file)."""
+
+    story: Story
+    data: dict[str, Any]
+    rows: list[Incident]
+    unlocated: list[Incident]
+    total: int
+
+
+class Digest:
+    """The page's payload gathered a chunk of incidents at a time, so a 200k-incident
+    story file becomes its map without its incidents ever being held together
+    (:meth:`add` each chunk in story order, then :meth:`view`). :func:`map_data` is this
+    over a whole story: one code path, the same payload.
+
+    Only reader versions go in (:func:`reader_incident`). What repeats across an archive
+    (date labels, claim figures, infrastructure masks) is worked out once per distinct
+    value, and the legend's order (present kinds first), known only at the end, is applied
+    to the raw codes then."""
+
+    def __init__(self, districts: Districts | None) -> None:
+        self.districts = districts
+        self.strings = _Strings()
+        self.sources: list[list[int]] = []
+        self._source_index: dict[tuple[str, str | None], int] = {}
+        self._cols: tuple[dict[str, list[Any]], dict[str, list[Any]]] = (
+            {k: [] for k in COLUMNS},
+            {k: [] for k in COLUMNS},
+        )  # located, unlocated: the payload lists the located first
+        self.counts: Counter[str] = Counter()  # located incidents per district
+        self.attack: Counter[AttackType] = Counter()
+        self.infra: Counter[Infrastructure] = Counter()
+        self.key_infra: Counter[Infrastructure] = Counter()
+        self.total = 0
+        self._count = [0, 0]  # located, unlocated
+        self.rows: tuple[list[Incident], list[Incident]] = ([], [])  # first TABLE_LIMIT each
+        self._kept: list[Incident] | None = []  # all, in story order, while <= DATA_LIMIT
+        self._district_names: dict[str, str | None] = {}
+        self._date_labels: dict[tuple[Any, ...], int] = {}
+        self._figures: dict[tuple[int | None, ...], list[int]] = {}
+        self._claimants: dict[tuple[str, str | None], int] = {}
+        self._days: set[int] = set()
+        self._many_days = False
+        self._day_range: list[int] = []
+        self._box = [math.inf, math.inf, -math.inf, -math.inf]  # west, south, east, north
+        self._interned: dict[Any, Any] = {}
+
+    def _shared(self, value: T, key: Hashable | None = None) -> T:
+        """One object for each distinct value (days, source lists, claim lists repeat
+        across an archive: a 200k-incident payload then holds thousands, not 200k)."""
+        return self._interned.setdefault(value if key is None else key, value)
+
+    def _source_ids(self, sources: list[Any]) -> list[int]:
+        out = []
+        for s in sources:
+            key = (s.name, s.url if s.is_link else None)
+            i = self._source_index.get(key)
+            if i is None:
+                i = self._source_index[key] = len(self.sources)
+                self.sources.append([self.strings(s.name), self.strings(key[1])])
+            out.append(i)
+        return self._shared(out, ("src", *out))
+
+    def _claims(self, claims: list[CasualtyClaim]) -> list[list[Any]]:
+        out = []
+        for c in claims:
+            who = (c.source, c.attributed_to)
+            by = self._claimants.get(who)
+            if by is None:
+                by = self._claimants[who] = self.strings(claim_by(c))
+            counts = tuple(getattr(c, f) for f in CasualtyClaim.COUNT_FIELDS)
+            figures = self._figures.get(counts)
+            if figures is None:
+                figures = self._figures[counts] = [self.strings(f) for f in claim_figures(c)]
+            out.append([by, figures])
+        return self._shared(out, ("cas", *((by, id(figures)) for by, figures in out)))
+
+    def _date(self, inc: Incident) -> int:
+        key = (inc.date, inc.date_end, inc.date_precision)
+        i = self._date_labels.get(key)
+        if i is None:
+            i = self._date_labels[key] = self.strings(date_label(inc))
+        return i
+
+    def _span(self, d0: int, d1: int) -> None:
+        if self._day_range:
+            self._day_range[0] = min(self._day_range[0], d0)
+            self._day_range[1] = max(self._day_range[1], d1)
+        else:
+            self._day_range = [d0, d1]
+        if not self._many_days:  # only "are there at most 10 days" is asked of them
+            if d1 - d0 > 10:
+                self._many_days = True
+            else:
+                self._days.update(range(d0, d1 + 1))
+                self._many_days = len(self._days) > 10
+
+    def add(self, incidents: Sequence[Incident]) -> None:
+        """The next incidents, in story order."""
+        with bulk():  # no cycles are made: the collector's walks of a big story are waste
+            self._add(incidents)
+
+    def _add(self, incidents: Sequence[Incident]) -> None:
+        readers = [reader_incident(i) for i in incidents]
+        self.total += len(readers)
+        if self._kept is not None:
+            self._kept.extend(readers)
+            if len(self._kept) > DATA_LIMIT:
+                self._kept = None
+        located = [i for i in readers if i.located]
+        names = iter(_districts_of(located, self.districts, self._district_names))
+        strings, box = self.strings, self._box
+        for inc in readers:
+            where = 0 if inc.located else 1
+            self._count[where] += 1
+            cols, shown = self._cols[where], self.rows[where]
+            if len(shown) < TABLE_LIMIT:
+                shown.append(inc)
+            if where == 0:
+                district = next(names)
+                lon, lat = float(inc.lon), float(inc.lat)  # type: ignore[arg-type]
+                box[0], box[1] = min(box[0], lon), min(box[1], lat)
+                box[2], box[3] = max(box[2], lon), max(box[3], lat)
+                cols["x"].append(round(lon, 5))
+                cols["y"].append(round(lat, 5))
+                if district:
+                    self.counts[district] += 1
+                self.attack[inc.attack_type] += 1
+                self.infra.update(inc.infrastructure)
+                self.key_infra.update(k for k in KEY_INFRASTRUCTURE if k in inc.infrastructure)
+            else:
+                district = None
+                cols["x"].append(None)
+                cols["y"].append(None)
+            cols["id"].append(inc.id)
+            cols["type"].append(inc.attack_type)
+            cols["infra"].append(self._shared(tuple(inc.infrastructure)))
+            cols["prec"].append(_PRECISION_INDEX[inc.geo_precision])
+            d0 = self._shared((inc.date - _EPOCH).days) if inc.date else None
+            d1 = self._shared((inc.date_end - _EPOCH).days) if inc.date_end else d0
+            if d0 is not None and d1 is not None:
+                self._span(d0, max(d0, d1))
+            cols["d0"].append(d0)
+            cols["d1"].append(d1)
+            cols["date"].append(self._date(inc))
+            cols["place"].append(strings(inc.place))
+            cols["district"].append(strings(district or inc.district))
+            cols["province"].append(strings(inc.province))
+            cols["summary"].append(strings(inc.summary))
+            cols["outcome"].append(strings(inc.outcome))
+            cols["actor"].append(strings(inc.actor))
+            cols["status"].append(strings(READER_STATUS[inc.status]))
+            cols["src"].append(self._source_ids(inc.sources))
+            cols["cas"].append(self._claims(inc.casualties))
+
+    @property
+    def located(self) -> int:
+        return self._count[0]
+
+    @property
+    def unlocated(self) -> int:
+        return self._count[1]
+
+    def _incident_columns(
+        self, a_index: dict[AttackType, int], f_index: dict[Infrastructure, int]
+    ) -> dict[str, list[Any]]:
+        """The located and unlocated columns as one, with attack types, infrastructure
+        masks and marker shapes numbered in the legend's order. Takes the columns out of
+        the digest as it goes (at 200k incidents each column copy is megabytes)."""
+        located, unlocated = self._cols
+        masks: dict[tuple[Infrastructure, ...], tuple[int, int]] = {}
+        for kinds in {*located["infra"], *unlocated["infra"]}:
+            mask = 0
+            for k in kinds:
+                mask |= 1 << f_index[k]
+            prim = _primary(kinds)
+            masks[kinds] = (mask, -1 if prim is None else f_index[prim])
+        out: dict[str, list[Any]] = {}
+        for key in COLUMNS:
+            if key == "shape":
+                continue  # made with infra, from the same kinds
+            both = located.pop(key)
+            both.extend(unlocated.pop(key))
+            if key == "type":
+                both = [a_index[t] for t in both]
+            elif key == "infra":
+                out["shape"] = [masks[t][1] for t in both]
+                both = [masks[t][0] for t in both]
+            out[key] = both
+        return {key: out[key] for key in COLUMNS}
+
+    def view(
+        self,
+        story: Story,
+        *,
+        basemap: str = "none",
+        title: str | None = None,
+        highlight: str | None = None,
+        on_click: OnClick = "none",
+    ) -> View:
+        """The page of ``story`` (its metadata; the incidents are those added). Once: the
+        view takes the digest's columns."""
+        from geo.errors import SitmapError
+
+        if "id" not in self._cols[0]:
+            raise RuntimeError("a Digest makes one view: make a new one for another")
+
+        if on_click not in ON_CLICK:
+            raise SitmapError(
+                f"on_click: unknown {on_click!r}; fix: use one of {', '.join(ON_CLICK)}"
+            )
+        tiles = get_basemap(basemap)
+        districts, counts = self.districts, self.counts
+        attack_keys = [k for k in AttackType if self.attack[k]]
+        infra_keys = [k for k in Infrastructure if self.infra[k]]
+        # Every attack type / infra kind gets a slot, so unlocated rows can reference them too.
+        attack_all = attack_keys + [k for k in AttackType if k not in attack_keys]
+        infra_all = infra_keys + [k for k in Infrastructure if k not in infra_keys]
+        cols = self._incident_columns(
+            {k: n for n, k in enumerate(attack_all)}, {k: n for n, k in enumerate(infra_all)}
+        )
+        layers: dict[str, Any] | None = None
+        if districts is not None:
+            enc = _encoded_layers(districts)
+            layers = {
+                "names": enc["names"],
+                "counts": [counts.get(n, 0) for n in enc["names"]],
+                "classes": [count_class(counts.get(n, 0)) for n in enc["names"]],
+                "arcs": enc["arcs"],
+                "rings": enc["rings"],
+                "outlines": enc["outlines"],
+                "labels": enc["labels"],
+                "q": DISTRICT_QUANTUM,
+            }
+        if self.located:
+            west, south, east, north = self._box
+            pad = 0.6
+            bounds = [[south - pad, west - pad], [north + pad, east + pad]]
+        elif districts is not None:
+            bounds = _encoded_layers(districts)["bounds"]
+        else:
+            bounds = [[23.5, 60.8], [37.1, 77.9]]  # Pakistan
+        located, unlocated = self.located, self.unlocated
+        credit_sources = [
+            {"name": s.name, "url": s.url if s.is_link else None} for s in story.sources
+        ]
+        kept = self._kept
+        data = {
+            "version": 1,
+            "meta": {
+                "id": story.id,
+                "title": title or story.title,
+                "dek": story.summary,
+                "region": story.region or "",
+                "period": period_label(story),
+                "asOf": as_of_label(story),
+                "description": story.description
+                or _description(
+                    story,
+                    located=located,
+                    unlocated=unlocated,
+                    districts_hit=len(counts),
+                    kinds=self.attack,
+                    key=self.key_infra,
+                ),
+                "located": located,
+                "unlocated": unlocated,
+                "districtsHit": len(counts),
+                "dense": located > DENSE_THRESHOLD,
+                "labels": 0 < located <= LABEL_LIMIT,
+                "highlight": highlight,
+                "onClick": on_click,
+                "days": self._day_range or None,
+                "dayButtons": not self._many_days,
+            },
+            "credit": {
+                "sources": credit_sources,
+                "boundaries": districts.attribution if districts is not None else "",
+                "basemap": tiles.attribution if tiles else "",
+                "basemapUrl": tiles.link if tiles else "",
+            },
+            "basemap": None
+            if tiles is None
+            else {
+                "url": tiles.url,
+                "attribution": tiles.attribution,
+                "subdomains": tiles.subdomains,
+                "maxZoom": tiles.max_zoom,
+            },
+            "bounds": bounds,
+            "legend": {
+                "attack": [
+                    {
+                        "key": k.value,
+                        "label": ATTACK_TYPES[k].label,
+                        "color": ATTACK_TYPES[k].color,
+                        "count": self.attack[k],
+                    }
+                    for k in attack_all
+                ],
+                "nAttack": len(attack_keys),
+                "infra": [
+                    {
+                        "key": k.value,
+                        "label": INFRASTRUCTURE[k].label,
+                        "color": INFRASTRUCTURE[k].color,
+                        "shape": INFRASTRUCTURE[k].shape,
+                        "count": self.infra[k],
+                    }
+                    for k in infra_all
+                ],
+                "nInfra": len(infra_keys),
+                "precision": [
+                    {
+                        "key": p.value,
+                        "label": PRECISIONS[p].label,
+                        "note": PRECISIONS[p].reader_note,
+                    }
+                    for p in GeoPrecision
+                ],
+                "counts": _count_legend(),
+                "countColors": list(COUNT_COLORS),
+            },
+            "claims": [
+                {
+                    "by": claim_by(c),
+                    "qualifier": c.qualifier or "",
+                    "figures": claim_figures(c),
+                    "period": c.period or "",
+                    "note": c.note or "",
+                }
+                for c in story.claims
+            ],
+            "responsibility": [
+                {"actor": r.actor, "source": r.source, "statement": r.statement or ""}
+                for r in story.responsibility
+            ],
+            "districts": layers,
+            "downloads": None
+            if kept is None
+            else downloads(story.model_copy(update={"incidents": kept})),
+            "strings": self.strings.items,
+            "sources": self.sources,
+            "incidents": cols,
+        }
+        located_rows, unlocated_rows = self.rows
+        return View(
+            story, data, (located_rows + unlocated_rows)[:TABLE_LIMIT], unlocated_rows, self.total
+        )
+
+
+def map_view(
+    story: Story,
+    districts: Districts | None = None,
+    *,
+    basemap: str = "none",
+    title: str | None = None,
+    highlight: str | None = None,
+    on_click: OnClick = "none",
+) -> View:
+    """The page of a whole story (a :class:`Digest` of all its incidents)."""
+    digest = Digest(districts)
+    digest.add(story.incidents)
+    return digest.view(story, basemap=basemap, title=title, highlight=highlight, on_click=on_click)
 
 
 def map_data(
@@ -533,216 +948,9 @@ def map_data(
     on_click: OnClick = "none",
 ) -> dict[str, Any]:
     """The JSON payload the page draws from (see module docstring for the encodings)."""
-    from geo.errors import SitmapError
-
-    if on_click not in ON_CLICK:
-        raise SitmapError(f"on_click: unknown {on_click!r}; fix: use one of {', '.join(ON_CLICK)}")
-    tiles = get_basemap(basemap)
-    story = reader_story(story)
-    located = story.located
-    dnames = incident_districts(story, districts)
-    counts = Counter(d for d in dnames if d)
-
-    attack_present = Counter(i.attack_type for i in located)
-    infra_present = Counter(k for i in located for k in i.infrastructure)
-    attack_keys = [k for k in AttackType if attack_present[k]]
-    infra_keys = [k for k in Infrastructure if infra_present[k]]
-    # Every attack type / infra kind gets a slot, so unlocated rows can reference them too.
-    attack_all = attack_keys + [k for k in AttackType if k not in attack_keys]
-    infra_all = infra_keys + [k for k in Infrastructure if k not in infra_keys]
-    a_index = {k: n for n, k in enumerate(attack_all)}
-    f_index = {k: n for n, k in enumerate(infra_all)}
-    p_keys = list(GeoPrecision)
-
-    strings = _Strings()
-    src_table: list[list[Any]] = []
-    src_index: dict[tuple[str, str | None], int] = {}
-
-    def source_ids(sources: list) -> list[int]:
-        out = []
-        for s in sources:
-            key = (s.name, s.url if s.is_link else None)
-            if key not in src_index:
-                src_index[key] = len(src_table)
-                src_table.append([strings(s.name), strings(key[1])])
-            out.append(src_index[key])
-        return out
-
-    cols: dict[str, list[Any]] = {
-        k: []
-        for k in (
-            "id",
-            "x",
-            "y",
-            "type",
-            "infra",
-            "shape",
-            "prec",
-            "d0",
-            "d1",
-            "date",
-            "place",
-            "district",
-            "province",
-            "summary",
-            "outcome",
-            "actor",
-            "status",
-            "src",
-            "cas",
-        )
-    }
-    epoch = dt.date(1970, 1, 1)
-    ordered = located + story.unlocated
-    district_of = dict(zip((i.id for i in located), dnames, strict=True))
-    for inc in ordered:
-        cols["id"].append(inc.id)
-        cols["x"].append(None if inc.lon is None else round(inc.lon, 5))
-        cols["y"].append(None if inc.lat is None else round(inc.lat, 5))
-        cols["type"].append(a_index[inc.attack_type])
-        mask = 0
-        for k in inc.infrastructure:
-            mask |= 1 << f_index[k]
-        cols["infra"].append(mask)
-        prim = primary_infrastructure(inc)
-        cols["shape"].append(-1 if prim is None else f_index[prim])
-        cols["prec"].append(p_keys.index(inc.geo_precision))
-        d0 = (inc.date - epoch).days if inc.date else None
-        d1 = (inc.date_end - epoch).days if inc.date_end else d0
-        cols["d0"].append(d0)
-        cols["d1"].append(d1)
-        cols["date"].append(strings(date_label(inc)))
-        cols["place"].append(strings(inc.place))
-        cols["district"].append(strings(district_of.get(inc.id) or inc.district))
-        cols["province"].append(strings(inc.province))
-        cols["summary"].append(strings(inc.summary))
-        cols["outcome"].append(strings(inc.outcome))
-        cols["actor"].append(strings(inc.actor))
-        cols["status"].append(strings(READER_STATUS[inc.status]))
-        cols["src"].append(source_ids(inc.sources))
-        cols["cas"].append(
-            [[strings(claim_by(c)), [strings(f) for f in claim_figures(c)]] for c in inc.casualties]
-        )
-
-    # Drop all-empty columns' payload weight for dense stories (keep keys for the reader).
-    layers: dict[str, Any] | None = None
-    if districts is not None:
-        enc = _encoded_layers(districts)
-        layers = {
-            "names": enc["names"],
-            "counts": [counts.get(n, 0) for n in enc["names"]],
-            "classes": [count_class(counts.get(n, 0)) for n in enc["names"]],
-            "arcs": enc["arcs"],
-            "rings": enc["rings"],
-            "outlines": enc["outlines"],
-            "labels": enc["labels"],
-            "q": DISTRICT_QUANTUM,
-        }
-
-    if located:
-        xs = [i.lon for i in located if i.lon is not None]
-        ys = [i.lat for i in located if i.lat is not None]
-        pad = 0.6
-        bounds = [[min(ys) - pad, min(xs) - pad], [max(ys) + pad, max(xs) + pad]]
-    elif districts is not None:
-        bounds = _encoded_layers(districts)["bounds"]
-    else:
-        bounds = [[23.5, 60.8], [37.1, 77.9]]  # Pakistan
-
-    days = sorted(
-        {
-            d
-            for i in ordered
-            if i.date
-            for d in range((i.date - epoch).days, ((i.date_end or i.date) - epoch).days + 1)
-        }
-    )
-    credit_sources = [{"name": s.name, "url": s.url if s.is_link else None} for s in story.sources]
-    boundaries = districts.attribution if districts is not None else ""
-    return {
-        "version": 1,
-        "meta": {
-            "id": story.id,
-            "title": title or story.title,
-            "dek": story.summary,
-            "region": story.region or "",
-            "period": period_label(story),
-            "asOf": as_of_label(story),
-            "description": story.description or description(story, dnames),
-            "located": len(located),
-            "unlocated": len(story.unlocated),
-            "districtsHit": len(counts),
-            "dense": len(located) > DENSE_THRESHOLD,
-            "labels": 0 < len(located) <= LABEL_LIMIT,
-            "highlight": highlight,
-            "onClick": on_click,
-            "days": [days[0], days[-1]] if days else None,
-            "dayButtons": len(days) <= 10,
-        },
-        "credit": {
-            "sources": credit_sources,
-            "boundaries": boundaries,
-            "basemap": tiles.attribution if tiles else "",
-            "basemapUrl": tiles.link if tiles else "",
-        },
-        "basemap": None
-        if tiles is None
-        else {
-            "url": tiles.url,
-            "attribution": tiles.attribution,
-            "subdomains": tiles.subdomains,
-            "maxZoom": tiles.max_zoom,
-        },
-        "bounds": bounds,
-        "legend": {
-            "attack": [
-                {
-                    "key": k.value,
-                    "label": ATTACK_TYPES[k].label,
-                    "color": ATTACK_TYPES[k].color,
-                    "count": attack_present[k],
-                }
-                for k in attack_all
-            ],
-            "nAttack": len(attack_keys),
-            "infra": [
-                {
-                    "key": k.value,
-                    "label": INFRASTRUCTURE[k].label,
-                    "color": INFRASTRUCTURE[k].color,
-                    "shape": INFRASTRUCTURE[k].shape,
-                    "count": infra_present[k],
-                }
-                for k in infra_all
-            ],
-            "nInfra": len(infra_keys),
-            "precision": [
-                {"key": p.value, "label": PRECISIONS[p].label, "note": PRECISIONS[p].reader_note}
-                for p in p_keys
-            ],
-            "counts": _count_legend(),
-            "countColors": list(COUNT_COLORS),
-        },
-        "claims": [
-            {
-                "by": claim_by(c),
-                "qualifier": c.qualifier or "",
-                "figures": claim_figures(c),
-                "period": c.period or "",
-                "note": c.note or "",
-            }
-            for c in story.claims
-        ],
-        "responsibility": [
-            {"actor": r.actor, "source": r.source, "statement": r.statement or ""}
-            for r in story.responsibility
-        ],
-        "districts": layers,
-        "downloads": downloads(story),
-        "strings": strings.items,
-        "sources": src_table,
-        "incidents": cols,
-    }
+    return map_view(
+        story, districts, basemap=basemap, title=title, highlight=highlight, on_click=on_click
+    ).data
 
 
 def downloads(story: Story) -> dict[str, Any] | None:
@@ -772,7 +980,7 @@ def downloads(story: Story) -> dict[str, Any] | None:
 
 
 def folium_map(
-    story: Story,
+    story: Story | View,
     districts: Districts | None = None,
     *,
     basemap: str = "none",

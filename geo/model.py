@@ -657,13 +657,19 @@ def scan_story(
     path: str | os.PathLike[str],
     each: Callable[[list[Incident], str], T],
     chunk: int = SCAN_CHUNK,
+    *,
+    start: Callable[[Story | None], None] | None = None,
 ) -> tuple[Scanned, list[T]]:
     """Check a story file as :func:`load_story` does — every incident through the same
     model, the story's metadata, unique ids, the same first error — but hand the
     incidents to ``each(incidents, country)`` ``chunk`` at a time and keep none of them,
     so a 200k-incident file is checked in a fraction of the memory of loading it. Returns
-    what the file holds and ``each``'s results, in order."""
-    story, results, total, located = _read(*_file_text(path), each, chunk)
+    what the file holds and ``each``'s results, in order.
+
+    ``start`` is told the story's metadata before the first chunk (a Story without
+    incidents; None when the metadata will be refused, which the scan then raises at the
+    end, in the order load_story gives errors), for consumers whose output names it."""
+    story, results, total, located = _read(*_file_text(path), each, chunk, start)
     return Scanned(story, total, located), results
 
 
@@ -672,6 +678,7 @@ def _read(
     name: str,
     each: Callable[[list[Incident], str], T] | None,
     chunk: int,
+    start: Callable[[Story | None], None] | None = None,
 ) -> tuple[Story, list[T], int, int]:
     """(story, each's results, incidents, located). Without ``each`` the story holds its
     incidents; with it, none (``each`` has seen them). A file laid out as sitmap writes
@@ -680,6 +687,8 @@ def _read(
         head, stream = _features_stream(text)
         if head.get("type") != "FeatureCollection":
             raise _Unusual
+        if start is not None:
+            start(_provisional(head["story"]))
         try:
             return _scan(head["story"], stream, each, chunk)
         except StoryError:
@@ -688,6 +697,8 @@ def _read(
     except _Unusual:
         story = story_from_geojson(parse_json(text, name), consume=True)
         results: list[T] = []
+        if start is not None:
+            start(story.model_copy(update={"incidents": []}))
         if each is not None:
             for k in range(0, len(story.incidents), chunk):
                 results.append(each(story.incidents[k : k + chunk], story.country))
@@ -695,6 +706,14 @@ def _read(
         if each is not None:
             story = story.model_copy(update={"incidents": []})
         return story, results, total, located
+
+
+def _provisional(meta: dict[str, Any]) -> Story | None:
+    """The metadata as a Story without incidents, or None if it will be refused."""
+    try:
+        return _story_of(meta, [])
+    except StoryError:
+        return None
 
 
 def _scan(
