@@ -577,12 +577,14 @@ def render_file(
     *,
     districts: DistrictsLike = None,
     options: Options | None = None,
+    chunk: int | None = None,
 ) -> tuple[Published, Scanned]:
     """:func:`render` of a story file, and what it holds. HTML, GeoJSON and CSV are made as
     the file is read and checked (geo.model.scan_story): the same checks, messages and
     file, but no more than a few thousand incidents are held as models at once, so a
-    200k-incident archive builds in a fraction of the memory. PNG and SVG load it whole."""
-    from geo.model import Scanned, load_story, scan_story
+    200k-incident archive builds in a fraction of the memory. PNG and SVG load it whole.
+    ``chunk``: incidents checked and handed on at a time (default geo.model.SCAN_CHUNK)."""
+    from geo.model import SCAN_CHUNK, Scanned, load_story, scan_story
 
     key = check_format(fmt)
     opts = options or Options()
@@ -603,7 +605,7 @@ def render_file(
         sink.add(incidents)
         return part
 
-    scanned, parts = scan_story(path, each, start=sink.start)
+    scanned, parts = scan_story(path, each, chunk or SCAN_CHUNK, start=sink.start)
     story = scanned.story
     report = Report()
     for part in parts:
