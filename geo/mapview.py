@@ -24,17 +24,19 @@ Compact encodings keep 50,000 incidents under a few MB:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import weakref
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
 import numpy as np
 import shapely
 
-from geo.model import CasualtyClaim, Incident, Story, bulk, iter_counts
+from geo.model import CasualtyClaim, Incident, Source, Story, bulk, iter_counts
 from geo.taxonomy import (
     ATTACK_TYPES,
     INFRASTRUCTURE,
@@ -169,14 +171,19 @@ def reader_story(story: Story) -> Story:
     return story.model_copy(update={"incidents": [reader_incident(i) for i in story.incidents]})
 
 
-def reader_incident(inc: Incident) -> Incident:
-    """One incident as readers get it (see :func:`reader_story`)."""
-    if (
+def _is_readers(inc: Incident) -> bool:
+    """Whether the incident is already as readers get it (nothing to take out)."""
+    return (
         inc.notes is None
         and not inc.cues
         and not inc.evidence
         and inc.status in (Status.verified, Status.reported)
-    ):
+    )
+
+
+def reader_incident(inc: Incident) -> Incident:
+    """One incident as readers get it (see :func:`reader_story`)."""
+    if _is_readers(inc):
         return inc  # already as readers get it: no copy (a render asks four times per incident)
     return inc.model_copy(
         update={
@@ -197,12 +204,15 @@ def _day(d: dt.date, year: bool = True) -> str:
 
 def date_label(inc: Incident) -> str:
     """Reader-facing date that keeps the reported precision (a range stays a range)."""
-    if inc.date is None:
+    return _date_label(inc.date, inc.date_end, inc.date_precision)
+
+
+def _date_label(d: dt.date | None, e: dt.date | None, precision: DatePrecision) -> str:
+    if d is None:
         return "date not reported"
-    d, e = inc.date, inc.date_end
-    if inc.date_precision == DatePrecision.month:
+    if precision == DatePrecision.month:
         return d.strftime("%B %Y")
-    if inc.date_precision == DatePrecision.week:
+    if precision == DatePrecision.week:
         return f"week of {_day(d)}"
     if e and e != d:
         return f"{_day(d, year=d.year != e.year)}–{_day(e)}"
@@ -433,23 +443,19 @@ def incident_districts(story: Story, districts: Districts | None) -> list[str | 
 
 
 def _districts_of(
-    located: Sequence[Incident], districts: Districts | None, seen: dict[str, str | None]
+    located: Sequence[Incident],
+    districts: Districts | None,
+    seen: dict[str | None, str | None],
 ) -> list[str | None]:
     """:func:`incident_districts` of these located incidents; ``seen`` caches the layer's
     answer for each named district across calls (a story read in chunks asks once)."""
+    given = [i.district for i in located]
     if districts is None:
-        return [i.district for i in located]
-    names: list[str | None] = []
-    todo: list[int] = []
-    for k, inc in enumerate(located):
-        name = None
-        if inc.district:
-            if inc.district not in seen:
-                seen[inc.district] = districts.find(inc.district)
-            name = seen[inc.district]
-        if name is None:
-            todo.append(k)
-        names.append(name)
+        return given
+    for name in set(given) - seen.keys():
+        seen[name] = districts.find(name) if name else None
+    names = [seen[d] for d in given]
+    todo = [k for k, n in enumerate(names) if n is None]
     if todo:
         lon = np.array([located[k].lon for k in todo])
         lat = np.array([located[k].lat for k in todo])
@@ -482,21 +488,31 @@ def _count_legend() -> list[dict[str, str]]:
 # --- the payload ------------------------------------------------------------------------------
 
 
-class _Strings:
-    """Interning table: each distinct string once; -1 means none."""
+class _Strings(dict[str | None, int]):
+    """Interning table: each distinct string once; -1 means none. Looked up by subscript
+    (``strings[value]``), which stays in C for strings seen before: a 200k-incident digest
+    asks about 1.4 million times."""
 
     def __init__(self) -> None:
-        self.items: list[str] = []
-        self._index: dict[str, int] = {}
+        super().__init__({None: -1, "": -1})
+        self.texts: list[str] = []
+
+    def __missing__(self, value: str | None) -> int:
+        i = self[value] = len(self.texts)
+        self.texts.append(value)  # type: ignore[arg-type]  # None and "" are seeded
+        return i
 
     def __call__(self, value: str | None) -> int:
-        if value is None or value == "":
-            return -1
-        i = self._index.get(value)
-        if i is None:
-            i = self._index[value] = len(self.items)
-            self.items.append(value)
-        return i
+        return self[value]
+
+
+class _DayNumbers(dict[dt.date, int]):
+    """Days since 1970-01-01, one int object per distinct date (they repeat across an
+    archive), looked up by subscript."""
+
+    def __missing__(self, day: dt.date) -> int:
+        n = self[day] = (day - _EPOCH).days
+        return n
 
 
 def _description(
@@ -565,6 +581,29 @@ COLUMNS = (
 )
 _EPOCH = dt.date(1970, 1, 1)
 _PRECISION_INDEX = {p: n for n, p in enumerate(GeoPrecision)}
+#: The payload's columns that hold indexes into its strings table.
+_STRING_COLUMNS = ("date", "place", "district", "province", "summary", "outcome", "actor", "status")
+#: An incident's fields as the digest reads them, in one C call.
+_FIELDS = attrgetter(
+    "id",
+    "lon",
+    "lat",
+    "attack_type",
+    "infrastructure",
+    "geo_precision",
+    "date",
+    "date_end",
+    "date_precision",
+    "place",
+    "district",
+    "province",
+    "summary",
+    "outcome",
+    "actor",
+    "status",
+    "sources",
+    "casualties",
+)
 
 
 @dataclass(frozen=True)
@@ -579,6 +618,54 @@ class View:
     rows: list[Incident]
     unlocated: list[Incident]
     total: int
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+_NAME_URL = attrgetter("name", "url")
+
+
+class _Memo(dict[K, V]):
+    """``memo[key]``: ``make(key)``, made once per distinct key (a subscript stays in C)."""
+
+    def __init__(self, make: Callable[[K], V]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: K) -> V:
+        value = self[key] = self.make(key)
+        return value
+
+
+class _DateLabels(dict[tuple[Any, ...], int]):
+    """(date, date_end, date_precision) → the index of its reader label in ``strings``."""
+
+    def __init__(self, strings: _Strings) -> None:
+        super().__init__()
+        self.strings = strings
+
+    def __missing__(self, key: tuple[Any, ...]) -> int:
+        date, end, precision = key
+        label = _date_label(date, end, precision)
+        i = self[key] = self.strings[label]
+        return i
+
+
+def _days(spans: set[tuple[int, int]]) -> tuple[list[int] | None, bool]:
+    """The payload's day range [first, last] (None without dates) and whether there are
+    at most 10 distinct days (the page then offers a button per day)."""
+    if not spans:
+        return None, True
+    first = min(a for a, _ in spans)
+    last = max(max(a, b) for a, b in spans)
+    seen: set[int] = set()
+    for a, b in spans:
+        if b - a > 10:
+            return [first, last], False
+        seen.update(range(a, b + 1))
+        if len(seen) > 10:
+            return [first, last], False
+    return [first, last], True
 
 
 class Digest:
@@ -603,21 +690,20 @@ class Digest:
         )  # located, unlocated: the payload lists the located first
         self.counts: Counter[str] = Counter()  # located incidents per district
         self.attack: Counter[AttackType] = Counter()
-        self.infra: Counter[Infrastructure] = Counter()
-        self.key_infra: Counter[Infrastructure] = Counter()
+        self._kinds: Counter[tuple[Infrastructure, ...]] = Counter()  # located, by kinds
         self.total = 0
         self._count = [0, 0]  # located, unlocated
         self.rows: tuple[list[Incident], list[Incident]] = ([], [])  # first TABLE_LIMIT each
         self._kept: list[Incident] | None = []  # all, in story order, while <= DATA_LIMIT
-        self._district_names: dict[str, str | None] = {}
-        self._date_labels: dict[tuple[Any, ...], int] = {}
+        self._district_names: dict[str | None, str | None] = {}
+        self._date_labels = _DateLabels(self.strings)
         self._figures: dict[tuple[int | None, ...], list[int]] = {}
         self._claimants: dict[tuple[str, str | None], int] = {}
-        self._days: set[int] = set()
-        self._many_days = False
-        self._day_range: list[int] = []
+        self._day_numbers = _DayNumbers()
+        self._spans: set[tuple[int, int]] = set()  # (first day, last day) of the incidents
         self._box = [math.inf, math.inf, -math.inf, -math.inf]  # west, south, east, north
         self._interned: dict[Any, Any] = {}
+        self._source_lists = _Memo(self._source_list)
 
     def _shared(self, value: T, key: Hashable | None = None) -> T:
         """One object for each distinct value (days, source lists, claim lists repeat
@@ -625,15 +711,20 @@ class Digest:
         return self._interned.setdefault(value if key is None else key, value)
 
     def _source_ids(self, sources: list[Any]) -> list[int]:
+        """The source-table rows of an incident's sources (one shared list per distinct
+        set: an archive has a few dozen)."""
+        return self._source_lists[tuple(map(_NAME_URL, sources))]
+
+    def _source_list(self, named: tuple[tuple[str, str | None], ...]) -> list[int]:
         out = []
-        for s in sources:
-            key = (s.name, s.url if s.is_link else None)
+        for name, url in named:
+            key = (name, url if Source.model_construct(name=name, url=url).is_link else None)
             i = self._source_index.get(key)
             if i is None:
                 i = self._source_index[key] = len(self.sources)
-                self.sources.append([self.strings(s.name), self.strings(key[1])])
+                self.sources.append([self.strings(name), self.strings(key[1])])
             out.append(i)
-        return self._shared(out, ("src", *out))
+        return out
 
     def _claims(self, claims: list[CasualtyClaim]) -> list[list[Any]]:
         out = []
@@ -649,83 +740,82 @@ class Digest:
             out.append([by, figures])
         return self._shared(out, ("cas", *((by, id(figures)) for by, figures in out)))
 
-    def _date(self, inc: Incident) -> int:
-        key = (inc.date, inc.date_end, inc.date_precision)
-        i = self._date_labels.get(key)
-        if i is None:
-            i = self._date_labels[key] = self.strings(date_label(inc))
-        return i
-
-    def _span(self, d0: int, d1: int) -> None:
-        if self._day_range:
-            self._day_range[0] = min(self._day_range[0], d0)
-            self._day_range[1] = max(self._day_range[1], d1)
-        else:
-            self._day_range = [d0, d1]
-        if not self._many_days:  # only "are there at most 10 days" is asked of them
-            if d1 - d0 > 10:
-                self._many_days = True
-            else:
-                self._days.update(range(d0, d1 + 1))
-                self._many_days = len(self._days) > 10
-
     def add(self, incidents: Sequence[Incident]) -> None:
         """The next incidents, in story order."""
         with bulk():  # no cycles are made: the collector's walks of a big story are waste
             self._add(incidents)
 
     def _add(self, incidents: Sequence[Incident]) -> None:
-        readers = [reader_incident(i) for i in incidents]
+        readers = [i if _is_readers(i) else reader_incident(i) for i in incidents]
         self.total += len(readers)
         if self._kept is not None:
             self._kept.extend(readers)
             if len(self._kept) > DATA_LIMIT:
                 self._kept = None
-        located = [i for i in readers if i.located]
-        names = iter(_districts_of(located, self.districts, self._district_names))
-        strings, box = self.strings, self._box
-        for inc in readers:
-            where = 0 if inc.located else 1
-            self._count[where] += 1
-            cols, shown = self._cols[where], self.rows[where]
-            if len(shown) < TABLE_LIMIT:
-                shown.append(inc)
-            if where == 0:
-                district = next(names)
-                lon, lat = float(inc.lon), float(inc.lat)  # type: ignore[arg-type]
-                box[0], box[1] = min(box[0], lon), min(box[1], lat)
-                box[2], box[3] = max(box[2], lon), max(box[3], lat)
-                cols["x"].append(round(lon, 5))
-                cols["y"].append(round(lat, 5))
-                if district:
-                    self.counts[district] += 1
-                self.attack[inc.attack_type] += 1
-                self.infra.update(inc.infrastructure)
-                self.key_infra.update(k for k in KEY_INFRASTRUCTURE if k in inc.infrastructure)
-            else:
-                district = None
-                cols["x"].append(None)
-                cols["y"].append(None)
-            cols["id"].append(inc.id)
-            cols["type"].append(inc.attack_type)
-            cols["infra"].append(self._shared(tuple(inc.infrastructure)))
-            cols["prec"].append(_PRECISION_INDEX[inc.geo_precision])
-            d0 = self._shared((inc.date - _EPOCH).days) if inc.date else None
-            d1 = self._shared((inc.date_end - _EPOCH).days) if inc.date_end else d0
-            if d0 is not None and d1 is not None:
-                self._span(d0, max(d0, d1))
-            cols["d0"].append(d0)
-            cols["d1"].append(d1)
-            cols["date"].append(self._date(inc))
-            cols["place"].append(strings(inc.place))
-            cols["district"].append(strings(district or inc.district))
-            cols["province"].append(strings(inc.province))
-            cols["summary"].append(strings(inc.summary))
-            cols["outcome"].append(strings(inc.outcome))
-            cols["actor"].append(strings(inc.actor))
-            cols["status"].append(strings(READER_STATUS[inc.status]))
-            cols["src"].append(self._source_ids(inc.sources))
-            cols["cas"].append(self._claims(inc.casualties))
+        located = [i for i in readers if i.lon is not None and i.lat is not None]
+        unlocated = [i for i in readers if i.lon is None or i.lat is None]
+        names = _districts_of(located, self.districts, self._district_names)
+        self._columns(0, located, names)
+        self._columns(1, unlocated, [None] * len(unlocated))
+
+    def _columns(self, where: int, group: list[Incident], names: list[str | None]) -> None:
+        """Append one group's columns (located or not). The fields are read in one C call
+        per incident (``attrgetter``) and the columns made by C loops (``map`` over the
+        interning tables' subscripts), so a value seen before costs no Python call."""
+        if not group:
+            return
+        cols, shown = self._cols[where], self.rows[where]
+        n = len(group)
+        self._count[where] += n
+        shown.extend(group[: max(0, TABLE_LIMIT - len(shown))])
+        (ids, lons, lats, types, infra, precs, starts, ends, dprecs, places, districts,
+         provinces, summaries, outcomes, actors, statuses, sources, casualties) = zip(
+            *map(_FIELDS, group), strict=True
+        )  # fmt: skip
+        strings, days, shared = self.strings, self._day_numbers, self._interned.setdefault
+        kinds = [shared(k, k) for k in map(tuple, infra)]
+        if where == 0:
+            box = self._box
+            box[:] = (
+                min(box[0], *lons),
+                min(box[1], *lats),
+                max(box[2], *lons),
+                max(box[3], *lats),
+            )
+            cols["x"].extend([round(x, 5) for x in lons])
+            cols["y"].extend([round(y, 5) for y in lats])
+            self.counts.update(filter(None, names))
+            self.attack.update(types)
+            self._kinds.update(kinds)
+        else:
+            cols["x"].extend([None] * n)
+            cols["y"].extend([None] * n)
+        d0 = [None if d is None else days[d] for d in starts]
+        d1 = [d if e is None else days[e] for d, e in zip(d0, ends, strict=True)]
+        self._spans.update(
+            [(a, b) for a, b in zip(d0, d1, strict=True) if a is not None and b is not None]
+        )
+        cols["id"].extend(ids)
+        cols["type"].extend(types)
+        cols["infra"].extend(kinds)
+        cols["prec"].extend(map(_PRECISION_INDEX.__getitem__, precs))
+        cols["d0"].extend(d0)
+        cols["d1"].extend(d1)
+        cols["date"].extend(
+            map(self._date_labels.__getitem__, zip(starts, ends, dprecs, strict=True))
+        )
+        cols["place"].extend(map(strings.__getitem__, places))
+        cols["district"].extend(
+            map(strings.__getitem__, [a or b for a, b in zip(names, districts, strict=True)])
+        )
+        cols["province"].extend(map(strings.__getitem__, provinces))
+        cols["summary"].extend(map(strings.__getitem__, summaries))
+        cols["outcome"].extend(map(strings.__getitem__, outcomes))
+        cols["actor"].extend(map(strings.__getitem__, actors))
+        cols["status"].extend(map(strings.__getitem__, map(READER_STATUS.__getitem__, statuses)))
+        cols["src"].extend(map(self._source_ids, sources))
+        none: list[list[Any]] = shared(("cas",), [])  # one list for every incident without
+        cols["cas"].extend([self._claims(c) if c else none for c in casualties])
 
     @property
     def located(self) -> int:
@@ -761,7 +851,35 @@ class Digest:
                 out["shape"] = [masks[t][1] for t in both]
                 both = [masks[t][0] for t in both]
             out[key] = both
-        return {key: out[key] for key in COLUMNS}
+        return self._renumbered({key: out[key] for key in COLUMNS})
+
+    def _renumbered(self, cols: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        """Number the strings table by first use — column by column in payload order, then
+        the sources table, then the claims — so the payload is the same bytes however
+        the incidents came in (one chunk or many). Sets the digest's texts in that order."""
+        texts, sources = self.strings.texts, self.sources
+        claims = list({id(c): c for c in cols["cas"] if c}.values())  # shared lists: once
+        used = itertools.chain(
+            *(cols[k] for k in _STRING_COLUMNS),
+            itertools.chain.from_iterable(sources),
+            (i for c in claims for by, figures in c for i in (by, *figures)),
+        )
+        order = [i for i in dict.fromkeys(used) if i >= 0]
+        new = {old: n for n, old in enumerate(order)}
+        new[-1] = -1
+        renumber = new.__getitem__
+        self.strings.texts = [texts[i] for i in order]
+        for k in _STRING_COLUMNS:
+            cols[k] = list(map(renumber, cols[k]))
+        self.sources = [list(map(renumber, row)) for row in sources]
+        figures_of: dict[int, list[int]] = {}
+        cas_of: dict[int, list[list[Any]]] = {}
+        for c in claims:
+            cas_of[id(c)] = [
+                [renumber(by), figures_of.setdefault(id(f), list(map(renumber, f)))] for by, f in c
+            ]
+        cols["cas"] = [cas_of[id(c)] if c else c for c in cols["cas"]]
+        return cols
 
     def view(
         self,
@@ -785,8 +903,17 @@ class Digest:
             )
         tiles = get_basemap(basemap)
         districts, counts = self.districts, self.counts
+        infra: Counter[Infrastructure] = Counter()
+        key: Counter[Infrastructure] = Counter()
+        for kinds, n in self._kinds.items():
+            for k in kinds:
+                infra[k] += n
+            for k in KEY_INFRASTRUCTURE:
+                if k in kinds:
+                    key[k] += n
+        days = _days(self._spans)
         attack_keys = [k for k in AttackType if self.attack[k]]
-        infra_keys = [k for k in Infrastructure if self.infra[k]]
+        infra_keys = [k for k in Infrastructure if infra[k]]
         # Every attack type / infra kind gets a slot, so unlocated rows can reference them too.
         attack_all = attack_keys + [k for k in AttackType if k not in attack_keys]
         infra_all = infra_keys + [k for k in Infrastructure if k not in infra_keys]
@@ -835,7 +962,7 @@ class Digest:
                     unlocated=unlocated,
                     districts_hit=len(counts),
                     kinds=self.attack,
-                    key=self.key_infra,
+                    key=key,
                 ),
                 "located": located,
                 "unlocated": unlocated,
@@ -844,8 +971,8 @@ class Digest:
                 "labels": 0 < located <= LABEL_LIMIT,
                 "highlight": highlight,
                 "onClick": on_click,
-                "days": self._day_range or None,
-                "dayButtons": not self._many_days,
+                "days": days[0],
+                "dayButtons": days[1],
             },
             "credit": {
                 "sources": credit_sources,
@@ -879,7 +1006,7 @@ class Digest:
                         "label": INFRASTRUCTURE[k].label,
                         "color": INFRASTRUCTURE[k].color,
                         "shape": INFRASTRUCTURE[k].shape,
-                        "count": self.infra[k],
+                        "count": infra[k],
                     }
                     for k in infra_all
                 ],
@@ -913,7 +1040,7 @@ class Digest:
             "downloads": None
             if kept is None
             else downloads(story.model_copy(update={"incidents": kept})),
-            "strings": self.strings.items,
+            "strings": self.strings.texts,
             "sources": self.sources,
             "incidents": cols,
         }
