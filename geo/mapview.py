@@ -24,13 +24,17 @@ Compact encodings keep 50,000 incidents under a few MB:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
+import json
 import math
+import os
 import weakref
 from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
 import numpy as np
@@ -303,10 +307,54 @@ _LAYERS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDiction
 def _encoded_layers(districts: Districts) -> dict[str, Any]:
     """Simplified, encoded districts and province outlines (computed once per layer): a
     topology (see :func:`topology`), so each border shared by two districts is sent once
-    and province outlines are lists of those borders."""
+    and province outlines are lists of those borders. Kept in the user's cache beside the
+    layer's point index, so a build does not import geopandas or simplify the borders
+    again (about a second of every build)."""
     cached = _LAYERS.get(districts)
     if cached is not None:
         return cached
+    path = _encoded_cache_path(districts)
+    if path is not None:
+        try:
+            cached = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            cached = None  # none yet, or unreadable: made again below
+        if isinstance(cached, dict) and set(cached) == set(_ENCODED_KEYS):
+            _LAYERS[districts] = cached
+            return cached
+    cached = _encode_layers(districts)
+    _LAYERS[districts] = cached
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(cached, separators=(",", ":")), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only or full cache only costs speed
+    return cached
+
+
+_ENCODED_KEYS = ("names", "provinces", "arcs", "rings", "outlines", "labels", "bounds")
+
+
+def _encoded_cache_path(districts: Districts) -> Path | None:
+    """Where the encoded layers of this exact boundary file are cached, named by the file's
+    digest and by the code that encodes them (this module and geo.districts: any change
+    to either makes a new name, never a stale map)."""
+    digest = getattr(districts, "digest", None)
+    if not digest:
+        return None
+    from geo import districts as dmod
+
+    code = hashlib.sha256()
+    for module in (__file__, dmod.__file__):
+        code.update(Path(module).read_bytes())
+    name = f"{districts.entry.key}-{digest}-map-{code.hexdigest()[:16]}.json"
+    return dmod.cache_dir() / "index" / name
+
+
+def _encode_layers(districts: Districts) -> dict[str, Any]:
     simple = districts.simplified(0.01, 3)
     provinces = districts.provinces_layer(0.01, 3)
     b = simple.total_bounds
@@ -329,8 +377,8 @@ def _encoded_layers(districts: Districts) -> dict[str, Any]:
         ],
         "bounds": [[round(b[1], 3), round(b[0], 3)], [round(b[3], 3), round(b[2], 3)]],
     }
-    _LAYERS[districts] = cached
-    return cached
+    # as the cache gives it back: lists, not tuples (the page's JSON is the same either way)
+    return json.loads(json.dumps(cached))
 
 
 Point = tuple[int, int]
