@@ -31,7 +31,7 @@ import math
 import os
 import weakref
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
@@ -907,12 +907,19 @@ class Digest:
         the incidents came in (one chunk or many). Sets the digest's texts in that order."""
         texts, sources = self.strings.texts, self.sources
         claims = list({id(c): c for c in cols["cas"] if c}.values())  # shared lists: once
-        used = itertools.chain(
-            *(cols[k] for k in _STRING_COLUMNS),
-            itertools.chain.from_iterable(sources),
-            (i for c in claims for by, figures in c for i in (by, *figures)),
+
+        def used() -> Iterator[int]:
+            return itertools.chain(
+                *(cols[k] for k in _STRING_COLUMNS),
+                itertools.chain.from_iterable(sources),
+                (i for c in cols["cas"] if c for by, figures in c for i in (by, *figures)),
+            )
+
+        uses = Counter(used())
+        # most used first (fewest digits in the payload), ties by first use: stable sort
+        order = sorted(
+            (i for i in dict.fromkeys(used()) if i >= 0), key=uses.__getitem__, reverse=True
         )
-        order = [i for i in dict.fromkeys(used) if i >= 0]
         new = {old: n for n, old in enumerate(order)}
         new[-1] = -1
         renumber = new.__getitem__
