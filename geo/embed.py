@@ -54,17 +54,23 @@ _JSON_RE = re.compile("[<>&\u2028\u2029]")
 
 def script_json(data: Any) -> str:
     """JSON that is safe inside ``<script>``: no ``</script>``, ``<!--`` or line separators."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return _JSON_RE.sub(lambda m: _JSON_ESCAPES[m.group(0)], text)
+    return _script_safe(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    )
+
+
+def _script_safe(text: str) -> str:
+    """``<``, ``>``, ``&``, U+2028 and U+2029 as JSON escapes (looked for first with C-speed
+    searches: most of a big payload has none, and the regex pass costs ~0.2 s per 14 MB)."""
+    if any(c in text for c in _JSON_ESCAPES):
+        return _JSON_RE.sub(lambda m: _JSON_ESCAPES[m.group(0)], text)
+    return text
 
 
 def script_json_bytes(data: Any) -> bytes:
     """``script_json(data).encode()``, made a member at a time (two levels down: the
     payload's columns), so a 200k-incident payload is never one 60 MB string."""
-    return b"".join(
-        _JSON_RE.sub(lambda m: _JSON_ESCAPES[m.group(0)], piece).encode("utf-8")
-        for piece in _json_pieces(data, 2)
-    )
+    return b"".join(_script_safe(piece).encode("utf-8") for piece in _json_pieces(data, 2))
 
 
 def _json_pieces(value: Any, depth: int) -> Iterator[str]:
