@@ -29,7 +29,7 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -449,17 +449,34 @@ def validate_file(
     """``sitmap validate FILE``: :func:`validate` of the file's story, checked as it is
     read (geo.model.scan_story) so no more than a few thousand incidents are held at once;
     the same checks, messages and report as loading the story and validating it."""
-    from geo.model import scan_story
+    return checked_scan(path, boundaries(districts))
 
-    layer = boundaries(districts)
+
+def checked_scan(
+    path: str | os.PathLike[str],
+    layer: Districts | None,
+    *,
+    then: Callable[[list[Incident]], object] | None = None,
+    start: Callable[[Story | None], None] | None = None,
+    chunk: int | None = None,
+) -> tuple[Scanned, Report]:
+    """A story file read and checked a chunk at a time: every field (the model), every
+    point against the country and every named district against its point, each chunk
+    handed on to ``then`` once checked (``start`` hears the metadata first, as in
+    geo.model.scan_story). Raises the first refused point, as :func:`check_story`."""
+    from geo.model import SCAN_CHUNK, scan_story
+
     areas: dict[str, Area | None] = {}
 
     def each(incidents: list[Incident], country: str) -> Report:
         if country not in areas:
             areas[country] = country_area(country, layer)
-        return check_incidents(incidents, areas[country])
+        part = check_incidents(incidents, areas[country])
+        if then is not None:
+            then(incidents)
+        return part
 
-    scanned, parts = scan_story(path, each)
+    scanned, parts = scan_story(path, each, chunk or SCAN_CHUNK, start=start)
     report = Report()
     for part in parts:
         report.problems.extend(part.problems)
@@ -584,7 +601,7 @@ def render_file(
     file, but no more than a few thousand incidents are held as models at once, so a
     200k-incident archive builds in a fraction of the memory. PNG and SVG load it whole.
     ``chunk``: incidents checked and handed on at a time (default geo.model.SCAN_CHUNK)."""
-    from geo.model import SCAN_CHUNK, Scanned, load_story, scan_story
+    from geo.model import Scanned, load_story
 
     key = check_format(fmt)
     opts = options or Options()
@@ -596,23 +613,8 @@ def render_file(
         return render(story, key, districts=districts, options=opts), scanned
     layer = boundaries(districts, required=key == "html")
     sink = _Sink(key, layer)
-    areas: dict[str, Area | None] = {}
-
-    def each(incidents: list[Incident], country: str) -> Report:
-        if country not in areas:
-            areas[country] = country_area(country, layer)
-        part = check_incidents(incidents, areas[country])
-        sink.add(incidents)
-        return part
-
-    scanned, parts = scan_story(path, each, chunk or SCAN_CHUNK, start=sink.start)
+    scanned, report = checked_scan(path, layer, then=sink.add, start=sink.start, chunk=chunk)
     story = scanned.story
-    report = Report()
-    for part in parts:
-        report.problems.extend(part.problems)
-        report.warnings.extend(part.warnings)
-    _area_notes(report, areas.get(story.country, country_area(story.country, layer)), story.country)
-    report.raise_first()
     data = sink.finish(story, opts)
     published = Published(
         data,
