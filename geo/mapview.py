@@ -902,9 +902,10 @@ class Digest:
         return self._renumbered({key: out[key] for key in COLUMNS})
 
     def _renumbered(self, cols: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        """Number the strings table by first use — column by column in payload order, then
-        the sources table, then the claims — so the payload is the same bytes however
-        the incidents came in (one chunk or many). Sets the digest's texts in that order."""
+        """Number the strings table most used first (fewest digits), ties by first use —
+        column by column in payload order, then the sources table, then the claims — so
+        the payload is the same bytes however the incidents came in (one chunk or many).
+        Sets the digest's texts and sources table in that numbering."""
         texts, sources = self.strings.texts, self.sources
         claims = list({id(c): c for c in cols["cas"] if c}.values())  # shared lists: once
 
@@ -916,8 +917,7 @@ class Digest:
             )
 
         uses = Counter(used())
-        # most used first (fewest digits in the payload), ties by first use: stable sort
-        order = sorted(
+        order = sorted(  # a stable sort: ties keep their first-use order
             (i for i in dict.fromkeys(used()) if i >= 0), key=uses.__getitem__, reverse=True
         )
         new = {old: n for n, old in enumerate(order)}
