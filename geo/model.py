@@ -702,7 +702,9 @@ def scan_story(
 
     ``start`` is told the story's metadata before the first chunk (a Story without
     incidents; None when the metadata will be refused, which the scan then raises at the
-    end, in the order load_story gives errors), for consumers whose output names it."""
+    end, in the order load_story gives errors), for consumers whose output names it. It
+    is told again if the reader starts over (a file that turns out not to be laid out as
+    sitmap writes it is then read whole): what ``each`` was handed before is void."""
     story, results, total, located = _read(*_file_text(path), each, chunk, start)
     return Scanned(story, total, located), results
 

@@ -634,15 +634,20 @@ class _Sink:
     def __init__(self, key: str, layer: Districts | None) -> None:
         from geo import exports, mapview
 
-        self.key = key
-        self.digest = mapview.Digest(layer) if key == "html" else None
-        self.geojson = exports.GeoJSONWriter() if key == "geojson" else None
+        self.key, self.layer = key, layer
+        self.digest: mapview.Digest | None = None
+        self.geojson: exports.GeoJSONWriter | None = None
         self.csv: exports.CSVWriter | None = None
 
     def start(self, story: Story | None) -> None:
-        if self.key == "csv":
-            from geo import exports
+        """A new start (again when the reader starts over and reads the file whole)."""
+        from geo import exports, mapview
 
+        if self.key == "html":
+            self.digest = mapview.Digest(self.layer)
+        elif self.key == "geojson":
+            self.geojson = exports.GeoJSONWriter()
+        else:
             self.csv = exports.CSVWriter(story)
 
     def add(self, incidents: list[Incident]) -> None:
@@ -658,7 +663,7 @@ class _Sink:
             return render_html_bytes(view, page_url=opts.page_url, image_url=opts.image_url)
         if self.geojson is not None:
             return self.geojson.finish(story).encode("utf-8")
-        assert self.csv is not None  # start() made it before the first chunk
+        assert self.csv is not None  # start() made a writer before the first chunk
         return self.csv.text().encode("utf-8")
 
 
