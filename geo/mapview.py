@@ -175,19 +175,13 @@ def reader_story(story: Story) -> Story:
     return story.model_copy(update={"incidents": [reader_incident(i) for i in story.incidents]})
 
 
-def _is_readers(inc: Incident) -> bool:
-    """Whether the incident is already as readers get it (nothing to take out)."""
-    return (
-        inc.notes is None
-        and not inc.cues
-        and not inc.evidence
-        and inc.status in (Status.verified, Status.reported)
-    )
+#: Statuses readers see as they are ("draft" reads as reported).
+_AS_READ = frozenset({Status.verified, Status.reported})
 
 
 def reader_incident(inc: Incident) -> Incident:
     """One incident as readers get it (see :func:`reader_story`)."""
-    if _is_readers(inc):
+    if inc.notes is None and not inc.cues and not inc.evidence and inc.status in _AS_READ:
         return inc  # already as readers get it: no copy (a render asks four times per incident)
     return inc.model_copy(
         update={
@@ -794,7 +788,12 @@ class Digest:
             self._add(incidents)
 
     def _add(self, incidents: Sequence[Incident]) -> None:
-        readers = [i if _is_readers(i) else reader_incident(i) for i in incidents]
+        readers = [  # reader_incident, its test inlined: most of an archive needs no copy
+            i
+            if i.notes is None and not i.cues and not i.evidence and i.status in _AS_READ
+            else reader_incident(i)
+            for i in incidents
+        ]
         self.total += len(readers)
         if self._kept is not None:
             self._kept.extend(readers)
