@@ -1076,16 +1076,15 @@ class Store:
 
 
 class StreamedImport:
-    """A story file imported as it is read (geo.model.scan_story hands the checked
+    """A story file imported as it is read (geo.ops.checked_scan hands the checked
     incidents on a chunk at a time): the rows, revision and history a whole-story save
     gives, in one write transaction, without the story ever held whole as models.
 
     Use::
 
-        with StreamedImport(lambda: Store(target), replace=False) as imp:
-            scanned, _ = scan_story(path, imp.each, begin=imp.begin)
-            ...  # checks that may still refuse the story (nothing is committed yet)
-            done = imp.finish(scanned)
+        with StreamedImport(lambda: Store.for_import(target), replace=False) as imp:
+            scanned, report = checked_scan(path, layer, then=imp.each, start=imp.begin)
+            done = imp.finish(scanned)  # committed when the block ends
 
     Atomic: a bad feature, a failed check or a fault anywhere rolls the one transaction
     back (``with`` ending in an exception), so the store is left as it was. One chunk is
@@ -1142,20 +1141,18 @@ class StreamedImport:
                 self.store._discard()
         return suppressed
 
-    def begin(self, meta: dict[str, Any]) -> None:
-        """The story member, before its incidents (scan_story's ``begin``); again when
-        the reader starts over, which voids what was written."""
-        raw = meta.get("id")
-        # the model strips the id; anything that is not then a valid id fails the metadata
-        # check after the incidents, so nothing is written for it
-        self._id = raw.strip() if isinstance(raw, str) else None
+    def begin(self, meta: Story | None) -> None:
+        """The story's metadata, before its incidents (scan_story's ``start``; None when
+        it will be refused: nothing is written then); again when the reader starts over,
+        which voids what was written."""
+        self._id = meta.id if meta is not None else None
         self._pending = []
         self._reset()
         if self._con is not None and self._writing and self._id is not None:
             self.store._open_story(self._con, self._id, self._row is None, self.stamp)  # type: ignore[union-attr]
 
-    def each(self, incidents: builtins.list[Incident], country: str) -> None:
-        """One chunk of checked incidents (scan_story's ``each``)."""
+    def each(self, incidents: builtins.list[Incident]) -> None:
+        """One chunk of checked incidents (geo.ops.checked_scan's ``then``)."""
         if self._pending:
             self._write(self._pending)
         self._pending = incidents
@@ -1196,7 +1193,7 @@ class StreamedImport:
         """Write the last chunk, the stories row and the revision snapshot (committed when
         the ``with`` block ends); StoryError when the story is stored and not replaced."""
         story = scanned.story
-        if story.id != self._id:  # cannot be: a valid id is the stripped raw one
+        if story.id != self._id:  # cannot be: the scan refuses what start heard as None
             raise StoreError(f"story '{story.id}': its id changed while it was read")
         self._write(self._pending)
         self._pending = []
