@@ -316,6 +316,22 @@ def test_diff_summary_is_one_readable_line(seed_story):
     assert diff_stories(seed_story, seed_story).summary() == "no differences"
 
 
+def test_diff_of_an_edit_that_shares_the_other_incidents_names_only_the_edited_one(seed_story):
+    """The desk's edits keep every untouched incident's object: the diff still finds the
+    one changed (and one added), compared by content, not skipped for sharing a list."""
+    first, *rest = seed_story.incidents
+    edited = first.model_copy(update={"place": "Quetta cantonment"})
+    added = rest[0].model_copy(update={"id": "new-one"})
+    after = seed_story.model_copy(update={"incidents": [edited, *rest, added]})
+    d = diff_stories(seed_story, after)
+    assert [(c.id, c.kind, c.fields) for c in d.incidents] == [
+        (first.id, "changed", ("place",)),
+        ("new-one", "added", ()),
+    ]
+    same_content = seed_story.model_copy(deep=True)  # other objects, same content
+    assert diff_stories(seed_story, same_content).empty
+
+
 # --- bad store files ------------------------------------------------------------------------
 
 
