@@ -161,6 +161,44 @@ def streamlit_pid(port_url: str) -> int:
     raise SystemExit("the streamlit process was not found")
 
 
+def measure(page, url: str, out: dict, title: str, counts, kinds, repeats: int) -> None:
+    """Open the story twice, then filter and clear ``repeats`` times, into ``out``."""
+    opens, headers = [], []
+    for _ in range(2):  # the first open also loads the district layer: the second is the baseline
+        t0 = time.perf_counter()
+        page.goto(url)
+        page.get_by_role("heading", level=1, name=title).wait_for()
+        headers.append(time.perf_counter() - t0)
+        out["header_first" if len(headers) == 1 else "header"] = headers[-1]
+        wait_map(page, "s.drawn > 0")
+        opens.append(time.perf_counter() - t0)
+        out["open_first" if len(opens) == 1 else "open"] = opens[-1]
+    mark(page)
+    box = page.get_by_role("combobox", name="Attack type")
+    chips = page.get_by_test_id("stMultiSelect").filter(has=box).locator("[data-tag]")
+    filt, clear, reloads, lost = [], [], 0, 0
+    for k in range(repeats):
+        kind = kinds[k % len(kinds)]
+        option = page.get_by_role("option", name=attack_label(kind), exact=True)
+
+        def choose(option=option) -> None:
+            open_list(box, option)
+            option.click()
+
+        took, again = timed(page, choose, chips, 1, f"s.shown === '{counts[kind]}'")
+        filt.append(took)
+        lost += again
+        page.keyboard.press("Escape")
+        took, again = timed(page, lambda: box.press("Backspace"), chips, 0, "s.shown === 'all'")
+        clear.append(took)
+        lost += again
+        page.keyboard.press("Escape")
+        if not wait_map(page, "true")["same"]:
+            reloads += 1
+            mark(page)
+    out["filter"], out["clear"], out["reloads"], out["lost"] = filt, clear, reloads, lost
+
+
 def one_size(browser, n: int, repeats: int, tmp: Path) -> dict:
     path = tmp / f"story-{n}.geojson"
     synthetic(n, path)
@@ -189,42 +227,10 @@ def one_size(browser, n: int, repeats: int, tmp: Path) -> dict:
         )
         page = ctx.new_page()
         page.set_default_timeout(DEADLINE_S * 1000)
-        opens, headers = [], []
-        for _ in range(
-            2
-        ):  # the first open also loads the district layer: the second is the baseline
-            t0 = time.perf_counter()
-            page.goto(server["url"])
-            page.get_by_role("heading", level=1, name=title).wait_for()
-            headers.append(time.perf_counter() - t0)
-            wait_map(page, "s.drawn > 0")
-            opens.append(time.perf_counter() - t0)
-        out["header_first"], out["open_first"] = headers[0], opens[0]
-        out["header"], out["open"] = headers[1], opens[1]
-        mark(page)
-        box = page.get_by_role("combobox", name="Attack type")
-        chips = page.get_by_test_id("stMultiSelect").filter(has=box).locator("[data-tag]")
-        filt, clear, reloads, lost = [], [], 0, 0
-        for k in range(repeats):
-            kind = kinds[k % len(kinds)]
-            option = page.get_by_role("option", name=attack_label(kind), exact=True)
-
-            def choose(option=option) -> None:
-                open_list(box, option)
-                option.click()
-
-            took, again = timed(page, choose, chips, 1, f"s.shown === '{counts[kind]}'")
-            filt.append(took)
-            lost += again
-            page.keyboard.press("Escape")
-            took, again = timed(page, lambda: box.press("Backspace"), chips, 0, "s.shown === 'all'")
-            clear.append(took)
-            lost += again
-            page.keyboard.press("Escape")
-            if not wait_map(page, "true")["same"]:
-                reloads += 1
-                mark(page)
-        out["filter"], out["clear"], out["reloads"], out["lost"] = filt, clear, reloads, lost
+        try:
+            measure(page, server["url"], out, title, counts, kinds, repeats)
+        except (SystemExit, PlaywrightError) as failure:  # a row with what was measured
+            out["error"] = str(failure).splitlines()[0][:160]
         out["rss"] = vm_hwm_mb(pid)
         ctx.close()
     path.unlink()
@@ -240,7 +246,17 @@ def main() -> None:
     sizes = [int(s.lower().replace("k", "000")) for s in args.sizes]
     from playwright.sync_api import sync_playwright
 
-    rows = []
+    head = (
+        f"{'incidents':>9} | {'1st header':>10} {'1st open':>8} | {'header':>6} {'open':>6} | "
+        f"{'filter':^13} | {'clear':^13} | {'filter/open':>11} | {'reloads':>7} {'lost':>4} | "
+        f"{'RSS MB':>6}"
+    )
+    print(
+        f"seconds; filter/clear: median / worst of {args.repeats}; open = baseline (fresh page "
+        "load → map drawn, second open)\n"
+    )
+    print(head)
+    print("-" * len(head), flush=True)
     with (
         tempfile.TemporaryDirectory(prefix="sitmap-bench-desk-") as tmp,
         sync_playwright() as pw,
@@ -248,38 +264,40 @@ def main() -> None:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         for n in sizes:
             r = one_size(browser, n, args.repeats, Path(tmp))
-            rows.append(r)
-            print(f"{n:,} done", file=sys.stderr, flush=True)
+            print(row(r) + f"   (load average {os.getloadavg()[0]:.2f})", flush=True)
+            if "error" in r:
+                print(f"{'':>9}   {n:,}: stopped: {r['error']}", flush=True)
+            if n == 10_000 and r.get("filter"):
+                fm, fw = statistics.median(r["filter"]), max(r["filter"])
+                verdict = "met" if fw <= TARGET_FILTER_S else "missed"
+                print(
+                    f"{'':>9}   target at 10k: filter click → markers updated ≤ "
+                    f"{TARGET_FILTER_S:.0f} s (median {fm:.2f} s, worst {fw:.2f} s): {verdict}",
+                    flush=True,
+                )
         browser.close()
-    print(
-        f"load average {os.getloadavg()[0]:.2f}; seconds; filter/clear: median / worst of "
-        f"{args.repeats}; open = baseline (fresh page load → map drawn, second open)\n"
+
+
+def row(r: dict) -> str:
+    """One size's line; what was not measured (the run stopped) is a dash."""
+
+    def f(key: str, width: int) -> str:
+        return f"{r[key]:>{width}.2f}" if key in r else f"{'—':>{width}}"
+
+    def spread(key: str) -> str:
+        v = r.get(key) or []
+        return f"{statistics.median(v):>5.2f} / {max(v):>5.2f}" if v else f"{'—':^13}"
+
+    ratio = (
+        f"{statistics.median(r['filter']) / r['open']:>10.2f}x"
+        if r.get("filter") and "open" in r
+        else f"{'—':>11}"
     )
-    head = (
-        f"{'incidents':>9} | {'1st header':>10} {'1st open':>8} | {'header':>6} {'open':>6} | "
-        f"{'filter':^13} | {'clear':^13} | {'filter/open':>11} | {'reloads':>7} {'lost':>4} | {'RSS MB':>6}"
+    return (
+        f"{r['n']:>9,} | {f('header_first', 10)} {f('open_first', 8)} | {f('header', 6)} "
+        f"{f('open', 6)} | {spread('filter')} | {spread('clear')} | {ratio} | "
+        f"{r.get('reloads', '—'):>7} {r.get('lost', '—'):>4} | {r.get('rss', 0):>6.0f}"
     )
-    print(head)
-    print("-" * len(head))
-    for r in rows:
-        fm, fw = statistics.median(r["filter"]), max(r["filter"])
-        cm, cw = statistics.median(r["clear"]), max(r["clear"])
-        print(
-            f"{r['n']:>9,} | {r['header_first']:>10.2f} {r['open_first']:>8.2f} | "
-            f"{r['header']:>6.2f} {r['open']:>6.2f} | {fm:>5.2f} / {fw:>5.2f} | "
-            f"{cm:>5.2f} / {cw:>5.2f} | {fm / r['open']:>10.2f}x | {r['reloads']:>7} {r['lost']:>4} | "
-            f"{r['rss']:>6.0f}"
-        )
-    for r in rows:
-        if r["n"] == 10_000:
-            fm = statistics.median(r["filter"])
-            verdict = (
-                "met" if fm <= TARGET_FILTER_S and max(r["filter"]) <= TARGET_FILTER_S else "missed"
-            )
-            print(
-                f"\ntarget at 10k: filter click → markers updated ≤ {TARGET_FILTER_S:.0f} s "
-                f"(median {fm:.2f} s, worst {max(r['filter']):.2f} s): {verdict}"
-            )
 
 
 if __name__ == "__main__":
