@@ -558,63 +558,122 @@
   /* The canvas covers the view plus a margin (padF of its size on each side) and is drawn
      once per view change: a pan that stays inside the margin redraws nothing (the canvas
      moves with the map pane), moveend/zoomend/viewreset of one zoom coalesce into one
-     frame, each dot is a pre-rendered sprite (no arcs rasterised per dot), and a dot less
-     than 2 px from one already drawn is not drawn again (that dot, 5 px or more across,
-     covers it; zooming in separates them). */
+     frame. Each dot is a pre-rendered sprite (all kinds of one size rasterised at once, in
+     one atlas) copied into one pixel buffer by hand, and a dot less than 2 px from one
+     already drawn is not drawn again (that dot, 5 px or more across, covers it; zooming in
+     separates them). The 2 px cells are fixed to the map, not to the canvas, so a pan
+     that leaves the margin keeps what is on the canvas, shifted by the pan, and draws the
+     dots of the newly exposed strips only: the result is the same as a full redraw. Per
+     dot, the work is arithmetic on typed arrays (positions projected once at load,
+     visibility and sprite kind computed once per filter or colour change). */
   function createDots() {
-    var n = located.length, px = new Float64Array(n), py = new Float64Array(n);
-    var cx = new Float32Array(n), cy = new Float32Array(n), on = new Uint8Array(n);
+    var n = located.length, px = new Float64Array(n), py = new Float64Array(n), vis = new Uint8Array(n);
     located.forEach(function (it, k) {
       var p = map.project([it.lat, it.lon], 0);
       px[k] = p.x; py[k] = p.y;
     });
     map.createPane('sm-dots').style.zIndex = 450;
     map.getPane('sm-dots').style.pointerEvents = 'none';
-    var canvas = L.DomUtil.create('canvas', 'sm-dots', map.getPane('sm-dots'));
-    var padF = 0.25, held = null, draws = 0, sprites = {}, seen = null, frame = null;
-    function sprite(key, rad, r) {  /* one dot of a kind, as device pixels (RGBA words) */
-      var id = key + '|' + rad + '|' + r;
-      if (sprites[id]) return sprites[id];
-      var parts = key.split('|'), shape = parts[1], hollow = parts[2] === '1', s = rad;
-      var half = Math.ceil(s * 1.25 + 2), size = Math.ceil(2 * half * r), c = document.createElement('canvas');
-      c.width = c.height = size;
-      var ctx = c.getContext('2d');
-      ctx.setTransform(r, 0, 0, r, 0, 0);
-      var x = half, y = half;
-      ctx.beginPath();
-      if (shape === 'square') { ctx.rect(x - s * 0.9, y - s * 0.9, s * 1.8, s * 1.8); }
-      else if (shape === 'diamond') { ctx.moveTo(x, y - s * 1.2); ctx.lineTo(x + s * 1.2, y); ctx.lineTo(x, y + s * 1.2); ctx.lineTo(x - s * 1.2, y); ctx.closePath(); }
-      else if (shape === 'triangle') { ctx.moveTo(x, y - s * 1.2); ctx.lineTo(x + s * 1.15, y + s * 0.85); ctx.lineTo(x - s * 1.15, y + s * 0.85); ctx.closePath(); }
-      else { ctx.arc(x, y, s, 0, 6.2832); }
-      ctx.lineWidth = hollow ? 1.6 : 0.7;
-      if (hollow) { ctx.fillStyle = '#ffffff'; ctx.fill(); ctx.strokeStyle = parts[0]; ctx.stroke(); }
-      else { ctx.fillStyle = parts[0]; ctx.fill(); ctx.strokeStyle = 'rgba(255,255,255,0.85)'; ctx.stroke(); }
-      var all = new Uint32Array(ctx.getImageData(0, 0, size, size).data.buffer.slice(0));
-      var dx = [], dy = [], val = [];  /* only the pixels the dot covers */
-      for (var j = 0; j < all.length; j++) {
-        if (all[j] >>> 24) { dx.push(j % size); dy.push((j / size) | 0); val.push(all[j]); }
+    var canvas = L.DomUtil.create('canvas', 'sm-dots', map.getPane('sm-dots')), ctx = null;
+    var padF = 0.25, ON = 8, held = null, draws = 0, kindsBy = {}, atlases = {}, frame = null, seen = null;
+    var mode = null, shown = 0;
+    var hollowP = LG.precision.map(function (p) { return p.key === 'district' || p.key === 'province'; });
+    function kinds(m) {  /* per dot, its sprite kind (colour, shape, hollow) in colour mode m */
+      if (kindsBy[m]) return kindsBy[m];
+      var of = new Uint16Array(n), list = [], index = {};
+      for (var k = 0; k < n; k++) {
+        var it = located[k], c = m === 'infra' ? it.shape + 1 : it.type;
+        var code = (c * 64 + it.shape + 1) * 2 + (hollowP[it.prec] ? 1 : 0), j = index[code];
+        if (j === undefined) {
+          j = index[code] = list.length;
+          list.push({
+            color: m === 'infra' ? (it.shape >= 0 ? LG.infra[it.shape].color : NONE_COLOR) : LG.attack[it.type].color,
+            shape: shapeOf(it), hollow: hollowP[it.prec]
+          });
+        }
+        of[k] = j;
       }
-      return (sprites[id] = {
-        dx: Int16Array.from(dx), dy: Int16Array.from(dy), val: Uint32Array.from(val), size: size, half: size / 2
-      });
+      return (kindsBy[m] = { of: of, list: list });
     }
-    /* source-over of the dot's RGBA words (little-endian: A B G R) onto the frame, by hand:
-       a canvas drawImage per dot costs ten times more in software-rendered browsers */
-    function blit(buf, W, H, sp, cx0, cy0) {
-      var x0 = Math.round(cx0 - sp.half), y0 = Math.round(cy0 - sp.half), m = sp.val.length;
-      var inside = x0 >= 0 && y0 >= 0 && x0 + sp.size <= W && y0 + sp.size <= H;
-      for (var j = 0; j < m; j++) {
+    function atlas(m, rad, r) {  /* every kind of mode m at one size, as device pixels (RGBA words) */
+      var id = m + '|' + rad + '|' + r;
+      if (atlases[id]) return atlases[id];
+      var list = kinds(m).list, s = rad, half = Math.ceil(s * 1.25 + 2), size = Math.ceil(2 * half * r);
+      var c = document.createElement('canvas');
+      c.width = size * list.length; c.height = size;
+      var g = c.getContext('2d', { willReadFrequently: true });
+      list.forEach(function (kd, j) {
+        g.setTransform(r, 0, 0, r, j * size, 0);
+        var x = half, y = half;
+        g.beginPath();
+        if (kd.shape === 'square') { g.rect(x - s * 0.9, y - s * 0.9, s * 1.8, s * 1.8); }
+        else if (kd.shape === 'diamond') { g.moveTo(x, y - s * 1.2); g.lineTo(x + s * 1.2, y); g.lineTo(x, y + s * 1.2); g.lineTo(x - s * 1.2, y); g.closePath(); }
+        else if (kd.shape === 'triangle') { g.moveTo(x, y - s * 1.2); g.lineTo(x + s * 1.15, y + s * 0.85); g.lineTo(x - s * 1.15, y + s * 0.85); g.closePath(); }
+        else { g.arc(x, y, s, 0, 6.2832); }
+        g.lineWidth = kd.hollow ? 1.6 : 0.7;
+        if (kd.hollow) { g.fillStyle = '#ffffff'; g.fill(); g.strokeStyle = kd.color; g.stroke(); }
+        else { g.fillStyle = kd.color; g.fill(); g.strokeStyle = 'rgba(255,255,255,0.85)'; g.stroke(); }
+      });
+      var all = new Uint32Array(g.getImageData(0, 0, c.width, size).data.buffer), AW = c.width;
+      var sprites = list.map(function (kd, j) {
+        var dx = [], dy = [], val = [], tx = [], ty = [], tv = [];  /* opaque pixels first, then the rest */
+        for (var y = 0; y < size; y++) {
+          for (var x = 0; x < size; x++) {
+            var v = all[y * AW + j * size + x], a = v >>> 24;
+            if (a === 255) { dx.push(x); dy.push(y); val.push(v); } else if (a) { tx.push(x); ty.push(y); tv.push(v); }
+          }
+        }
+        var nt = tv.length, pr = new Uint16Array(nt), pg = new Uint16Array(nt), pb = new Uint16Array(nt), ia = new Uint16Array(nt);
+        for (var t = 0; t < nt; t++) {  /* premultiplied, for the common blend: onto an opaque pixel */
+          var v = tv[t], a = v >>> 24;
+          pr[t] = (v & 255) * a; pg[t] = ((v >>> 8) & 255) * a; pb[t] = ((v >>> 16) & 255) * a; ia[t] = 255 - a;
+        }
+        return {
+          dx: Int16Array.from(dx.concat(tx)), dy: Int16Array.from(dy.concat(ty)), val: Uint32Array.from(val.concat(tv)),
+          opaque: val.length, pr: pr, pg: pg, pb: pb, ia: ia, off: null, offW: 0
+        };
+      });
+      return (atlases[id] = { sprites: sprites, size: size, half: size / 2 });
+    }
+    /* source-over of a translucent dot pixel v onto d (RGBA words, little-endian: A B G R);
+       onto an opaque d (most blends: dots overlap) in integers, x / 255 rounded as
+       (x + 128 + ((x + 128) >> 8)) >> 8 */
+    function onto(sp, t, d) {
+      var ia = sp.ia[t], x = sp.pr[t] + (d & 255) * ia + 128, y = sp.pg[t] + ((d >>> 8) & 255) * ia + 128;
+      var q = sp.pb[t] + ((d >>> 16) & 255) * ia + 128;
+      return 0xff000000 | (((q + (q >> 8)) >> 8) << 16) | (((y + (y >> 8)) >> 8) << 8) | ((x + (x >> 8)) >> 8);
+    }
+    function over(v, d) {
+      var a = v >>> 24, da = d >>> 24;
+      var keep = da * (255 - a) / 255, oa = a + keep;
+      var rr = ((v & 255) * a + (d & 255) * keep) / oa;
+      var gg = (((v >>> 8) & 255) * a + ((d >>> 8) & 255) * keep) / oa;
+      var bb = (((v >>> 16) & 255) * a + ((d >>> 16) & 255) * keep) / oa;
+      return ((Math.round(oa) << 24) | (Math.round(bb) << 16) | (Math.round(gg) << 8) | Math.round(rr)) >>> 0;
+    }
+    /* one dot at device pixel (x0, y0) (its top left), clipped to the rectangle cl; a
+       canvas drawImage per dot costs ten times more in software-rendered browsers */
+    function blit(buf, W, sp, size, x0, y0, cl) {
+      var val = sp.val, m = val.length, no = sp.opaque, j, i, d;
+      if (x0 >= cl[0] && y0 >= cl[1] && x0 + size <= cl[2] && y0 + size <= cl[3]) {
+        if (sp.offW !== W) {
+          sp.off = new Int32Array(m);
+          for (j = 0; j < m; j++) sp.off[j] = sp.dy[j] * W + sp.dx[j];
+          sp.offW = W;
+        }
+        var off = sp.off, base = y0 * W + x0;
+        for (j = 0; j < no; j++) buf[base + off[j]] = val[j];
+        for (; j < m; j++) {
+          i = base + off[j]; d = buf[i];
+          buf[i] = d >>> 24 === 255 ? onto(sp, j - no, d) : d >>> 24 ? over(val[j], d) : val[j];
+        }
+        return;
+      }
+      for (j = 0; j < m; j++) {
         var x = x0 + sp.dx[j], y = y0 + sp.dy[j];
-        if (!inside && (x < 0 || y < 0 || x >= W || y >= H)) continue;
-        var v = sp.val[j], a = v >>> 24, i = y * W + x;
-        if (a === 255) { buf[i] = v; continue; }
-        var d = buf[i], da = d >>> 24;
-        if (!da) { buf[i] = v; continue; }
-        var keep = da * (255 - a) / 255, oa = a + keep;
-        var rr = ((v & 255) * a + (d & 255) * keep) / oa;
-        var gg = (((v >>> 8) & 255) * a + ((d >>> 8) & 255) * keep) / oa;
-        var bb = (((v >>> 16) & 255) * a + ((d >>> 16) & 255) * keep) / oa;
-        buf[i] = ((Math.round(oa) << 24) | (Math.round(bb) << 16) | (Math.round(gg) << 8) | Math.round(rr)) >>> 0;
+        if (x < cl[0] || y < cl[1] || x >= cl[2] || y >= cl[3]) continue;
+        i = y * W + x; d = buf[i];
+        buf[i] = j < no || !(d >>> 24) ? val[j] : d >>> 24 === 255 ? onto(sp, j - no, d) : over(val[j], d);
       }
     }
     function holds() {  /* does the canvas already cover the whole view at this zoom? */
@@ -623,67 +682,107 @@
       return size.x === held.sx && size.y === held.sy && tl.x >= held.x && tl.y >= held.y &&
         tl.x + size.x <= held.x + held.w && tl.y + size.y <= held.y + held.h;
     }
-    function draw() {
+    /* Move the pixels of the last frame by (sx, sy) device pixels and clear what the move
+       exposes; returns the exposed rectangles (left/right strip, top/bottom band). */
+    function shift(buf, W, H, sx, sy) {
+      var len = W - Math.abs(sx), to = Math.max(0, sx), from = to - sx, y, src, rects = [];
+      for (var k = 0; k < H; k++) {
+        y = sy > 0 ? H - 1 - k : k;  /* rows in the order that never reads a row already moved */
+        src = y - sy;
+        if (src < 0 || src >= H) { buf.fill(0, y * W, y * W + W); continue; }
+        buf.copyWithin(y * W + to, src * W + from, src * W + from + len);
+        if (sx > 0) buf.fill(0, y * W, y * W + sx); else if (sx < 0) buf.fill(0, y * W + len, y * W + W);
+      }
+      var y0 = Math.max(0, sy), y1 = Math.min(H, H + sy);
+      if (sx > 0) rects.push([0, y0, sx, y1]); else if (sx < 0) rects.push([W + sx, y0, W, y1]);
+      if (sy > 0) rects.push([0, 0, W, sy]); else if (sy < 0) rects.push([0, H + sy, W, H]);
+      return rects;
+    }
+    function draw(changed) {
       var t0 = window.performance ? performance.now() : 0;
+      if (changed || mode === null) {
+        mode = state.mode;
+        for (var v = 0; v < n; v++) vis[v] = visible(located[v]) ? 1 : 0;
+      }
       var size = map.getSize();
       var padX = Math.round(size.x * padF), padY = Math.round(size.y * padF);
       var tl = map.containerPointToLayerPoint([-padX, -padY]);
       L.DomUtil.setPosition(canvas, tl);
       var w = size.x + 2 * padX, h = size.y + 2 * padY, r = window.devicePixelRatio || 1;
-      canvas.width = Math.round(w * r); canvas.height = Math.round(h * r);
-      canvas.style.width = w + 'px'; canvas.style.height = h + 'px';
+      var W = Math.round(w * r), H = Math.round(h * r);
+      if (canvas.width !== W || canvas.height !== H) {
+        canvas.width = W; canvas.height = H;
+        canvas.style.width = w + 'px'; canvas.style.height = h + 'px';
+      }
       canvas.style.visibility = 'visible';
-      var ctx = canvas.getContext('2d');
-      var z = Math.pow(2, map.getZoom()), origin = map.getPixelOrigin();
+      ctx = ctx || canvas.getContext('2d');
+      var zoom = map.getZoom(), z = Math.pow(2, zoom), origin = map.getPixelOrigin();
       var ox = origin.x + tl.x, oy = origin.y + tl.y;
-      var rad = map.getZoom() >= 8 ? 5 : map.getZoom() >= 6 ? 3.6 : 2.6;
-      var W = canvas.width, H = canvas.height;
-      if (!frame || frame.width !== W || frame.height !== H) frame = ctx.createImageData(W, H);
-      else new Uint32Array(frame.data.buffer).fill(0);
-      var cs = 2 * r, CW = Math.ceil(W / cs), CH = Math.ceil(H / cs);  /* 2 px cells */
-      if (!seen || seen.length !== CW * CH) seen = new Uint8Array(CW * CH); else seen.fill(0);
-      var buf = new Uint32Array(frame.data.buffer), shown = 0;
-      for (var k = 0; k < n; k++) {
-        var it = located[k];
-        var x = px[k] * z - ox, y = py[k] * z - oy;
-        cx[k] = x; cy[k] = y;
-        on[k] = 0;
-        if (x < -8 || y < -8 || x > w + 8 || y > h + 8 || !visible(it)) continue;
-        on[k] = 1;
-        shown++;
-        if (it.km !== state.mode) {
-          it.km = state.mode;
-          it.k = colorOf(it) + '|' + shapeOf(it) + '|' + (hollowOf(it) ? 1 : 0);
-        }
-        var dx = x * r, dy = y * r;
-        if (dx >= 0 && dy >= 0 && dx < W && dy < H) {
-          var cell = ((dy / cs) | 0) * CW + ((dx / cs) | 0);
+      var rad = zoom >= 8 ? 5 : zoom >= 6 ? 3.6 : 2.6, at = atlas(mode, rad, r), sprites = at.sprites;
+      var half = at.half, sz = at.size, of = kinds(mode).of, rects;
+      var sx = held ? (held.x - tl.x) * r : 0, sy = held ? (held.y - tl.y) * r : 0;
+      if (!changed && held && frame && held.zoom === zoom && held.W === W && held.H === H && held.r === r &&
+          sx === Math.round(sx) && sy === Math.round(sy) && Math.abs(sx) < W && Math.abs(sy) < H) {
+        rects = shift(new Uint32Array(frame.data.buffer), W, H, sx, sy);
+      } else {
+        if (!frame || frame.width !== W || frame.height !== H) frame = ctx.createImageData(W, H);
+        else new Uint32Array(frame.data.buffer).fill(0);
+        rects = [[0, 0, W, H]];
+      }
+      var buf = new Uint32Array(frame.data.buffer), x, y;
+      shown = 0;
+      for (var k = 0; k < n; k++) {  /* the count the page reports: dots shown on the canvas */
+        if (!vis[k]) continue;
+        x = px[k] * z - ox; y = py[k] * z - oy;
+        if (x >= -ON && y >= -ON && x <= w + ON && y <= h + ON) shown++;
+      }
+      rects.forEach(function (cl) {
+        /* the 2 px cells (in map pixels) of every dot that can reach cl, and of any dot
+           sharing a cell with one: the first visible dot of a cell is the one drawn */
+        var e = half / r + 4, gx0 = Math.floor((ox + cl[0] / r - e) / 2), gy0 = Math.floor((oy + cl[1] / r - e) / 2);
+        var GW = Math.floor((ox + cl[2] / r + e) / 2) - gx0 + 1, GH = Math.floor((oy + cl[3] / r + e) / 2) - gy0 + 1;
+        if (!seen || seen.length < GW * GH) seen = new Uint8Array(GW * GH); else seen.fill(0, 0, GW * GH);
+        for (var k = 0; k < n; k++) {
+          if (!vis[k]) continue;
+          var wx = px[k] * z, gx = Math.floor(wx / 2) - gx0;
+          if (gx < 0 || gx >= GW) continue;
+          var wy = py[k] * z, gy = Math.floor(wy / 2) - gy0;
+          if (gy < 0 || gy >= GH) continue;
+          var cell = gy * GW + gx;
           if (seen[cell]) continue;  /* a dot within 2 px is drawn already: it covers this one */
           seen[cell] = 1;
+          var x0 = Math.round((wx - ox) * r - half), y0 = Math.round((wy - oy) * r - half);
+          if (x0 >= cl[2] || y0 >= cl[3] || x0 + sz <= cl[0] || y0 + sz <= cl[1]) continue;
+          blit(buf, W, sprites[of[k]], sz, x0, y0, cl);
         }
-        blit(buf, W, H, sprite(it.k, rad, r), dx, dy);
-      }
+      });
       ctx.putImageData(frame, 0, 0);
-      held = { zoom: map.getZoom(), x: tl.x, y: tl.y, w: w, h: h, sx: size.x, sy: size.y };
+      held = { zoom: zoom, x: tl.x, y: tl.y, w: w, h: h, sx: size.x, sy: size.y, W: W, H: H, r: r, z: z, ox: ox, oy: oy };
       root.setAttribute('data-drawn', String(shown));
       root.setAttribute('data-draws', String(++draws));
       if (t0) root.setAttribute('data-draw-ms', String(Math.round(performance.now() - t0)));
+      return shown;
     }
     var queued = false;
     function schedule() {
       if (queued) return;
       queued = true;
-      window.requestAnimationFrame(function () { queued = false; if (!holds()) draw(); });
+      window.requestAnimationFrame(function () { queued = false; if (!holds()) draw(false); });
     }
     function toCanvas(cp) {  /* a container point in the canvas's own pixels */
       var lp = map.containerPointToLayerPoint(cp);
       return held ? { x: lp.x - held.x, y: lp.y - held.y } : { x: -1e9, y: -1e9 };
     }
-    function hit(cp) {
-      var p = toCanvas(cp), best = -1, bd = 100;
+    /* the shown dot (on the canvas as last drawn) nearest to container point cp, within
+       `within` px; -1 when none */
+    function closest(cp, within) {
+      if (!held) return -1;
+      var p = toCanvas(cp), best = -1, bd = within * within, z = held.z, ox = held.ox, oy = held.oy;
       for (var k = 0; k < n; k++) {
-        if (!on[k]) continue;
-        var dx = cx[k] - p.x, dy = cy[k] - p.y, d = dx * dx + dy * dy;
+        if (!vis[k]) continue;
+        var x = px[k] * z - ox, y = py[k] * z - oy;
+        if (x < -ON || y < -ON || x > held.w + ON || y > held.h + ON) continue;
+        var dx = x - p.x, dy = y - p.y, d = dx * dx + dy * dy;
         if (d < bd) { bd = d; best = k; }
       }
       return best;
@@ -695,7 +794,7 @@
       L.popup(popupOptions()).setLatLng([it.lat, it.lon]).setContent(popupNode(it)).openOn(map);
     }
     map.on('click', function (e) {
-      var k = hit(e.containerPoint);
+      var k = closest(e.containerPoint, 10);
       if (k < 0) return;
       open(located[k]);
       select(located[k]);
@@ -706,23 +805,17 @@
       pending = true;
       window.requestAnimationFrame(function () {
         pending = false;
-        mapEl.style.cursor = hit(e.containerPoint) >= 0 ? 'pointer' : '';
+        mapEl.style.cursor = closest(e.containerPoint, 10) >= 0 ? 'pointer' : '';
       });
     });
-    draw();
+    /* the first draw is apply()'s, at the end of the page's setup */
     /* keyboard: the dot nearest the centre of the view (a crosshair marks it) */
     function nearest() {
-      var s = map.getSize(), c = toCanvas([s.x / 2, s.y / 2]), best = -1, bd = Infinity;
-      for (var k = 0; k < n; k++) {
-        if (!on[k]) continue;
-        var dx = cx[k] - c.x, dy = cy[k] - c.y, d = dx * dx + dy * dy;
-        if (d < bd) { bd = d; best = k; }
-      }
+      var s = map.getSize(), best = closest([s.x / 2, s.y / 2], Infinity);
       return best < 0 ? null : located[best];
     }
     return { draw: draw, open: open, nearest: nearest };
   }
-
   /* ---- label placement: beside the marker, clear of markers, labels and the map edge --- */
   /* Each place label tries the right of its marker, then left, above, below and the four
      corners, and takes the first spot inside the map that overlaps no marker (or fan,
@@ -783,7 +876,7 @@
   /* ---- applying state ------------------------------------------------------------- */
   function apply() {
     var shown = 0;
-    if (dots) { dots.draw(); shown = Number(root.getAttribute('data-drawn')); }
+    if (dots) shown = dots.draw(true);
     else shown = layout();
     root.querySelectorAll('.sm-unloc li, .sm-table tbody tr').forEach(function (row) {
       var it = byId[row.getAttribute('data-id')];
