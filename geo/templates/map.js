@@ -273,8 +273,11 @@
     DL.rings.forEach(function (polys, k) {
       var latlngs = polys.map(function (rings) { return rings.map(ringOf); });
       var cls = DL.classes[k];
+      /* noClip: the map's box clips what is off screen; Leaflet's own clipping of every
+         ring to the padded view, redone on each zoom and wide pan, cost as much as the
+         dense map's dots (and left a stroke along the clip edge, seen while dragging) */
       var poly = L.polygon(latlngs, {
-        pane: 'sm-districts', color: '#d3cfc6', weight: 0.7, fillColor: colors[cls],
+        pane: 'sm-districts', color: '#d3cfc6', weight: 0.7, noClip: true, fillColor: colors[cls],
         fillOpacity: shade(cls), className: 'sm-district sm-c' + cls
       });
       poly.sm_cls = cls;
@@ -304,7 +307,7 @@
     }
     var outlines = L.layerGroup();
     L.polyline(DL.outlines.map(function (i) { return arcs[i]; }), {
-      pane: 'sm-outlines', color: '#7d7b76', weight: 1.3, interactive: false, className: 'sm-province'
+      pane: 'sm-outlines', color: '#7d7b76', weight: 1.3, interactive: false, noClip: true, className: 'sm-province'
     }).addTo(outlines);
     outlines.addTo(map);
     (DL.labels || []).forEach(function (p) {
