@@ -559,16 +559,16 @@
 
   /* ---- dense mode: all points on one canvas ------------------------------------------ */
   /* The canvas covers the view plus a margin (padF of its size on each side) and is drawn
-     once per view change: a pan that stays inside the margin redraws nothing (the canvas
-     moves with the map pane), moveend/zoomend/viewreset of one zoom coalesce into one
-     frame. Each dot is a pre-rendered sprite (all kinds of one size rasterised at once, in
-     one atlas) copied into one pixel buffer by hand, and a dot less than 2 px from one
-     already drawn is not drawn again (that dot, 5 px or more across, covers it; zooming in
-     separates them). The 2 px cells are fixed to the map, not to the canvas, so a pan
-     that leaves the margin keeps what is on the canvas, shifted by the pan, and draws the
-     dots of the newly exposed strips only: the result is the same as a full redraw. Per
-     dot, the work is arithmetic on typed arrays (positions projected once at load,
-     visibility and sprite kind computed once per filter or colour change). */
+     once per view change, at the change (zoomend/moveend/viewreset of one change find it
+     drawn): a pan that stays inside the margin redraws nothing (the canvas moves with the
+     map pane). Each dot is a pre-rendered sprite (every kind and size rasterised at once,
+     in one atlas) composited by hand into one premultiplied pixel buffer, and a dot less
+     than 2 px from one already drawn is not drawn again (that dot, 5 px or more across,
+     covers it; zooming in separates them). The 2 px cells are fixed to the map, not to
+     the canvas, so a pan that leaves the margin keeps what is on the canvas, shifted by
+     the pan, and draws the dots of the newly exposed strips only: the same pixels as a
+     full redraw. Per dot, the work is arithmetic on typed arrays (positions projected
+     once at load, visibility and sprite kind computed once per filter or colour change). */
   function createDots() {
     var n = located.length, px = new Float64Array(n), py = new Float64Array(n), vis = new Uint8Array(n);
     located.forEach(function (it, k) {
@@ -578,7 +578,7 @@
     map.createPane('sm-dots').style.zIndex = 450;
     map.getPane('sm-dots').style.pointerEvents = 'none';
     var canvas = L.DomUtil.create('canvas', 'sm-dots', map.getPane('sm-dots')), ctx = null;
-    var padF = 0.25, ON = 8, held = null, draws = 0, kindsBy = {}, atlases = {}, frame = null, seen = null;
+    var padF = 0.25, ON = 8, held = null, draws = 0, kindsBy = {}, atlases = {}, frame = null, pm = null, seen = null;
     var mode = null, shown = 0;
     var hollowP = LG.precision.map(function (p) { return p.key === 'district' || p.key === 'province'; });
     function kinds(m) {  /* per dot, its sprite kind (colour, shape, hollow) in colour mode m */
@@ -598,66 +598,65 @@
       }
       return (kindsBy[m] = { of: of, list: list });
     }
-    function atlas(m, rad, r) {  /* every kind of mode m at one size, as device pixels (RGBA words) */
-      var id = m + '|' + rad + '|' + r;
+    var RADII = [2.6, 3.6, 5];  /* dot radius (CSS px) by zoom: below 6, 6 to 8, 8 and up */
+    /* Every kind of mode m at every radius, rasterised on one canvas and read back once:
+       per kind and radius, the pixels the dot covers, opaque ones first (as RGBA words,
+       little-endian: A B G R), then the translucent edge ones premultiplied by alpha,
+       with 255 - alpha for the blend. */
+    function atlas(m, r) {
+      var id = m + '|' + r;
       if (atlases[id]) return atlases[id];
-      var list = kinds(m).list, s = rad, half = Math.ceil(s * 1.25 + 2), size = Math.ceil(2 * half * r);
-      var c = document.createElement('canvas');
-      c.width = size * list.length; c.height = size;
+      var list = kinds(m).list, sizes = RADII.map(function (s) { return Math.ceil(2 * Math.ceil(s * 1.25 + 2) * r); });
+      var AW = sizes[2] * list.length, AH = sizes[0] + sizes[1] + sizes[2], c = document.createElement('canvas');
+      c.width = AW; c.height = AH;
       var g = c.getContext('2d', { willReadFrequently: true });
-      list.forEach(function (kd, j) {
-        g.setTransform(r, 0, 0, r, j * size, 0);
-        var x = half, y = half;
-        g.beginPath();
-        if (kd.shape === 'square') { g.rect(x - s * 0.9, y - s * 0.9, s * 1.8, s * 1.8); }
-        else if (kd.shape === 'diamond') { g.moveTo(x, y - s * 1.2); g.lineTo(x + s * 1.2, y); g.lineTo(x, y + s * 1.2); g.lineTo(x - s * 1.2, y); g.closePath(); }
-        else if (kd.shape === 'triangle') { g.moveTo(x, y - s * 1.2); g.lineTo(x + s * 1.15, y + s * 0.85); g.lineTo(x - s * 1.15, y + s * 0.85); g.closePath(); }
-        else { g.arc(x, y, s, 0, 6.2832); }
-        g.lineWidth = kd.hollow ? 1.6 : 0.7;
-        if (kd.hollow) { g.fillStyle = '#ffffff'; g.fill(); g.strokeStyle = kd.color; g.stroke(); }
-        else { g.fillStyle = kd.color; g.fill(); g.strokeStyle = 'rgba(255,255,255,0.85)'; g.stroke(); }
+      RADII.forEach(function (s, ri) {
+        var half = Math.ceil(s * 1.25 + 2), top = ri ? sizes[0] + (ri > 1 ? sizes[1] : 0) : 0;
+        list.forEach(function (kd, j) {
+          g.setTransform(r, 0, 0, r, j * sizes[ri], top);
+          var x = half, y = half;
+          g.beginPath();
+          if (kd.shape === 'square') { g.rect(x - s * 0.9, y - s * 0.9, s * 1.8, s * 1.8); }
+          else if (kd.shape === 'diamond') { g.moveTo(x, y - s * 1.2); g.lineTo(x + s * 1.2, y); g.lineTo(x, y + s * 1.2); g.lineTo(x - s * 1.2, y); g.closePath(); }
+          else if (kd.shape === 'triangle') { g.moveTo(x, y - s * 1.2); g.lineTo(x + s * 1.15, y + s * 0.85); g.lineTo(x - s * 1.15, y + s * 0.85); g.closePath(); }
+          else { g.arc(x, y, s, 0, 6.2832); }
+          g.lineWidth = kd.hollow ? 1.6 : 0.7;
+          if (kd.hollow) { g.fillStyle = '#ffffff'; g.fill(); g.strokeStyle = kd.color; g.stroke(); }
+          else { g.fillStyle = kd.color; g.fill(); g.strokeStyle = 'rgba(255,255,255,0.85)'; g.stroke(); }
+        });
       });
-      var all = new Uint32Array(g.getImageData(0, 0, c.width, size).data.buffer), AW = c.width;
-      var sprites = list.map(function (kd, j) {
-        var dx = [], dy = [], val = [], tx = [], ty = [], tv = [];  /* opaque pixels first, then the rest */
-        for (var y = 0; y < size; y++) {
-          for (var x = 0; x < size; x++) {
-            var v = all[y * AW + j * size + x], a = v >>> 24;
-            if (a === 255) { dx.push(x); dy.push(y); val.push(v); } else if (a) { tx.push(x); ty.push(y); tv.push(v); }
+      var all = new Uint32Array(g.getImageData(0, 0, AW, AH).data.buffer);
+      var out = RADII.map(function (s, ri) {
+        var size = sizes[ri], top = ri ? sizes[0] + (ri > 1 ? sizes[1] : 0) : 0;
+        var sprites = list.map(function (kd, j) {
+          var dx = [], dy = [], val = [], tx = [], ty = [], tv = [], ti = [];
+          for (var y = 0; y < size; y++) {
+            for (var x = 0; x < size; x++) {
+              var v = all[(top + y) * AW + j * size + x], a = v >>> 24;
+              if (a === 255) { dx.push(x); dy.push(y); val.push(v); }
+              else if (a) {
+                tx.push(x); ty.push(y); ti.push(255 - a);
+                tv.push(((a << 24) | (div255(((v >>> 16) & 255) * a) << 16) | (div255(((v >>> 8) & 255) * a) << 8) | div255((v & 255) * a)) >>> 0);
+              }
+            }
           }
-        }
-        var nt = tv.length, pr = new Uint16Array(nt), pg = new Uint16Array(nt), pb = new Uint16Array(nt), ia = new Uint16Array(nt);
-        for (var t = 0; t < nt; t++) {  /* premultiplied, for the common blend: onto an opaque pixel */
-          var v = tv[t], a = v >>> 24;
-          pr[t] = (v & 255) * a; pg[t] = ((v >>> 8) & 255) * a; pb[t] = ((v >>> 16) & 255) * a; ia[t] = 255 - a;
-        }
-        return {
-          dx: Int16Array.from(dx.concat(tx)), dy: Int16Array.from(dy.concat(ty)), val: Uint32Array.from(val.concat(tv)),
-          opaque: val.length, pr: pr, pg: pg, pb: pb, ia: ia, off: null, offW: 0
-        };
+          return {
+            dx: Int16Array.from(dx.concat(tx)), dy: Int16Array.from(dy.concat(ty)), val: Uint32Array.from(val.concat(tv)),
+            ia: Uint8Array.from(ti), opaque: val.length, off: null, offW: 0
+          };
+        });
+        return { sprites: sprites, size: size, half: size / 2 };
       });
-      return (atlases[id] = { sprites: sprites, size: size, half: size / 2 });
+      return (atlases[id] = out);
     }
-    /* source-over of a translucent dot pixel v onto d (RGBA words, little-endian: A B G R);
-       onto an opaque d (most blends: dots overlap) in integers, x / 255 rounded as
-       (x + 128 + ((x + 128) >> 8)) >> 8 */
-    function onto(sp, t, d) {
-      var ia = sp.ia[t], x = sp.pr[t] + (d & 255) * ia + 128, y = sp.pg[t] + ((d >>> 8) & 255) * ia + 128;
-      var q = sp.pb[t] + ((d >>> 16) & 255) * ia + 128;
-      return 0xff000000 | (((q + (q >> 8)) >> 8) << 16) | (((y + (y >> 8)) >> 8) << 8) | ((x + (x >> 8)) >> 8);
-    }
-    function over(v, d) {
-      var a = v >>> 24, da = d >>> 24;
-      var keep = da * (255 - a) / 255, oa = a + keep;
-      var rr = ((v & 255) * a + (d & 255) * keep) / oa;
-      var gg = (((v >>> 8) & 255) * a + ((d >>> 8) & 255) * keep) / oa;
-      var bb = (((v >>> 16) & 255) * a + ((d >>> 16) & 255) * keep) / oa;
-      return ((Math.round(oa) << 24) | (Math.round(bb) << 16) | (Math.round(gg) << 8) | Math.round(rr)) >>> 0;
-    }
-    /* one dot at device pixel (x0, y0) (its top left), clipped to the rectangle cl; a
-       canvas drawImage per dot costs ten times more in software-rendered browsers */
-    function blit(buf, W, sp, size, x0, y0, cl) {
-      var val = sp.val, m = val.length, no = sp.opaque, j, i, d;
+    function div255(x) { return (x + 128 + ((x + 128) >> 8)) >> 8; }  /* x / 255 rounded, 0 <= x <= 65025 */
+    /* One dot with its top left at device pixel (x0, y0), clipped to the rectangle cl, onto
+       the premultiplied frame: opaque pixels are copied, translucent ones composited
+       (source-over: dot + frame × (255 - alpha) / 255, red and blue in one word, green and
+       alpha in another, no branch). A canvas drawImage per dot costs ten times more in
+       software-rendered browsers. */
+    function blit(pm, W, sp, size, x0, y0, cl) {
+      var val = sp.val, m = val.length, no = sp.opaque, ia = sp.ia, j, i, d, q, rb, ag;
       if (x0 >= cl[0] && y0 >= cl[1] && x0 + size <= cl[2] && y0 + size <= cl[3]) {
         if (sp.offW !== W) {
           sp.off = new Int32Array(m);
@@ -665,18 +664,36 @@
           sp.offW = W;
         }
         var off = sp.off, base = y0 * W + x0;
-        for (j = 0; j < no; j++) buf[base + off[j]] = val[j];
+        for (j = 0; j < no; j++) pm[base + off[j]] = val[j];
         for (; j < m; j++) {
-          i = base + off[j]; d = buf[i];
-          buf[i] = d >>> 24 === 255 ? onto(sp, j - no, d) : d >>> 24 ? over(val[j], d) : val[j];
+          i = base + off[j]; d = pm[i]; q = ia[j - no];
+          rb = (d & 0xff00ff) * q + 0x800080; ag = ((d >>> 8) & 0xff00ff) * q + 0x800080;
+          pm[i] = val[j] + (((rb + ((rb >>> 8) & 0xff00ff)) >>> 8) & 0xff00ff) + (((ag + ((ag >>> 8) & 0xff00ff)) >>> 8) & 0xff00ff) * 256;
         }
         return;
       }
       for (j = 0; j < m; j++) {
         var x = x0 + sp.dx[j], y = y0 + sp.dy[j];
         if (x < cl[0] || y < cl[1] || x >= cl[2] || y >= cl[3]) continue;
-        i = y * W + x; d = buf[i];
-        buf[i] = j < no || !(d >>> 24) ? val[j] : d >>> 24 === 255 ? onto(sp, j - no, d) : over(val[j], d);
+        i = y * W + x;
+        if (j < no) { pm[i] = val[j]; continue; }
+        d = pm[i]; q = ia[j - no];
+        rb = (d & 0xff00ff) * q + 0x800080; ag = ((d >>> 8) & 0xff00ff) * q + 0x800080;
+        pm[i] = val[j] + (((rb + ((rb >>> 8) & 0xff00ff)) >>> 8) & 0xff00ff) + (((ag + ((ag >>> 8) & 0xff00ff)) >>> 8) & 0xff00ff) * 256;
+      }
+    }
+    var INV = new Float64Array(256);
+    for (var a8 = 1; a8 < 256; a8++) INV[a8] = 255 / a8;
+    /* the premultiplied frame's rectangle (x0, y0)-(x1, y1) into the canvas's RGBA */
+    function unpremultiply(pm, out, W, x0, y0, x1, y1) {
+      for (var y = y0; y < y1; y++) {
+        for (var i = y * W + x0, e = y * W + x1; i < e; i++) {
+          var v = pm[i], a = v >>> 24;
+          if (a === 255 || !a) { out[i] = v; continue; }
+          var f = INV[a];
+          out[i] = (a << 24) | (Math.min(255, ((v >>> 16) & 255) * f + 0.5 | 0) << 16) |
+            (Math.min(255, ((v >>> 8) & 255) * f + 0.5 | 0) << 8) | Math.min(255, (v & 255) * f + 0.5 | 0);
+        }
       }
     }
     function holds() {  /* does the canvas already cover the whole view at this zoom? */
@@ -721,46 +738,58 @@
       ctx = ctx || canvas.getContext('2d');
       var zoom = map.getZoom(), z = Math.pow(2, zoom), origin = map.getPixelOrigin();
       var ox = origin.x + tl.x, oy = origin.y + tl.y;
-      var rad = zoom >= 8 ? 5 : zoom >= 6 ? 3.6 : 2.6, at = atlas(mode, rad, r), sprites = at.sprites;
+      var at = atlas(mode, r)[zoom >= 8 ? 2 : zoom >= 6 ? 1 : 0], sprites = at.sprites;
       var half = at.half, sz = at.size, of = kinds(mode).of, rects;
       var sx = held ? (held.x - tl.x) * r : 0, sy = held ? (held.y - tl.y) * r : 0;
-      if (!changed && held && frame && held.zoom === zoom && held.W === W && held.H === H && held.r === r &&
+      if (!frame || frame.width !== W || frame.height !== H) {
+        frame = ctx.createImageData(W, H); pm = new Uint32Array(W * H); held = null;
+      }
+      var out = new Uint32Array(frame.data.buffer);
+      if (!changed && held && held.zoom === zoom && held.r === r &&
           sx === Math.round(sx) && sy === Math.round(sy) && Math.abs(sx) < W && Math.abs(sy) < H) {
-        rects = shift(new Uint32Array(frame.data.buffer), W, H, sx, sy);
+        rects = shift(pm, W, H, sx, sy);
+        shift(out, W, H, sx, sy);
       } else {
-        if (!frame || frame.width !== W || frame.height !== H) frame = ctx.createImageData(W, H);
-        else new Uint32Array(frame.data.buffer).fill(0);
+        pm.fill(0); out.fill(0);
         rects = [[0, 0, W, H]];
       }
-      var buf = new Uint32Array(frame.data.buffer), x, y;
-      shown = 0;
-      for (var k = 0; k < n; k++) {  /* the count the page reports: dots shown on the canvas */
-        if (!vis[k]) continue;
-        x = px[k] * z - ox; y = py[k] * z - oy;
-        if (x >= -ON && y >= -ON && x <= w + ON && y <= h + ON) shown++;
+      /* the hot loops read locals only (closure variables are slower to reach) */
+      var X = px, Y = py, V = vis, OF = of, PM = pm, seenG = seen, count = 0, k, x, y;
+      for (k = 0; k < n; k++) {  /* the count the page reports: dots shown on the canvas */
+        if (!V[k]) continue;
+        x = X[k] * z - ox; y = Y[k] * z - oy;
+        if (x >= -ON && y >= -ON && x <= w + ON && y <= h + ON) count++;
       }
-      rects.forEach(function (cl) {
+      for (var q = 0; q < rects.length; q++) {
         /* the 2 px cells (in map pixels) of every dot that can reach cl, and of any dot
            sharing a cell with one: the first visible dot of a cell is the one drawn */
-        var e = half / r + 4, gx0 = Math.floor((ox + cl[0] / r - e) / 2), gy0 = Math.floor((oy + cl[1] / r - e) / 2);
+        var cl = rects[q], e = half / r + 4, gx0 = Math.floor((ox + cl[0] / r - e) / 2), gy0 = Math.floor((oy + cl[1] / r - e) / 2);
         var GW = Math.floor((ox + cl[2] / r + e) / 2) - gx0 + 1, GH = Math.floor((oy + cl[3] / r + e) / 2) - gy0 + 1;
-        if (!seen || seen.length < GW * GH) seen = new Uint8Array(GW * GH); else seen.fill(0, 0, GW * GH);
-        for (var k = 0; k < n; k++) {
-          if (!vis[k]) continue;
-          var wx = px[k] * z, gx = Math.floor(wx / 2) - gx0;
+        var cx0 = cl[0], cy0 = cl[1], cx1 = cl[2], cy1 = cl[3];
+        var bx0 = cx1, by0 = cy1, bx1 = cx0, by1 = cy0;  /* what the dots touched */
+        if (!seenG || seenG.length < GW * GH) seen = seenG = new Uint8Array(GW * GH); else seenG.fill(0, 0, GW * GH);
+        for (k = 0; k < n; k++) {
+          if (!V[k]) continue;
+          var wx = X[k] * z, gx = Math.floor(wx / 2) - gx0;
           if (gx < 0 || gx >= GW) continue;
-          var wy = py[k] * z, gy = Math.floor(wy / 2) - gy0;
+          var wy = Y[k] * z, gy = Math.floor(wy / 2) - gy0;
           if (gy < 0 || gy >= GH) continue;
           var cell = gy * GW + gx;
-          if (seen[cell]) continue;  /* a dot within 2 px is drawn already: it covers this one */
-          seen[cell] = 1;
+          if (seenG[cell]) continue;  /* a dot within 2 px is drawn already: it covers this one */
+          seenG[cell] = 1;
           var x0 = Math.round((wx - ox) * r - half), y0 = Math.round((wy - oy) * r - half);
-          if (x0 >= cl[2] || y0 >= cl[3] || x0 + sz <= cl[0] || y0 + sz <= cl[1]) continue;
-          blit(buf, W, sprites[of[k]], sz, x0, y0, cl);
+          if (x0 >= cx1 || y0 >= cy1 || x0 + sz <= cx0 || y0 + sz <= cy0) continue;
+          blit(PM, W, sprites[OF[k]], sz, x0, y0, cl);
+          if (x0 < bx0) bx0 = x0;
+          if (y0 < by0) by0 = y0;
+          if (x0 + sz > bx1) bx1 = x0 + sz;
+          if (y0 + sz > by1) by1 = y0 + sz;
         }
-      });
+        if (bx1 > bx0) unpremultiply(PM, out, W, Math.max(bx0, cx0), Math.max(by0, cy0), Math.min(bx1, cx1), Math.min(by1, cy1));
+      }
+      shown = count;
       ctx.putImageData(frame, 0, 0);
-      held = { zoom: zoom, x: tl.x, y: tl.y, w: w, h: h, sx: size.x, sy: size.y, W: W, H: H, r: r, z: z, ox: ox, oy: oy };
+      held = { zoom: zoom, x: tl.x, y: tl.y, w: w, h: h, sx: size.x, sy: size.y, r: r, z: z, ox: ox, oy: oy };
       root.setAttribute('data-drawn', String(shown));
       root.setAttribute('data-draws', String(++draws));
       if (t0) root.setAttribute('data-draw-ms', String(Math.round(performance.now() - t0)));
@@ -791,8 +820,10 @@
       return best;
     }
     map.on('zoomstart', function () { canvas.style.visibility = 'hidden'; held = null; });
-    map.on('moveend zoomend viewreset', schedule);
-    map.on('resize', function () { held = null; schedule(); });
+    /* drawn at once, not in the next animation frame: the new view's first frame has its
+       dots (the other events of the same change find the canvas holding the view) */
+    map.on('zoomend moveend viewreset', function () { if (!holds()) draw(false); });
+    map.on('resize', schedule);
     function open(it) {
       L.popup(popupOptions()).setLatLng([it.lat, it.lon]).setContent(popupNode(it)).openOn(map);
     }
