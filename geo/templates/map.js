@@ -270,14 +270,26 @@
       out.pop();
       return out;
     };
+    /* The map's box clips what is off screen: these shapes skip Leaflet's clipping and
+       culling to the padded view (redone on every zoom and wide pan, it cost as much as
+       the dense map's dots, and left a stroke along the clip edge, seen while dragging).
+       A shape's SVG then changes only when it is projected anew (a zoom), but Leaflet
+       1.9 rewrites every path on each moveend and, on a zoom, once more before
+       projecting: these rewrite theirs only after a projection. (Leaflet's own noClip
+       would simplify its projected rings in place, again on every moveend.) */
+    var fresh = function (Base) {
+      return Base.extend({
+        _project: function () { Base.prototype._project.call(this); this.sm_new = true; },
+        _clipPoints: function () { this._parts = this._rings.slice(); },
+        _update: function () { if (!this.sm_new) return; this.sm_new = false; Base.prototype._update.call(this); }
+      });
+    };
+    var Shape = fresh(L.Polygon), Line = fresh(L.Polyline);
     DL.rings.forEach(function (polys, k) {
       var latlngs = polys.map(function (rings) { return rings.map(ringOf); });
       var cls = DL.classes[k];
-      /* noClip: the map's box clips what is off screen; Leaflet's own clipping of every
-         ring to the padded view, redone on each zoom and wide pan, cost as much as the
-         dense map's dots (and left a stroke along the clip edge, seen while dragging) */
-      var poly = L.polygon(latlngs, {
-        pane: 'sm-districts', color: '#d3cfc6', weight: 0.7, noClip: true, fillColor: colors[cls],
+      var poly = new Shape(latlngs, {
+        pane: 'sm-districts', color: '#d3cfc6', weight: 0.7, fillColor: colors[cls],
         fillOpacity: shade(cls), className: 'sm-district sm-c' + cls
       });
       poly.sm_cls = cls;
@@ -306,8 +318,8 @@
       tiles.on('tileerror', function () { if (!tiles.sm_ok) root.setAttribute('data-tiles', 'failed'); });
     }
     var outlines = L.layerGroup();
-    L.polyline(DL.outlines.map(function (i) { return arcs[i]; }), {
-      pane: 'sm-outlines', color: '#7d7b76', weight: 1.3, interactive: false, noClip: true, className: 'sm-province'
+    new Line(DL.outlines.map(function (i) { return arcs[i]; }), {
+      pane: 'sm-outlines', color: '#7d7b76', weight: 1.3, interactive: false, className: 'sm-province'
     }).addTo(outlines);
     outlines.addTo(map);
     (DL.labels || []).forEach(function (p) {
