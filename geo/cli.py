@@ -179,9 +179,9 @@ def build(
     key = ops.format_for(out, fmt)
     size = ops.parse_png_size(png_size)
     options = ops.Options(basemap=basemap, title=title, png_size=size)
-    s = settled(ops.resolve_story(story, store))
+    source = settled(ops.story_source(story, store))  # a file is built as it is read
     built = ops.build(
-        s,
+        source,
         out,
         key,
         districts=districts,

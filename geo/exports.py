@@ -23,7 +23,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -67,12 +67,30 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def to_geojson(story: Story) -> str:
     """The story as RFC 7946 GeoJSON (metadata in the ``story`` foreign member), compact:
     the same document as ``geo.model.story_to_geojson``, without the whitespace."""
-    dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    meta = story.model_dump(mode="json", exclude={"incidents"}, exclude_none=True)
-    with bulk():
-        features = ",".join(dump(incident_to_feature(i)) for i in story.incidents)
-    head = dump({"type": "FeatureCollection", "story": meta})
-    return f'{head[:-1]},"features":[{features}]}}\n'
+    writer = GeoJSONWriter()
+    writer.add(story.incidents)
+    return writer.finish(story)
+
+
+class GeoJSONWriter:
+    """:func:`to_geojson` a chunk of incidents at a time (a story file read in chunks,
+    geo.ops.render_file): each chunk's features become text at once, the models go."""
+
+    def __init__(self) -> None:
+        self._dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        self._parts: list[str] = []
+
+    def add(self, incidents: Sequence[Incident]) -> None:
+        if incidents:
+            with bulk():
+                self._parts.append(",".join(self._dump(incident_to_feature(i)) for i in incidents))
+
+    def finish(self, story: Story) -> str:
+        """The document, with ``story``'s metadata (its incidents are those added)."""
+        meta = story.model_dump(mode="json", exclude={"incidents"}, exclude_none=True)
+        head = self._dump({"type": "FeatureCollection", "story": meta})
+        features = ",".join(self._parts)
+        return f'{head[:-1]},"features":[{features}]}}\n'
 
 
 def _cell(value: object) -> str:
@@ -117,9 +135,16 @@ def csv_rows(story: Story) -> list[dict[str, object]]:
 def iter_csv_rows(story: Story) -> Iterator[dict[str, object]]:
     """One row per incident as readers get it (no editors' notes, no draft status: see
     mapview.reader_incident), made as it is written (a 200k-row export holds one row)."""
+    return _rows(story.incidents, story.id, story.country)
+
+
+def _rows(
+    incidents: Iterable[Incident], story_id: str, country: str
+) -> Iterator[dict[str, object]]:
     from geo.mapview import reader_incident
 
-    for inc in map(reader_incident, story.incidents):
+    country_name = COUNTRY_NAMES.get(country, country)
+    for inc in map(reader_incident, incidents):
         info = ATTACK_TYPES[inc.attack_type]
         notes = inc.summary + (f" Outcome: {inc.outcome}." if inc.outcome else "")
         yield {
@@ -130,7 +155,7 @@ def iter_csv_rows(story: Story) -> Iterator[dict[str, object]]:
             "event_type": info.acled_event_type,
             "sub_event_type": info.acled_sub_event_type,
             "actor1": inc.actor or "",
-            "country": COUNTRY_NAMES.get(story.country, story.country),
+            "country": country_name,
             "admin1": inc.province or "",
             "admin2": inc.district or "",
             "location": inc.place or "",
@@ -147,7 +172,7 @@ def iter_csv_rows(story: Story) -> Iterator[dict[str, object]]:
             "location_precision": inc.geo_precision.value,
             "event_date_end": inc.date_end.isoformat() if inc.date_end else "",
             "status": inc.status.value,
-            "story_id": story.id,
+            "story_id": story_id,
         }
 
 
@@ -161,19 +186,38 @@ def csv_lines(story: Story) -> tuple[str, list[str]]:
     """The CSV's header line and one text per incident (in story order), so the embed can
     offer the rows of the incidents a reader has filtered to (their concatenation is
     :func:`to_csv`)."""
-    numeric = {"year", "time_precision", "latitude", "longitude", "geo_precision", "fatalities"}
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    head = buf.getvalue()
-    lines = []
-    with bulk():
-        for row in iter_csv_rows(story):
-            buf.seek(0)
-            buf.truncate()
-            writer.writerow({k: v if k in numeric else _cell(v) for k, v in row.items()})
-            lines.append(buf.getvalue())
-    return head, lines
+    writer = CSVWriter(story)
+    writer.add(story.incidents)
+    return writer.head, writer.lines
+
+
+class CSVWriter:
+    """:func:`csv_lines` a chunk of incidents at a time. ``story`` gives every row its
+    story id and country (its metadata; None: the story will be refused, rows unnamed)."""
+
+    NUMERIC = frozenset(
+        {"year", "time_precision", "latitude", "longitude", "geo_precision", "fatalities"}
+    )
+
+    def __init__(self, story: Story | None) -> None:
+        self.story_id, self.country = (story.id, story.country) if story else ("", "")
+        self._buf = io.StringIO()
+        self._writer = csv.DictWriter(self._buf, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+        self._writer.writeheader()
+        self.head = self._buf.getvalue()
+        self.lines: list[str] = []
+
+    def add(self, incidents: Sequence[Incident]) -> None:
+        buf, numeric = self._buf, self.NUMERIC
+        with bulk():
+            for row in _rows(incidents, self.story_id, self.country):
+                buf.seek(0)
+                buf.truncate()
+                self._writer.writerow({k: v if k in numeric else _cell(v) for k, v in row.items()})
+                self.lines.append(buf.getvalue())
+
+    def text(self) -> str:
+        return self.head + "".join(self.lines)
 
 
 def infrastructure_labels(incident: Incident) -> str:

@@ -170,11 +170,12 @@ class SitmapLayer(MacroElement):
     the payload and the renderer script. A child of :class:`SitmapMap`; its text goes into
     the page verbatim."""
 
-    def __init__(self, story: Story, data: dict[str, Any], height: int | None = None) -> None:
+    def __init__(self, view: mapview.View, height: int | None = None) -> None:
         super().__init__()
         self._name = "SitmapLayer"
-        self.story = story
-        self.data = data
+        self.view = view
+        self.story = view.story
+        self.data = view.data
         self.map_height = height
 
     def render(self, **kwargs: Any) -> str:
@@ -185,7 +186,11 @@ class SitmapLayer(MacroElement):
         nonce = getattr(figure, "nonce", None)
         figure.header.add_child(Verbatim(f"<style>{embed.page_css()}</style>"), name="sitmap_css")
         body = embed.page_body(
-            self.story, self.data, map_id=parent.get_name(), nonce=nonce, height=self.map_height
+            self.view,
+            map_id=parent.get_name(),
+            nonce=nonce,
+            height=self.map_height,
+            slot=parent.payload_slot,
         )
         figure.html.add_child(Verbatim(body), name=self.get_name())
         for child in self._children.values():
@@ -202,7 +207,7 @@ class SitmapMap(folium.Map):
 
     def __init__(
         self,
-        story: Story,
+        story: Story | mapview.View,
         districts: Districts | None = None,
         *,
         basemap: str = "none",
@@ -215,13 +220,22 @@ class SitmapMap(folium.Map):
             from geo.errors import SitmapError
 
             raise SitmapError(f"height: {height!r} must be a whole number of pixels, 100–10000")
-        if districts is None:
-            from geo import districts as dmod
+        if isinstance(story, mapview.View):  # made already, with its options and layer
+            view = story
+        else:
+            if districts is None:
+                from geo import districts as dmod
 
-            districts = dmod.load()
-        data = mapview.map_data(
-            story, districts, basemap=basemap, title=title, highlight=highlight, on_click=on_click
-        )
+                districts = dmod.load()
+            view = mapview.map_view(
+                story,
+                districts,
+                basemap=basemap,
+                title=title,
+                highlight=highlight,
+                on_click=on_click,
+            )
+        data = view.data
         (south, west), (north, east) = data["bounds"]
         super().__init__(
             location=[(south + north) / 2, (west + east) / 2], tiles=None, zoom_start=6
@@ -229,13 +243,15 @@ class SitmapMap(folium.Map):
         # Per instance: folium's add_js_link/add_css_link append to these lists in place.
         self.default_js: list[tuple[str, str]] = []
         self.default_css: list[tuple[str, str]] = []
-        self.story = story
+        self.story = view.story
         self.data = data
+        #: Rendered in the payload's place when set (geo.embed.render_html_bytes).
+        self.payload_slot: str | None = None
         #: Open Graph / Twitter card values (geo.embed.social_tags); render_html sets the
         #: published address and image.
         self.social: dict[str, str] = embed.social_tags(data)
         SitmapFigure(title=data["meta"]["title"]).add_child(self)
-        self.add_child(SitmapLayer(story, data, height), name="sitmap")
+        self.add_child(SitmapLayer(view, height), name="sitmap")
 
     def render(self, **kwargs: Any) -> str:
         figure = self.get_root()

@@ -24,14 +24,23 @@ Compact encodings keep 50,000 incidents under a few MB:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import itertools
+import json
+import math
+import os
 import weakref
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
 import numpy as np
 import shapely
 
-from geo.model import CasualtyClaim, Incident, Story, iter_counts
+from geo.model import CasualtyClaim, Incident, Source, Story, bulk, iter_counts
 from geo.taxonomy import (
     ATTACK_TYPES,
     INFRASTRUCTURE,
@@ -43,6 +52,8 @@ from geo.taxonomy import (
     Infrastructure,
     Status,
 )
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from geo.districts import Districts
@@ -164,14 +175,13 @@ def reader_story(story: Story) -> Story:
     return story.model_copy(update={"incidents": [reader_incident(i) for i in story.incidents]})
 
 
+#: Statuses readers see as they are ("draft" reads as reported).
+_AS_READ = frozenset({Status.verified, Status.reported})
+
+
 def reader_incident(inc: Incident) -> Incident:
     """One incident as readers get it (see :func:`reader_story`)."""
-    if (
-        inc.notes is None
-        and not inc.cues
-        and not inc.evidence
-        and inc.status in (Status.verified, Status.reported)
-    ):
+    if inc.notes is None and not inc.cues and not inc.evidence and inc.status in _AS_READ:
         return inc  # already as readers get it: no copy (a render asks four times per incident)
     return inc.model_copy(
         update={
@@ -192,12 +202,15 @@ def _day(d: dt.date, year: bool = True) -> str:
 
 def date_label(inc: Incident) -> str:
     """Reader-facing date that keeps the reported precision (a range stays a range)."""
-    if inc.date is None:
+    return _date_label(inc.date, inc.date_end, inc.date_precision)
+
+
+def _date_label(d: dt.date | None, e: dt.date | None, precision: DatePrecision) -> str:
+    if d is None:
         return "date not reported"
-    d, e = inc.date, inc.date_end
-    if inc.date_precision == DatePrecision.month:
+    if precision == DatePrecision.month:
         return d.strftime("%B %Y")
-    if inc.date_precision == DatePrecision.week:
+    if precision == DatePrecision.week:
         return f"week of {_day(d)}"
     if e and e != d:
         return f"{_day(d, year=d.year != e.year)}–{_day(e)}"
@@ -239,10 +252,14 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 
 def primary_infrastructure(inc: Incident) -> Infrastructure | None:
     """The kind that sets the marker's shape/colour: prison, rail, highway first."""
+    return _primary(inc.infrastructure)
+
+
+def _primary(kinds: Sequence[Infrastructure]) -> Infrastructure | None:
     for key in KEY_INFRASTRUCTURE:
-        if key in inc.infrastructure:
+        if key in kinds:
             return key
-    return inc.infrastructure[0] if inc.infrastructure else None
+    return kinds[0] if kinds else None
 
 
 # --- district geometry ------------------------------------------------------------------------
@@ -284,10 +301,54 @@ _LAYERS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDiction
 def _encoded_layers(districts: Districts) -> dict[str, Any]:
     """Simplified, encoded districts and province outlines (computed once per layer): a
     topology (see :func:`topology`), so each border shared by two districts is sent once
-    and province outlines are lists of those borders."""
+    and province outlines are lists of those borders. Kept in the user's cache beside the
+    layer's point index, so a build does not import geopandas or simplify the borders
+    again (about a second of every build)."""
     cached = _LAYERS.get(districts)
     if cached is not None:
         return cached
+    path = _encoded_cache_path(districts)
+    if path is not None:
+        try:
+            cached = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            cached = None  # none yet, or unreadable: made again below
+        if isinstance(cached, dict) and set(cached) == set(_ENCODED_KEYS):
+            _LAYERS[districts] = cached
+            return cached
+    cached = _encode_layers(districts)
+    _LAYERS[districts] = cached
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(cached, separators=(",", ":")), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only or full cache only costs speed
+    return cached
+
+
+_ENCODED_KEYS = ("names", "provinces", "arcs", "rings", "outlines", "labels", "bounds")
+
+
+def _encoded_cache_path(districts: Districts) -> Path | None:
+    """Where the encoded layers of this exact boundary file are cached, named by the file's
+    digest and by the code that encodes them (this module and geo.districts: any change
+    to either makes a new name, never a stale map)."""
+    digest = getattr(districts, "digest", None)
+    if not digest:
+        return None
+    from geo import districts as dmod
+
+    code = hashlib.sha256()
+    for module in (__file__, dmod.__file__):
+        code.update(Path(module).read_bytes())
+    name = f"{districts.entry.key}-{digest}-map-{code.hexdigest()[:16]}.json"
+    return dmod.cache_dir() / "index" / name
+
+
+def _encode_layers(districts: Districts) -> dict[str, Any]:
     simple = districts.simplified(0.01, 3)
     provinces = districts.provinces_layer(0.01, 3)
     b = simple.total_bounds
@@ -310,8 +371,8 @@ def _encoded_layers(districts: Districts) -> dict[str, Any]:
         ],
         "bounds": [[round(b[1], 3), round(b[0], 3)], [round(b[3], 3), round(b[2], 3)]],
     }
-    _LAYERS[districts] = cached
-    return cached
+    # as the cache gives it back: lists, not tuples (the page's JSON is the same either way)
+    return json.loads(json.dumps(cached))
 
 
 Point = tuple[int, int]
@@ -420,21 +481,23 @@ def _encode_lines(geom: Any) -> list[str]:
 def incident_districts(story: Story, districts: Districts | None) -> list[str | None]:
     """District of each located incident: the story's own (if the layer knows it), else the
     point's district. Editors' choices win over geometry."""
-    located = story.located
+    return _districts_of(story.located, districts, {})
+
+
+def _districts_of(
+    located: Sequence[Incident],
+    districts: Districts | None,
+    seen: dict[str | None, str | None],
+) -> list[str | None]:
+    """:func:`incident_districts` of these located incidents; ``seen`` caches the layer's
+    answer for each named district across calls (a story read in chunks asks once)."""
+    given = [i.district for i in located]
     if districts is None:
-        return [i.district for i in located]
-    names: list[str | None] = []
-    todo: list[int] = []
-    seen: dict[str, str | None] = {}
-    for k, inc in enumerate(located):
-        name = None
-        if inc.district:
-            if inc.district not in seen:
-                seen[inc.district] = districts.find(inc.district)
-            name = seen[inc.district]
-        if name is None:
-            todo.append(k)
-        names.append(name)
+        return given
+    for name in set(given) - seen.keys():
+        seen[name] = districts.find(name) if name else None
+    names = [seen[d] for d in given]
+    todo = [k for k, n in enumerate(names) if n is None]
     if todo:
         lon = np.array([located[k].lon for k in todo])
         lat = np.array([located[k].lat for k in todo])
@@ -467,36 +530,52 @@ def _count_legend() -> list[dict[str, str]]:
 # --- the payload ------------------------------------------------------------------------------
 
 
-class _Strings:
-    """Interning table: each distinct string once; -1 means none."""
+class _Strings(dict[str | None, int]):
+    """Interning table: each distinct string once; -1 means none. Looked up by subscript
+    (``strings[value]``), which stays in C for strings seen before: a 200k-incident digest
+    asks about 1.4 million times."""
 
     def __init__(self) -> None:
-        self.items: list[str] = []
-        self._index: dict[str, int] = {}
+        super().__init__({None: -1, "": -1})
+        self.texts: list[str] = []
 
-    def __call__(self, value: str | None) -> int:
-        if value is None or value == "":
-            return -1
-        i = self._index.get(value)
-        if i is None:
-            i = self._index[value] = len(self.items)
-            self.items.append(value)
+    def __missing__(self, value: str | None) -> int:
+        i = self[value] = len(self.texts)
+        self.texts.append(value)  # type: ignore[arg-type]  # None and "" are seeded
         return i
 
+    def __call__(self, value: str | None) -> int:
+        return self[value]
 
-def description(story: Story, district_names: list[str | None]) -> str:
-    """Generated text alternative, e.g. 'Map of 6 attack sites in 5 districts of …'."""
-    located, unlocated = story.located, story.unlocated
+
+class _DayNumbers(dict[dt.date, int]):
+    """Days since 1970-01-01, one int object per distinct date (they repeat across an
+    archive), looked up by subscript."""
+
+    def __missing__(self, day: dt.date) -> int:
+        n = self[day] = (day - _EPOCH).days
+        return n
+
+
+def _description(
+    story: Story,
+    *,
+    located: int,
+    unlocated: int,
+    districts_hit: int,
+    kinds: Counter[AttackType],
+    key: Counter[Infrastructure],
+) -> str:
+    """Generated text alternative, e.g. 'Map of 6 attack sites in 5 districts of …', from
+    the counts of what the map shows (``key``: incidents per key infrastructure kind)."""
     where = story.region or "Pakistan"
-    n_d = len({d for d in district_names if d})
-    parts = [f"Map of {_plural(len(located), 'attack site')}"]
-    if n_d:
-        parts.append(f" in {_plural(n_d, 'district')}")
+    parts = [f"Map of {_plural(located, 'attack site')}"]
+    if districts_hit:
+        parts.append(f" in {_plural(districts_hit, 'district')}")
     parts.append(f" of {where}")
     if story.period:
         parts.append(f", {period_label(story)}")
     text = "".join(parts)
-    kinds = Counter(i.attack_type for i in located)
     if kinds:
         listed = ", ".join(
             _plural(n, *ATTACK_NOUNS[k])
@@ -505,9 +584,6 @@ def description(story: Story, district_names: list[str | None]) -> str:
         text += f": {listed}."
     else:
         text += "."
-    key = Counter(
-        inf for i in located for inf in set(i.infrastructure) if inf in KEY_INFRASTRUCTURE
-    )
     if key:
         text += " Targets include " + ", ".join(
             f"{INFRASTRUCTURE[k].label.lower()} ({n:,})" for k, n in key.items()
@@ -515,12 +591,532 @@ def description(story: Story, district_names: list[str | None]) -> str:
         text += "."
     if unlocated:
         text += (
-            f" {_plural(len(unlocated), 'more incident')} "
-            f"{'is' if len(unlocated) == 1 else 'are'} not located and listed below the map."
+            f" {_plural(unlocated, 'more incident')} "
+            f"{'is' if unlocated == 1 else 'are'} not located and listed below the map."
         )
     if story.claims:
         text += " Casualty figures differ by source and are listed side by side."
     return text
+
+
+#: The payload's incident columns, in order (see the module docstring).
+COLUMNS = (
+    "id",
+    "x",
+    "y",
+    "type",
+    "infra",
+    "shape",
+    "prec",
+    "d0",
+    "d1",
+    "date",
+    "place",
+    "district",
+    "province",
+    "summary",
+    "outcome",
+    "actor",
+    "status",
+    "src",
+    "cas",
+)
+_EPOCH = dt.date(1970, 1, 1)
+_PRECISION_INDEX = {p: n for n, p in enumerate(GeoPrecision)}
+#: The payload's columns that hold indexes into its strings table.
+_STRING_COLUMNS = ("date", "place", "district", "province", "summary", "outcome", "actor", "status")
+#: An incident's fields as the digest reads them, in one C call.
+_FIELDS = attrgetter(
+    "id",
+    "lon",
+    "lat",
+    "attack_type",
+    "infrastructure",
+    "geo_precision",
+    "date",
+    "date_end",
+    "date_precision",
+    "place",
+    "district",
+    "province",
+    "summary",
+    "outcome",
+    "actor",
+    "status",
+    "sources",
+    "casualties",
+)
+
+
+@dataclass(frozen=True)
+class View:
+    """A story as its page shows it: the payload (:func:`map_data`) and the incidents the
+    page lists in HTML — the table's first :data:`TABLE_LIMIT` rows and the unlocated
+    list — as readers get them. ``story`` carries the metadata; its incidents need not be
+    held (a story file read in chunks, geo.ops.render_file)."""
+
+    story: Story
+    data: dict[str, Any]
+    rows: list[Incident]
+    unlocated: list[Incident]
+    total: int
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+_NAME_URL = attrgetter("name", "url")
+
+
+class _Memo(dict[K, V]):
+    """``memo[key]``: ``make(key)``, made once per distinct key (a subscript stays in C)."""
+
+    def __init__(self, make: Callable[[K], V]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: K) -> V:
+        value = self[key] = self.make(key)
+        return value
+
+
+class _DateLabels(dict[tuple[Any, ...], int]):
+    """(date, date_end, date_precision) → the index of its reader label in ``strings``."""
+
+    def __init__(self, strings: _Strings) -> None:
+        super().__init__()
+        self.strings = strings
+
+    def __missing__(self, key: tuple[Any, ...]) -> int:
+        date, end, precision = key
+        label = _date_label(date, end, precision)
+        i = self[key] = self.strings[label]
+        return i
+
+
+def _days(spans: set[tuple[int, int]]) -> tuple[list[int] | None, bool]:
+    """The payload's day range [first, last] (None without dates) and whether there are
+    at most 10 distinct days (the page then offers a button per day)."""
+    if not spans:
+        return None, True
+    first = min(a for a, _ in spans)
+    last = max(max(a, b) for a, b in spans)
+    seen: set[int] = set()
+    for a, b in spans:
+        if b - a > 10:
+            return [first, last], False
+        seen.update(range(a, b + 1))
+        if len(seen) > 10:
+            return [first, last], False
+    return [first, last], True
+
+
+class Digest:
+    """The page's payload gathered a chunk of incidents at a time, so a 200k-incident
+    story file becomes its map without its incidents ever being held together
+    (:meth:`add` each chunk in story order, then :meth:`view`). :func:`map_data` is this
+    over a whole story: one code path, the same payload.
+
+    Only reader versions go in (:func:`reader_incident`). What repeats across an archive
+    (date labels, claim figures, infrastructure masks) is worked out once per distinct
+    value, and the legend's order (present kinds first), known only at the end, is applied
+    to the raw codes then."""
+
+    def __init__(self, districts: Districts | None) -> None:
+        self.districts = districts
+        self.strings = _Strings()
+        self.sources: list[list[int]] = []
+        self._source_index: dict[tuple[str, str | None], int] = {}
+        self._cols: tuple[dict[str, list[Any]], dict[str, list[Any]]] = (
+            {k: [] for k in COLUMNS},
+            {k: [] for k in COLUMNS},
+        )  # located, unlocated: the payload lists the located first
+        self.counts: Counter[str] = Counter()  # located incidents per district
+        self.attack: Counter[AttackType] = Counter()
+        self._kinds: Counter[tuple[Infrastructure, ...]] = Counter()  # located, by kinds
+        self.total = 0
+        self._count = [0, 0]  # located, unlocated
+        self.rows: tuple[list[Incident], list[Incident]] = ([], [])  # first TABLE_LIMIT each
+        self._kept: list[Incident] | None = []  # all, in story order, while <= DATA_LIMIT
+        self._district_names: dict[str | None, str | None] = {}
+        self._date_labels = _DateLabels(self.strings)
+        self._figures: dict[tuple[int | None, ...], list[int]] = {}
+        self._claimants: dict[tuple[str, str | None], int] = {}
+        self._day_numbers = _DayNumbers()
+        self._spans: set[tuple[int, int]] = set()  # (first day, last day) of the incidents
+        self._box = [math.inf, math.inf, -math.inf, -math.inf]  # west, south, east, north
+        self._interned: dict[Any, Any] = {}
+        self._source_lists = _Memo(self._source_list)
+
+    def _shared(self, value: T, key: Hashable | None = None) -> T:
+        """One object for each distinct value (days, source lists, claim lists repeat
+        across an archive: a 200k-incident payload then holds thousands, not 200k)."""
+        return self._interned.setdefault(value if key is None else key, value)
+
+    def _source_ids(self, sources: list[Any]) -> list[int]:
+        """The source-table rows of an incident's sources (one shared list per distinct
+        set: an archive has a few dozen)."""
+        return self._source_lists[tuple(map(_NAME_URL, sources))]
+
+    def _source_list(self, named: tuple[tuple[str, str | None], ...]) -> list[int]:
+        out = []
+        for name, url in named:
+            key = (name, url if Source.model_construct(name=name, url=url).is_link else None)
+            i = self._source_index.get(key)
+            if i is None:
+                i = self._source_index[key] = len(self.sources)
+                self.sources.append([self.strings(name), self.strings(key[1])])
+            out.append(i)
+        return out
+
+    def _claims(self, claims: list[CasualtyClaim]) -> list[list[Any]]:
+        out = []
+        for c in claims:
+            who = (c.source, c.attributed_to)
+            by = self._claimants.get(who)
+            if by is None:
+                by = self._claimants[who] = self.strings(claim_by(c))
+            counts = tuple(getattr(c, f) for f in CasualtyClaim.COUNT_FIELDS)
+            figures = self._figures.get(counts)
+            if figures is None:
+                figures = self._figures[counts] = [self.strings(f) for f in claim_figures(c)]
+            out.append([by, figures])
+        return self._shared(out, ("cas", *((by, id(figures)) for by, figures in out)))
+
+    def add(self, incidents: Sequence[Incident]) -> None:
+        """The next incidents, in story order."""
+        with bulk():  # no cycles are made: the collector's walks of a big story are waste
+            self._add(incidents)
+
+    def _add(self, incidents: Sequence[Incident]) -> None:
+        readers = [  # reader_incident, its test inlined: most of an archive needs no copy
+            i
+            if i.notes is None and not i.cues and not i.evidence and i.status in _AS_READ
+            else reader_incident(i)
+            for i in incidents
+        ]
+        self.total += len(readers)
+        if self._kept is not None:
+            self._kept.extend(readers)
+            if len(self._kept) > DATA_LIMIT:
+                self._kept = None
+        located = [i for i in readers if i.lon is not None and i.lat is not None]
+        unlocated = [i for i in readers if i.lon is None or i.lat is None]
+        names = _districts_of(located, self.districts, self._district_names)
+        self._columns(0, located, names)
+        self._columns(1, unlocated, [None] * len(unlocated))
+
+    def _columns(self, where: int, group: list[Incident], names: list[str | None]) -> None:
+        """Append one group's columns (located or not). The fields are read in one C call
+        per incident (``attrgetter``) and the columns made by C loops (``map`` over the
+        interning tables' subscripts), so a value seen before costs no Python call."""
+        if not group:
+            return
+        cols, shown = self._cols[where], self.rows[where]
+        n = len(group)
+        self._count[where] += n
+        shown.extend(group[: max(0, TABLE_LIMIT - len(shown))])
+        (ids, lons, lats, types, infra, precs, starts, ends, dprecs, places, districts,
+         provinces, summaries, outcomes, actors, statuses, sources, casualties) = zip(
+            *map(_FIELDS, group), strict=True
+        )  # fmt: skip
+        strings, days, shared = self.strings, self._day_numbers, self._interned.setdefault
+        kinds = [shared(k, k) for k in map(tuple, infra)]
+        if where == 0:
+            box = self._box
+            box[:] = (
+                min(box[0], *lons),
+                min(box[1], *lats),
+                max(box[2], *lons),
+                max(box[3], *lats),
+            )
+            cols["x"].extend([round(x, 5) for x in lons])
+            cols["y"].extend([round(y, 5) for y in lats])
+            self.counts.update(filter(None, names))
+            self.attack.update(types)
+            self._kinds.update(kinds)
+        else:
+            cols["x"].extend([None] * n)
+            cols["y"].extend([None] * n)
+        d0 = [None if d is None else days[d] for d in starts]
+        d1 = [d if e is None else days[e] for d, e in zip(d0, ends, strict=True)]
+        self._spans.update(
+            [(a, b) for a, b in zip(d0, d1, strict=True) if a is not None and b is not None]
+        )
+        cols["id"].extend(ids)
+        cols["type"].extend(types)
+        cols["infra"].extend(kinds)
+        cols["prec"].extend(map(_PRECISION_INDEX.__getitem__, precs))
+        cols["d0"].extend(d0)
+        cols["d1"].extend(d1)
+        cols["date"].extend(
+            map(self._date_labels.__getitem__, zip(starts, ends, dprecs, strict=True))
+        )
+        cols["place"].extend(map(strings.__getitem__, places))
+        cols["district"].extend(
+            map(strings.__getitem__, [a or b for a, b in zip(names, districts, strict=True)])
+        )
+        cols["province"].extend(map(strings.__getitem__, provinces))
+        cols["summary"].extend(map(strings.__getitem__, summaries))
+        cols["outcome"].extend(map(strings.__getitem__, outcomes))
+        cols["actor"].extend(map(strings.__getitem__, actors))
+        cols["status"].extend(map(strings.__getitem__, map(READER_STATUS.__getitem__, statuses)))
+        cols["src"].extend(map(self._source_ids, sources))
+        none: list[list[Any]] = shared(("cas",), [])  # one list for every incident without
+        cols["cas"].extend([self._claims(c) if c else none for c in casualties])
+
+    @property
+    def located(self) -> int:
+        return self._count[0]
+
+    @property
+    def unlocated(self) -> int:
+        return self._count[1]
+
+    def _incident_columns(
+        self, a_index: dict[AttackType, int], f_index: dict[Infrastructure, int]
+    ) -> dict[str, list[Any]]:
+        """The located and unlocated columns as one, with attack types, infrastructure
+        masks and marker shapes numbered in the legend's order. Takes the columns out of
+        the digest as it goes (at 200k incidents each column copy is megabytes)."""
+        located, unlocated = self._cols
+        masks: dict[tuple[Infrastructure, ...], tuple[int, int]] = {}
+        for kinds in {*located["infra"], *unlocated["infra"]}:
+            mask = 0
+            for k in kinds:
+                mask |= 1 << f_index[k]
+            prim = _primary(kinds)
+            masks[kinds] = (mask, -1 if prim is None else f_index[prim])
+        out: dict[str, list[Any]] = {}
+        for key in COLUMNS:
+            if key == "shape":
+                continue  # made with infra, from the same kinds
+            both = located.pop(key)
+            both.extend(unlocated.pop(key))
+            if key == "type":
+                both = [a_index[t] for t in both]
+            elif key == "infra":
+                out["shape"] = [masks[t][1] for t in both]
+                both = [masks[t][0] for t in both]
+            out[key] = both
+        return self._renumbered({key: out[key] for key in COLUMNS})
+
+    def _renumbered(self, cols: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        """Number the strings table most used first (fewest digits), ties by first use —
+        column by column in payload order, then the sources table, then the claims — so
+        the payload is the same bytes however the incidents came in (one chunk or many).
+        Sets the digest's texts and sources table in that numbering."""
+        texts, sources = self.strings.texts, self.sources
+        claims = list({id(c): c for c in cols["cas"] if c}.values())  # shared lists: once
+
+        def used() -> Iterator[int]:
+            return itertools.chain(
+                *(cols[k] for k in _STRING_COLUMNS),
+                itertools.chain.from_iterable(sources),
+                (i for c in cols["cas"] if c for by, figures in c for i in (by, *figures)),
+            )
+
+        uses = Counter(used())
+        order = sorted(  # a stable sort: ties keep their first-use order
+            (i for i in dict.fromkeys(used()) if i >= 0), key=uses.__getitem__, reverse=True
+        )
+        new = {old: n for n, old in enumerate(order)}
+        new[-1] = -1
+        renumber = new.__getitem__
+        self.strings.texts = [texts[i] for i in order]
+        for k in _STRING_COLUMNS:
+            cols[k] = list(map(renumber, cols[k]))
+        self.sources = [list(map(renumber, row)) for row in sources]
+        figures_of: dict[int, list[int]] = {}
+        cas_of: dict[int, list[list[Any]]] = {}
+        for c in claims:
+            cas_of[id(c)] = [
+                [renumber(by), figures_of.setdefault(id(f), list(map(renumber, f)))] for by, f in c
+            ]
+        cols["cas"] = [cas_of[id(c)] if c else c for c in cols["cas"]]
+        return cols
+
+    def view(
+        self,
+        story: Story,
+        *,
+        basemap: str = "none",
+        title: str | None = None,
+        highlight: str | None = None,
+        on_click: OnClick = "none",
+    ) -> View:
+        """The page of ``story`` (its metadata; the incidents are those added). Once: the
+        view takes the digest's columns."""
+        from geo.errors import SitmapError
+
+        if "id" not in self._cols[0]:
+            raise RuntimeError("a Digest makes one view: make a new one for another")
+
+        if on_click not in ON_CLICK:
+            raise SitmapError(
+                f"on_click: unknown {on_click!r}; fix: use one of {', '.join(ON_CLICK)}"
+            )
+        tiles = get_basemap(basemap)
+        districts, counts = self.districts, self.counts
+        infra: Counter[Infrastructure] = Counter()
+        key: Counter[Infrastructure] = Counter()
+        for kinds, n in self._kinds.items():
+            for k in kinds:
+                infra[k] += n
+            for k in KEY_INFRASTRUCTURE:
+                if k in kinds:
+                    key[k] += n
+        days = _days(self._spans)
+        attack_keys = [k for k in AttackType if self.attack[k]]
+        infra_keys = [k for k in Infrastructure if infra[k]]
+        # Every attack type / infra kind gets a slot, so unlocated rows can reference them too.
+        attack_all = attack_keys + [k for k in AttackType if k not in attack_keys]
+        infra_all = infra_keys + [k for k in Infrastructure if k not in infra_keys]
+        cols = self._incident_columns(
+            {k: n for n, k in enumerate(attack_all)}, {k: n for n, k in enumerate(infra_all)}
+        )
+        layers: dict[str, Any] | None = None
+        if districts is not None:
+            enc = _encoded_layers(districts)
+            layers = {
+                "names": enc["names"],
+                "counts": [counts.get(n, 0) for n in enc["names"]],
+                "classes": [count_class(counts.get(n, 0)) for n in enc["names"]],
+                "arcs": enc["arcs"],
+                "rings": enc["rings"],
+                "outlines": enc["outlines"],
+                "labels": enc["labels"],
+                "q": DISTRICT_QUANTUM,
+            }
+        if self.located:
+            west, south, east, north = self._box
+            pad = 0.6
+            bounds = [[south - pad, west - pad], [north + pad, east + pad]]
+        elif districts is not None:
+            bounds = _encoded_layers(districts)["bounds"]
+        else:
+            bounds = [[23.5, 60.8], [37.1, 77.9]]  # Pakistan
+        located, unlocated = self.located, self.unlocated
+        credit_sources = [
+            {"name": s.name, "url": s.url if s.is_link else None} for s in story.sources
+        ]
+        kept = self._kept
+        data = {
+            "version": 1,
+            "meta": {
+                "id": story.id,
+                "title": title or story.title,
+                "dek": story.summary,
+                "region": story.region or "",
+                "period": period_label(story),
+                "asOf": as_of_label(story),
+                "description": story.description
+                or _description(
+                    story,
+                    located=located,
+                    unlocated=unlocated,
+                    districts_hit=len(counts),
+                    kinds=self.attack,
+                    key=key,
+                ),
+                "located": located,
+                "unlocated": unlocated,
+                "districtsHit": len(counts),
+                "dense": located > DENSE_THRESHOLD,
+                "labels": 0 < located <= LABEL_LIMIT,
+                "highlight": highlight,
+                "onClick": on_click,
+                "days": days[0],
+                "dayButtons": days[1],
+            },
+            "credit": {
+                "sources": credit_sources,
+                "boundaries": districts.attribution if districts is not None else "",
+                "basemap": tiles.attribution if tiles else "",
+                "basemapUrl": tiles.link if tiles else "",
+            },
+            "basemap": None
+            if tiles is None
+            else {
+                "url": tiles.url,
+                "attribution": tiles.attribution,
+                "subdomains": tiles.subdomains,
+                "maxZoom": tiles.max_zoom,
+            },
+            "bounds": bounds,
+            "legend": {
+                "attack": [
+                    {
+                        "key": k.value,
+                        "label": ATTACK_TYPES[k].label,
+                        "color": ATTACK_TYPES[k].color,
+                        "count": self.attack[k],
+                    }
+                    for k in attack_all
+                ],
+                "nAttack": len(attack_keys),
+                "infra": [
+                    {
+                        "key": k.value,
+                        "label": INFRASTRUCTURE[k].label,
+                        "color": INFRASTRUCTURE[k].color,
+                        "shape": INFRASTRUCTURE[k].shape,
+                        "count": infra[k],
+                    }
+                    for k in infra_all
+                ],
+                "nInfra": len(infra_keys),
+                "precision": [
+                    {
+                        "key": p.value,
+                        "label": PRECISIONS[p].label,
+                        "note": PRECISIONS[p].reader_note,
+                    }
+                    for p in GeoPrecision
+                ],
+                "counts": _count_legend(),
+                "countColors": list(COUNT_COLORS),
+            },
+            "claims": [
+                {
+                    "by": claim_by(c),
+                    "qualifier": c.qualifier or "",
+                    "figures": claim_figures(c),
+                    "period": c.period or "",
+                    "note": c.note or "",
+                }
+                for c in story.claims
+            ],
+            "responsibility": [
+                {"actor": r.actor, "source": r.source, "statement": r.statement or ""}
+                for r in story.responsibility
+            ],
+            "districts": layers,
+            "downloads": None
+            if kept is None
+            else downloads(story.model_copy(update={"incidents": kept})),
+            "strings": self.strings.texts,
+            "sources": self.sources,
+            "incidents": cols,
+        }
+        located_rows, unlocated_rows = self.rows
+        return View(
+            story, data, (located_rows + unlocated_rows)[:TABLE_LIMIT], unlocated_rows, self.total
+        )
+
+
+def map_view(
+    story: Story,
+    districts: Districts | None = None,
+    *,
+    basemap: str = "none",
+    title: str | None = None,
+    highlight: str | None = None,
+    on_click: OnClick = "none",
+) -> View:
+    """The page of a whole story (a :class:`Digest` of all its incidents)."""
+    digest = Digest(districts)
+    digest.add(story.incidents)
+    return digest.view(story, basemap=basemap, title=title, highlight=highlight, on_click=on_click)
 
 
 def map_data(
@@ -533,216 +1129,9 @@ def map_data(
     on_click: OnClick = "none",
 ) -> dict[str, Any]:
     """The JSON payload the page draws from (see module docstring for the encodings)."""
-    from geo.errors import SitmapError
-
-    if on_click not in ON_CLICK:
-        raise SitmapError(f"on_click: unknown {on_click!r}; fix: use one of {', '.join(ON_CLICK)}")
-    tiles = get_basemap(basemap)
-    story = reader_story(story)
-    located = story.located
-    dnames = incident_districts(story, districts)
-    counts = Counter(d for d in dnames if d)
-
-    attack_present = Counter(i.attack_type for i in located)
-    infra_present = Counter(k for i in located for k in i.infrastructure)
-    attack_keys = [k for k in AttackType if attack_present[k]]
-    infra_keys = [k for k in Infrastructure if infra_present[k]]
-    # Every attack type / infra kind gets a slot, so unlocated rows can reference them too.
-    attack_all = attack_keys + [k for k in AttackType if k not in attack_keys]
-    infra_all = infra_keys + [k for k in Infrastructure if k not in infra_keys]
-    a_index = {k: n for n, k in enumerate(attack_all)}
-    f_index = {k: n for n, k in enumerate(infra_all)}
-    p_keys = list(GeoPrecision)
-
-    strings = _Strings()
-    src_table: list[list[Any]] = []
-    src_index: dict[tuple[str, str | None], int] = {}
-
-    def source_ids(sources: list) -> list[int]:
-        out = []
-        for s in sources:
-            key = (s.name, s.url if s.is_link else None)
-            if key not in src_index:
-                src_index[key] = len(src_table)
-                src_table.append([strings(s.name), strings(key[1])])
-            out.append(src_index[key])
-        return out
-
-    cols: dict[str, list[Any]] = {
-        k: []
-        for k in (
-            "id",
-            "x",
-            "y",
-            "type",
-            "infra",
-            "shape",
-            "prec",
-            "d0",
-            "d1",
-            "date",
-            "place",
-            "district",
-            "province",
-            "summary",
-            "outcome",
-            "actor",
-            "status",
-            "src",
-            "cas",
-        )
-    }
-    epoch = dt.date(1970, 1, 1)
-    ordered = located + story.unlocated
-    district_of = dict(zip((i.id for i in located), dnames, strict=True))
-    for inc in ordered:
-        cols["id"].append(inc.id)
-        cols["x"].append(None if inc.lon is None else round(inc.lon, 5))
-        cols["y"].append(None if inc.lat is None else round(inc.lat, 5))
-        cols["type"].append(a_index[inc.attack_type])
-        mask = 0
-        for k in inc.infrastructure:
-            mask |= 1 << f_index[k]
-        cols["infra"].append(mask)
-        prim = primary_infrastructure(inc)
-        cols["shape"].append(-1 if prim is None else f_index[prim])
-        cols["prec"].append(p_keys.index(inc.geo_precision))
-        d0 = (inc.date - epoch).days if inc.date else None
-        d1 = (inc.date_end - epoch).days if inc.date_end else d0
-        cols["d0"].append(d0)
-        cols["d1"].append(d1)
-        cols["date"].append(strings(date_label(inc)))
-        cols["place"].append(strings(inc.place))
-        cols["district"].append(strings(district_of.get(inc.id) or inc.district))
-        cols["province"].append(strings(inc.province))
-        cols["summary"].append(strings(inc.summary))
-        cols["outcome"].append(strings(inc.outcome))
-        cols["actor"].append(strings(inc.actor))
-        cols["status"].append(strings(READER_STATUS[inc.status]))
-        cols["src"].append(source_ids(inc.sources))
-        cols["cas"].append(
-            [[strings(claim_by(c)), [strings(f) for f in claim_figures(c)]] for c in inc.casualties]
-        )
-
-    # Drop all-empty columns' payload weight for dense stories (keep keys for the reader).
-    layers: dict[str, Any] | None = None
-    if districts is not None:
-        enc = _encoded_layers(districts)
-        layers = {
-            "names": enc["names"],
-            "counts": [counts.get(n, 0) for n in enc["names"]],
-            "classes": [count_class(counts.get(n, 0)) for n in enc["names"]],
-            "arcs": enc["arcs"],
-            "rings": enc["rings"],
-            "outlines": enc["outlines"],
-            "labels": enc["labels"],
-            "q": DISTRICT_QUANTUM,
-        }
-
-    if located:
-        xs = [i.lon for i in located if i.lon is not None]
-        ys = [i.lat for i in located if i.lat is not None]
-        pad = 0.6
-        bounds = [[min(ys) - pad, min(xs) - pad], [max(ys) + pad, max(xs) + pad]]
-    elif districts is not None:
-        bounds = _encoded_layers(districts)["bounds"]
-    else:
-        bounds = [[23.5, 60.8], [37.1, 77.9]]  # Pakistan
-
-    days = sorted(
-        {
-            d
-            for i in ordered
-            if i.date
-            for d in range((i.date - epoch).days, ((i.date_end or i.date) - epoch).days + 1)
-        }
-    )
-    credit_sources = [{"name": s.name, "url": s.url if s.is_link else None} for s in story.sources]
-    boundaries = districts.attribution if districts is not None else ""
-    return {
-        "version": 1,
-        "meta": {
-            "id": story.id,
-            "title": title or story.title,
-            "dek": story.summary,
-            "region": story.region or "",
-            "period": period_label(story),
-            "asOf": as_of_label(story),
-            "description": story.description or description(story, dnames),
-            "located": len(located),
-            "unlocated": len(story.unlocated),
-            "districtsHit": len(counts),
-            "dense": len(located) > DENSE_THRESHOLD,
-            "labels": 0 < len(located) <= LABEL_LIMIT,
-            "highlight": highlight,
-            "onClick": on_click,
-            "days": [days[0], days[-1]] if days else None,
-            "dayButtons": len(days) <= 10,
-        },
-        "credit": {
-            "sources": credit_sources,
-            "boundaries": boundaries,
-            "basemap": tiles.attribution if tiles else "",
-            "basemapUrl": tiles.link if tiles else "",
-        },
-        "basemap": None
-        if tiles is None
-        else {
-            "url": tiles.url,
-            "attribution": tiles.attribution,
-            "subdomains": tiles.subdomains,
-            "maxZoom": tiles.max_zoom,
-        },
-        "bounds": bounds,
-        "legend": {
-            "attack": [
-                {
-                    "key": k.value,
-                    "label": ATTACK_TYPES[k].label,
-                    "color": ATTACK_TYPES[k].color,
-                    "count": attack_present[k],
-                }
-                for k in attack_all
-            ],
-            "nAttack": len(attack_keys),
-            "infra": [
-                {
-                    "key": k.value,
-                    "label": INFRASTRUCTURE[k].label,
-                    "color": INFRASTRUCTURE[k].color,
-                    "shape": INFRASTRUCTURE[k].shape,
-                    "count": infra_present[k],
-                }
-                for k in infra_all
-            ],
-            "nInfra": len(infra_keys),
-            "precision": [
-                {"key": p.value, "label": PRECISIONS[p].label, "note": PRECISIONS[p].reader_note}
-                for p in p_keys
-            ],
-            "counts": _count_legend(),
-            "countColors": list(COUNT_COLORS),
-        },
-        "claims": [
-            {
-                "by": claim_by(c),
-                "qualifier": c.qualifier or "",
-                "figures": claim_figures(c),
-                "period": c.period or "",
-                "note": c.note or "",
-            }
-            for c in story.claims
-        ],
-        "responsibility": [
-            {"actor": r.actor, "source": r.source, "statement": r.statement or ""}
-            for r in story.responsibility
-        ],
-        "districts": layers,
-        "downloads": downloads(story),
-        "strings": strings.items,
-        "sources": src_table,
-        "incidents": cols,
-    }
+    return map_view(
+        story, districts, basemap=basemap, title=title, highlight=highlight, on_click=on_click
+    ).data
 
 
 def downloads(story: Story) -> dict[str, Any] | None:
@@ -772,7 +1161,7 @@ def downloads(story: Story) -> dict[str, Any] | None:
 
 
 def folium_map(
-    story: Story,
+    story: Story | View,
     districts: Districts | None = None,
     *,
     basemap: str = "none",

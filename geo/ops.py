@@ -29,7 +29,7 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -180,23 +180,33 @@ def resolve_story(
 ) -> Story:
     """A story file, else a stored story's id, else a story shipped with the package (the
     seed), so ``sitmap build balochistan-2026-02-01`` works straight after install."""
-    from geo import paths
     from geo.model import load_story
+
+    found = story_source(story, store)
+    return load_story(found) if isinstance(found, Path) else found
+
+
+def story_source(
+    story: str | os.PathLike[str], store: str | os.PathLike[str] | None = None
+) -> Story | Path:
+    """:func:`resolve_story` without reading a file: the story file's path (for
+    :func:`build`, which reads a big one a chunk at a time), else the stored story."""
+    from geo import paths
     from geo.store import Store, store_exists
 
     text = os.fspath(story)
     path = Path(text)
     if path.exists() or path.suffix.lower() in (".geojson", ".json") or "/" in text:
-        return load_story(path)
+        return path
     shipped = paths.stories().get(text)
     if shipped is not None and not store_exists(store):
-        return load_story(Path(str(shipped)))
+        return Path(str(shipped))
     try:
         return Store(store, create=False).load(text).story
     except StoreError:
         if shipped is None:
             raise
-        return load_story(Path(str(shipped)))
+        return Path(str(shipped))
 
 
 # --- boundaries and the country check --------------------------------------------------------
@@ -439,17 +449,34 @@ def validate_file(
     """``sitmap validate FILE``: :func:`validate` of the file's story, checked as it is
     read (geo.model.scan_story) so no more than a few thousand incidents are held at once;
     the same checks, messages and report as loading the story and validating it."""
-    from geo.model import scan_story
+    return checked_scan(path, boundaries(districts))
 
-    layer = boundaries(districts)
+
+def checked_scan(
+    path: str | os.PathLike[str],
+    layer: Districts | None,
+    *,
+    then: Callable[[list[Incident]], object] | None = None,
+    start: Callable[[Story | None], None] | None = None,
+    chunk: int | None = None,
+) -> tuple[Scanned, Report]:
+    """A story file read and checked a chunk at a time: every field (the model), every
+    point against the country and every named district against its point, each chunk
+    handed on to ``then`` once checked (``start`` hears the metadata first, as in
+    geo.model.scan_story). Raises the first refused point, as :func:`check_story`."""
+    from geo.model import SCAN_CHUNK, scan_story
+
     areas: dict[str, Area | None] = {}
 
     def each(incidents: list[Incident], country: str) -> Report:
         if country not in areas:
             areas[country] = country_area(country, layer)
-        return check_incidents(incidents, areas[country])
+        part = check_incidents(incidents, areas[country])
+        if then is not None:
+            then(incidents)
+        return part
 
-    scanned, parts = scan_story(path, each)
+    scanned, parts = scan_story(path, each, chunk or SCAN_CHUNK, start=start)
     report = Report()
     for part in parts:
         report.problems.extend(part.problems)
@@ -527,26 +554,21 @@ def render(
         w, h = opts.png_size
         data = to_svg(story, layer, width=w, height=h, title=opts.title).encode("utf-8")
     else:
-        from geo.embed import render_html
+        from geo.embed import render_html_bytes
+        from geo.mapview import map_view
 
-        html = render_html(
-            story,
-            layer,
-            basemap=opts.basemap,
-            title=opts.title,
-            page_url=opts.page_url,
-            image_url=opts.image_url,
-        )
+        view = map_view(story, layer, basemap=opts.basemap, title=opts.title)
+        page = render_html_bytes(view, page_url=opts.page_url, image_url=opts.image_url)
         if key == "html":
-            data = html.encode("utf-8")
+            data = page
         else:
             from geo.exports import to_png
 
             w, h = opts.png_size
             with tempfile.TemporaryDirectory(prefix="sitmap-png-") as tmp:
-                page = Path(tmp) / f"{story.id}.html"
-                page.write_text(html, encoding="utf-8")
-                data = Path(to_png(page, Path(tmp) / name, w, h)).read_bytes()
+                html = Path(tmp) / f"{story.id}.html"
+                html.write_bytes(page)
+                data = Path(to_png(html, Path(tmp) / name, w, h)).read_bytes()
     return Published(data, name, mime, key, tuple(report.warnings), tuple(report.notes))
 
 
@@ -560,6 +582,89 @@ def render_all(
     """Several formats at once (the desk's downloads): the same bytes as :func:`render`."""
     layer = boundaries(districts, required=any(f in ("html", "png", "svg") for f in formats))
     return {f: render(story, f, districts=layer, options=options) for f in formats}
+
+
+#: Formats :func:`render_file` makes a chunk at a time (PNG and SVG read the story whole).
+STREAMED = ("html", "geojson", "csv")
+
+
+def render_file(
+    path: str | os.PathLike[str],
+    fmt: str = "html",
+    *,
+    districts: DistrictsLike = None,
+    options: Options | None = None,
+    chunk: int | None = None,
+) -> tuple[Published, Scanned]:
+    """:func:`render` of a story file, and what it holds. HTML, GeoJSON and CSV are made as
+    the file is read and checked (geo.model.scan_story): the same checks, messages and
+    file, but no more than a few thousand incidents are held as models at once, so a
+    200k-incident archive builds in a fraction of the memory. PNG and SVG load it whole.
+    ``chunk``: incidents checked and handed on at a time (default geo.model.SCAN_CHUNK)."""
+    from geo.model import Scanned, load_story
+
+    key = check_format(fmt)
+    opts = options or Options()
+    if key not in STREAMED:
+        story = load_story(path)
+        scanned = Scanned(
+            story.model_copy(update={"incidents": []}), len(story.incidents), len(story.located)
+        )
+        return render(story, key, districts=districts, options=opts), scanned
+    layer = boundaries(districts, required=key == "html")
+    sink = _Sink(key, layer)
+    scanned, report = checked_scan(path, layer, then=sink.add, start=sink.start, chunk=chunk)
+    story = scanned.story
+    data = sink.finish(story, opts)
+    published = Published(
+        data,
+        f"{story.id}.{FORMATS[key][0]}",
+        FORMATS[key][1],
+        key,
+        tuple(report.warnings),
+        tuple(report.notes),
+    )
+    return published, scanned
+
+
+class _Sink:
+    """Where :func:`render_file` sends each checked chunk: the map's digest, or the
+    GeoJSON/CSV writer (the same writers :func:`render` uses for a whole story)."""
+
+    def __init__(self, key: str, layer: Districts | None) -> None:
+        from geo import exports, mapview
+
+        self.key, self.layer = key, layer
+        self.digest: mapview.Digest | None = None
+        self.geojson: exports.GeoJSONWriter | None = None
+        self.csv: exports.CSVWriter | None = None
+
+    def start(self, story: Story | None) -> None:
+        """A new start (again when the reader starts over and reads the file whole)."""
+        from geo import exports, mapview
+
+        if self.key == "html":
+            self.digest = mapview.Digest(self.layer)
+        elif self.key == "geojson":
+            self.geojson = exports.GeoJSONWriter()
+        else:
+            self.csv = exports.CSVWriter(story)
+
+    def add(self, incidents: list[Incident]) -> None:
+        for writer in (self.digest, self.geojson, self.csv):
+            if writer is not None:
+                writer.add(incidents)
+
+    def finish(self, story: Story, opts: Options) -> bytes:
+        if self.digest is not None:
+            from geo.embed import render_html_bytes
+
+            view = self.digest.view(story, basemap=opts.basemap, title=opts.title)
+            return render_html_bytes(view, page_url=opts.page_url, image_url=opts.image_url)
+        if self.geojson is not None:
+            return self.geojson.finish(story).encode("utf-8")
+        assert self.csv is not None  # start() made a writer before the first chunk
+        return self.csv.text().encode("utf-8")
 
 
 def check_out(out: str | os.PathLike[str]) -> Path:
@@ -635,27 +740,30 @@ def default_snippet_url(out: str | os.PathLike[str]) -> str:
 class Built:
     path: Path
     published: Published
+    #: The story's metadata (a story file built a chunk at a time holds no incidents here).
     story: Story
     snippet: str | None = None
     #: The preview PNG written next to a published HTML page, or why there is none.
     preview: Path | str | None = None
+    incidents: int = 0
+    located: int = 0
 
     def summary(self) -> str:
-        p, s = self.published, self.story
+        p = self.published
         if p.fmt == "png":
             w, h = _png_dimensions(p.data)
             return f"wrote {self.path} ({w}×{h} px)"
         if p.fmt == "html":
             text = (
-                f"wrote {self.path} ({len(p.data):,} bytes; {len(s.located)} on the map, "
-                f"{len(s.unlocated)} listed as unlocated)"
+                f"wrote {self.path} ({len(p.data):,} bytes; {self.located} on the map, "
+                f"{self.incidents - self.located} listed as unlocated)"
             )
             if isinstance(self.preview, Path):
                 text += f" and its preview image {self.preview}"
             elif self.preview:
                 text += f"; {self.preview}"
             return text
-        return f"wrote {self.path} ({len(p.data):,} bytes, {len(s.incidents)} incidents)"
+        return f"wrote {self.path} ({len(p.data):,} bytes, {self.incidents} incidents)"
 
 
 def _png_dimensions(data: bytes) -> tuple[int, int]:
@@ -665,7 +773,7 @@ def _png_dimensions(data: bytes) -> tuple[int, int]:
 
 
 def build(
-    story: Story,
+    story: Story | Path,
     out: str | os.PathLike[str],
     fmt: str | None = None,
     *,
@@ -677,30 +785,41 @@ def build(
     with_preview: bool = True,
 ) -> Built:
     """``sitmap build``: check the output path and the snippet address first (a bad one
-    fails before anything is rendered), render, write. HTML published at an http(s)
-    ``snippet_url`` gets Open Graph / Twitter card tags and, with ``with_preview``, a PNG
-    preview next to it (see :func:`_publish_with_preview`)."""
+    fails before anything is rendered), render, write. A story file (a Path, see
+    :func:`story_source`) is rendered as it is read (:func:`render_file`). HTML published
+    at an http(s) ``snippet_url`` gets Open Graph / Twitter card tags and, with
+    ``with_preview``, a PNG preview next to it (see :func:`_publish_with_preview`)."""
+    from geo.model import load_story
+
     path = check_out(out)
     key = format_for(out, fmt)
     opts = options or Options()
-    snip = None
-    if with_snippet or snippet_url:
+    want_snippet = with_snippet or bool(snippet_url)
+    address = snippet_url or default_snippet_url(path)
+    if want_snippet:
         if key != "html":
             raise OutputError(
                 f"--snippet: the iframe snippet embeds the HTML map, not {key}; fix: build "
                 "the HTML (--out map.html) for the snippet"
             )
-        snip = snippet(
-            snippet_url or default_snippet_url(path), opts.title or story.title, snippet_height
-        )
+        snippet(address, "", snippet_height)  # a bad address or height fails before rendering
+    with_card = key == "html" and with_preview and _is_web_address(snippet_url)
+    if isinstance(story, Path) and (with_card or key not in STREAMED):
+        story = load_story(story)
     preview = None
-    if key == "html" and with_preview and _is_web_address(snippet_url):
-        layer = boundaries(districts, required=True)
-        published, preview = _publish_with_preview(story, path, layer, opts, str(snippet_url))
+    if isinstance(story, Path):
+        published, scanned = render_file(story, key, districts=districts, options=opts)
+        meta, incidents, located = scanned.story, scanned.incidents, scanned.located
     else:
-        published = render(story, key, districts=districts, options=opts)
+        if with_card:
+            layer = boundaries(districts, required=True)
+            published, preview = _publish_with_preview(story, path, layer, opts, str(snippet_url))
+        else:
+            published = render(story, key, districts=districts, options=opts)
+        meta, incidents, located = story, len(story.incidents), len(story.located)
+    snip = snippet(address, opts.title or meta.title, snippet_height) if want_snippet else None
     written = write(published, path)
-    return Built(written, published, story, snip, preview)
+    return Built(written, published, meta, snip, preview, incidents, located)
 
 
 def _is_web_address(url: str | None) -> bool:

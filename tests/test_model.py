@@ -302,6 +302,40 @@ def test_a_lone_surrogate_is_not_text(seed_doc):
     assert "incident 'mastung-prison': summary: " in message and "\ud800" not in message
 
 
+@pytest.mark.parametrize("char", ["\x00", "\x08", "\x0c", "\x1b", "\x7f", "\x85", "\x9b", "\ud800"])
+@pytest.mark.parametrize("written", ["escaped", "raw", "pretty"])
+def test_a_bad_character_is_refused_however_the_file_writes_it(seed_doc, tmp_path, char, written):
+    """An all-ASCII archive skips the per-field text check only when the whole file is
+    proven clean, so no spelling of a bad character gets past: a \\uXXXX escape, \\b or
+    \\f, a raw DEL or C1 character, in a file read feature by feature or read whole."""
+    _first(seed_doc)["properties"]["summary"] = f"Stormed{char}the prison"
+    if written == "raw" and char in "\x00\x08\x0c\x1b":
+        written = "escaped"  # raw C0 controls are not JSON: only escapes can carry them
+    if written == "escaped":
+        text = json.dumps(seed_doc)
+    elif written == "raw":
+        text = json.dumps(seed_doc, ensure_ascii=False)
+    else:  # pretty: the whole-file reader (members after features)
+        text = json.dumps(seed_doc, indent=1)[:-1] + ', "bbox": [60, 23, 78, 37]}'
+    path = tmp_path / "story.geojson"
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))
+    with pytest.raises(StoryError) as err:
+        loads_story(text) if char == "\ud800" and written == "raw" else load_story(path)
+    assert "summary: " in str(err.value)
+    assert ("lone surrogate" if char == "\ud800" else "character") in str(err.value)
+
+
+def test_an_ascii_archive_is_read_with_its_text_proven_clean(seed_doc, tmp_path):
+    """The fast path keeps the result: the same story as the field-by-field check."""
+    from geo.model import _clean_json
+
+    text = json.dumps(seed_doc, ensure_ascii=False).encode("ascii", "replace").decode()
+    assert _clean_json(text)  # this file takes the fast path
+    path = tmp_path / "story.geojson"
+    path.write_text(text, encoding="utf-8")
+    assert load_story(path) == story_from_geojson(json.loads(text))  # checked field by field
+
+
 def test_tabs_and_line_breaks_are_text(seed_doc):
     _first(seed_doc)["properties"]["notes"] = "line one\nline two\tindented"
     assert loads_story(json.dumps(seed_doc)).incidents[1].notes == "line one\nline two\tindented"

@@ -10,6 +10,8 @@ The seconds themselves are measured in ``benchmarks/bench_startup.py``.
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 
@@ -29,9 +31,13 @@ PROBE = (
 )
 
 
-def loaded(*args: str) -> tuple[int, set[str], str]:
+def loaded(*args: str, env: dict[str, str] | None = None) -> tuple[int, set[str], str]:
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=None if env is None else {**os.environ, **env},
     )
     line = out.stdout.rsplit("MODULES ", 1)[-1]
     code, modules = json.loads(line)
@@ -62,3 +68,28 @@ def test_point_checks_do_not_import_geopandas_or_folium(args, tmp_path, district
     assert "shapely" in modules  # the points really were checked against the districts
     heavy = modules & set(GEOMETRY_STACK)
     assert not heavy, heavy
+
+
+def page(path) -> str:
+    """The page without its per-build nonce and element ids."""
+    text = re.sub(r"nonce-[A-Za-z0-9_-]+|nonce=\"[A-Za-z0-9_-]+\"", "N", path.read_text())
+    return re.sub(r"\b([a-z_]+)_[0-9a-f]{32}\b", r"\1_ID", text)
+
+
+def test_the_map_build_reuses_its_encoded_borders(tmp_path, districts_path):
+    """The first HTML build simplifies and encodes the borders (with geopandas) and keeps
+    them in the user's cache; later builds read them back — no geopandas, the same page —
+    and a damaged cache file is made again, never shown."""
+    env = {"SITMAP_CACHE": str(tmp_path / "cache")}
+    args = ("build", str(SEED_STORY), "--districts", str(districts_path), "--out")
+    code, first, text = loaded(*args, str(tmp_path / "a.html"), env=env)
+    assert code == 0 and "geopandas" in first, text
+    (cached,) = (tmp_path / "cache").rglob("*-map-*.json")
+    code, again, text = loaded(*args, str(tmp_path / "b.html"), env=env)
+    assert code == 0 and "geopandas" not in again, text
+    assert page(tmp_path / "b.html") == page(tmp_path / "a.html")
+    cached.write_text('{"names": [', encoding="utf-8")
+    code, _, text = loaded(*args, str(tmp_path / "c.html"), env=env)
+    assert code == 0, text
+    assert page(tmp_path / "c.html") == page(tmp_path / "a.html")
+    assert json.loads(cached.read_text(encoding="utf-8"))["names"]  # made again
