@@ -280,6 +280,28 @@
     var fresh = function (Base) {
       return Base.extend({
         _project: function () { Base.prototype._project.call(this); this.sm_new = true; },
+        /* Leaflet's projection of every vertex, with the zoom-independent part (sphere to
+           the unit square) kept on the vertex from the first zoom on: the same numbers */
+        _projectLatlngs: function (lls, result, bounds) {
+          if (!(lls[0] instanceof L.LatLng)) {
+            for (var j = 0; j < lls.length; j++) this._projectLatlngs(lls[j], result, bounds);
+            return;
+          }
+          var m = this._map, sc = m.options.crs.scale(m.getZoom()), o = m.getPixelOrigin(), ring = [];
+          var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+          for (var i = 0; i < lls.length; i++) {
+            var ll = lls[i];
+            if (ll.sm_u === undefined) { var u = m.project(ll, 0); ll.sm_u = u.x / 256; ll.sm_v = u.y / 256; }
+            var x = Math.round(sc * ll.sm_u) - o.x, y = Math.round(sc * ll.sm_v) - o.y;
+            ring.push(new L.Point(x, y));
+            if (x < x0) x0 = x;
+            if (x > x1) x1 = x;
+            if (y < y0) y0 = y;
+            if (y > y1) y1 = y;
+          }
+          if (ring.length) { bounds.extend(new L.Point(x0, y0)); bounds.extend(new L.Point(x1, y1)); }
+          result.push(ring);
+        },
         _clipPoints: function () { this._parts = this._rings.slice(); },
         _update: function () { if (!this.sm_new) return; this.sm_new = false; Base.prototype._update.call(this); }
       });
