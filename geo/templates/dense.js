@@ -131,16 +131,21 @@
     }
     var INV = new Float64Array(256);
     for (var a8 = 1; a8 < 256; a8++) INV[a8] = 255 / a8;
-    /* the premultiplied frame's rectangle (x0, y0)-(x1, y1) into the canvas's RGBA */
+    /* the premultiplied frame's rectangle (x0, y0)-(x1, y1) into the canvas's RGBA, in one
+       flat loop (V8 leaves optimised code at the end of every pass of an inner loop it
+       entered mid-way: a loop per row ran mostly unoptimised) */
     function unpremultiply(pm, out, W, x0, y0, x1, y1) {
-      for (var y = y0; y < y1; y++) {
-        for (var i = y * W + x0, e = y * W + x1; i < e; i++) {
-          var v = pm[i], a = v >>> 24;
-          if (a === 255 || !a) { out[i] = v; continue; }
+      var i = y0 * W + x0, end = y0 * W + x1, last = (y1 - 1) * W + x1, skip = W - x1 + x0;
+      while (i < last) {
+        if (i === end) { i += skip; end += W; continue; }
+        var v = pm[i], a = v >>> 24;
+        if (a === 255 || !a) out[i] = v;
+        else {
           var f = INV[a];
           out[i] = (a << 24) | (Math.min(255, ((v >>> 16) & 255) * f + 0.5 | 0) << 16) |
             (Math.min(255, ((v >>> 8) & 255) * f + 0.5 | 0) << 8) | Math.min(255, (v & 255) * f + 0.5 | 0);
         }
+        i++;
       }
     }
     function holds() {  /* does the canvas already cover the whole view at this zoom? */
