@@ -25,7 +25,7 @@
     map.createPane('sm-dots').style.zIndex = 450;
     map.getPane('sm-dots').style.pointerEvents = 'none';
     var canvas = L.DomUtil.create('canvas', 'sm-dots', map.getPane('sm-dots')), ctx = null;
-    var padF = 0.25, ON = 8, held = null, draws = 0, kindsBy = {}, atlases = {}, frame = null, pm = null, seen = null;
+    var padF = 0.25, ON = 8, held = null, draws = 0, kindsBy = {}, atlases = {}, frame = null, pm = null, scratch = null, seen = null;
     var mode = null, shown = 0;
     var hollowP = LG.precision.map(function (p) { return p.key === 'district' || p.key === 'province'; });
     function kinds(m) {  /* per dot, its sprite kind (colour, shape, hollow) in colour mode m */
@@ -97,55 +97,46 @@
       return (atlases[id] = out);
     }
     function div255(x) { return (x + 128 + ((x + 128) >> 8)) >> 8; }  /* x / 255 rounded, 0 <= x <= 65025 */
-    /* One dot with its top left at device pixel (x0, y0), clipped to the rectangle cl, onto
-       the premultiplied frame: opaque pixels are copied, translucent ones composited
-       (source-over: dot + frame × (255 - alpha) / 255, red and blue in one word, green and
-       alpha in another, no branch). A canvas drawImage per dot costs ten times more in
+    /* One dot onto a premultiplied buffer of row length W, its top left at index base:
+       opaque pixels are copied, translucent ones composited (source-over: dot + under ×
+       (255 - alpha) / 255, red and blue in one word, green and alpha in another, no
+       branch). The buffers have a border a dot wide, so a dot is never clipped here (one
+       code path: V8 keeps it optimised). A canvas drawImage per dot costs ten times more in
        software-rendered browsers. */
-    function blit(pm, W, sp, size, x0, y0, cl) {
+    function blit(buf, W, sp, base) {
       var val = sp.val, m = val.length, no = sp.opaque, ia = sp.ia, j, i, d, q, rb, ag;
-      if (x0 >= cl[0] && y0 >= cl[1] && x0 + size <= cl[2] && y0 + size <= cl[3]) {
-        if (sp.offW !== W) {
-          sp.off = new Int32Array(m);
-          for (j = 0; j < m; j++) sp.off[j] = sp.dy[j] * W + sp.dx[j];
-          sp.offW = W;
-        }
-        var off = sp.off, base = y0 * W + x0;
-        for (j = 0; j < no; j++) pm[base + off[j]] = val[j];
-        for (; j < m; j++) {
-          i = base + off[j]; d = pm[i]; q = ia[j - no];
-          rb = (d & 0xff00ff) * q + 0x800080; ag = ((d >>> 8) & 0xff00ff) * q + 0x800080;
-          pm[i] = val[j] + (((rb + ((rb >>> 8) & 0xff00ff)) >>> 8) & 0xff00ff) + (((ag + ((ag >>> 8) & 0xff00ff)) >>> 8) & 0xff00ff) * 256;
-        }
-        return;
+      if (sp.offW !== W) {
+        sp.off = new Int32Array(m);
+        for (j = 0; j < m; j++) sp.off[j] = sp.dy[j] * W + sp.dx[j];
+        sp.offW = W;
       }
-      for (j = 0; j < m; j++) {
-        var x = x0 + sp.dx[j], y = y0 + sp.dy[j];
-        if (x < cl[0] || y < cl[1] || x >= cl[2] || y >= cl[3]) continue;
-        i = y * W + x;
-        if (j < no) { pm[i] = val[j]; continue; }
-        d = pm[i]; q = ia[j - no];
+      var off = sp.off;
+      for (j = 0; j < no; j++) buf[base + off[j]] = val[j];
+      for (; j < m; j++) {
+        i = base + off[j]; d = buf[i]; q = ia[j - no];
         rb = (d & 0xff00ff) * q + 0x800080; ag = ((d >>> 8) & 0xff00ff) * q + 0x800080;
-        pm[i] = val[j] + (((rb + ((rb >>> 8) & 0xff00ff)) >>> 8) & 0xff00ff) + (((ag + ((ag >>> 8) & 0xff00ff)) >>> 8) & 0xff00ff) * 256;
+        buf[i] = val[j] + (((rb + ((rb >>> 8) & 0xff00ff)) >>> 8) & 0xff00ff) + (((ag + ((ag >>> 8) & 0xff00ff)) >>> 8) & 0xff00ff) * 256;
       }
     }
     var INV = new Float64Array(256);
     for (var a8 = 1; a8 < 256; a8++) INV[a8] = 255 / a8;
-    /* the premultiplied frame's rectangle (x0, y0)-(x1, y1) into the canvas's RGBA, in one
-       flat loop (V8 leaves optimised code at the end of every pass of an inner loop it
-       entered mid-way: a loop per row ran mostly unoptimised) */
-    function unpremultiply(pm, out, W, x0, y0, x1, y1) {
-      var i = y0 * W + x0, end = y0 * W + x1, last = (y1 - 1) * W + x1, skip = W - x1 + x0;
+    /* the rectangle (x0, y0)-(x1, y1) of the premultiplied frame (rows PW long, the canvas
+       from index at) into the canvas's RGBA (rows W long), in one flat loop (V8 leaves
+       optimised code at the end of every pass of an inner loop it entered mid-way: a loop
+       per row ran mostly unoptimised) */
+    function unpremultiply(pm, PW, at, out, W, x0, y0, x1, y1) {
+      var i = y0 * W + x0, j = at + y0 * PW + x0, end = y0 * W + x1, last = (y1 - 1) * W + x1;
+      var skip = W - x1 + x0, pskip = PW - x1 + x0;
       while (i < last) {
-        if (i === end) { i += skip; end += W; continue; }
-        var v = pm[i], a = v >>> 24;
+        if (i === end) { i += skip; j += pskip; end += W; continue; }
+        var v = pm[j], a = v >>> 24;
         if (a === 255 || !a) out[i] = v;
         else {
           var f = INV[a];
           out[i] = (a << 24) | (Math.min(255, ((v >>> 16) & 255) * f + 0.5 | 0) << 16) |
             (Math.min(255, ((v >>> 8) & 255) * f + 0.5 | 0) << 8) | Math.min(255, (v & 255) * f + 0.5 | 0);
         }
-        i++;
+        i++; j++;
       }
     }
     function holds() {  /* does the canvas already cover the whole view at this zoom? */
@@ -154,16 +145,17 @@
       return size.x === held.sx && size.y === held.sy && tl.x >= held.x && tl.y >= held.y &&
         tl.x + size.x <= held.x + held.w && tl.y + size.y <= held.y + held.h;
     }
-    /* Move the pixels of the last frame by (sx, sy) device pixels and clear what the move
-       exposes; returns the exposed rectangles (left/right strip, top/bottom band). */
-    function shift(buf, W, H, sx, sy) {
-      var len = W - Math.abs(sx), to = Math.max(0, sx), from = to - sx, y, src, rects = [];
+    /* Move the W × H pixels of the last frame (rows `stride` long, from index at) by (sx, sy)
+       and clear what the move exposes; returns the exposed rectangles (left/right strip,
+       top/bottom band). */
+    function shift(buf, stride, at, W, H, sx, sy) {
+      var len = W - Math.abs(sx), to = Math.max(0, sx), from = to - sx, y, src, row, rects = [];
       for (var k = 0; k < H; k++) {
         y = sy > 0 ? H - 1 - k : k;  /* rows in the order that never reads a row already moved */
-        src = y - sy;
-        if (src < 0 || src >= H) { buf.fill(0, y * W, y * W + W); continue; }
-        buf.copyWithin(y * W + to, src * W + from, src * W + from + len);
-        if (sx > 0) buf.fill(0, y * W, y * W + sx); else if (sx < 0) buf.fill(0, y * W + len, y * W + W);
+        src = y - sy; row = at + y * stride;
+        if (src < 0 || src >= H) { buf.fill(0, row, row + W); continue; }
+        buf.copyWithin(row + to, at + src * stride + from, at + src * stride + from + len);
+        if (sx > 0) buf.fill(0, row, row + sx); else if (sx < 0) buf.fill(0, row + len, row + W);
       }
       var y0 = Math.max(0, sy), y1 = Math.min(H, H + sy);
       if (sx > 0) rects.push([0, y0, sx, y1]); else if (sx < 0) rects.push([W + sx, y0, W, y1]);
@@ -190,17 +182,21 @@
       ctx = ctx || canvas.getContext('2d');
       var zoom = map.getZoom(), z = Math.pow(2, zoom), origin = map.getPixelOrigin();
       var ox = origin.x + tl.x, oy = origin.y + tl.y;
-      var at = atlas(mode, r)[zoom >= 8 ? 2 : zoom >= 6 ? 1 : 0], sprites = at.sprites;
-      var half = at.half, sz = at.size, of = kinds(mode).of, rects;
+      var all = atlas(mode, r), at = all[zoom >= 8 ? 2 : zoom >= 6 ? 1 : 0], sprites = at.sprites;
+      var half = at.half, sz = at.size, of = kinds(mode).of, rects, full = true;
+      /* the premultiplied frame has a border as wide as the biggest dot: PW × PH, the
+         canvas from index AT */
+      var B = all[2].size, PW = W + 2 * B, AT = B * PW + B;
       var sx = held ? (held.x - tl.x) * r : 0, sy = held ? (held.y - tl.y) * r : 0;
       if (!frame || frame.width !== W || frame.height !== H) {
-        frame = ctx.createImageData(W, H); pm = new Uint32Array(W * H); held = null;
+        frame = ctx.createImageData(W, H); pm = new Uint32Array(PW * (H + 2 * B)); held = null;
       }
       var out = new Uint32Array(frame.data.buffer);
       if (!changed && held && held.zoom === zoom && held.r === r &&
           sx === Math.round(sx) && sy === Math.round(sy) && Math.abs(sx) < W && Math.abs(sy) < H) {
-        rects = shift(pm, W, H, sx, sy);
-        shift(out, W, H, sx, sy);
+        rects = shift(pm, PW, AT, W, H, sx, sy);
+        shift(out, W, 0, W, H, sx, sy);
+        full = false;
       } else {
         pm.fill(0); out.fill(0);
         rects = [[0, 0, W, H]];
@@ -220,6 +216,16 @@
         var cx0 = cl[0], cy0 = cl[1], cx1 = cl[2], cy1 = cl[3];
         var bx0 = cx1, by0 = cy1, bx1 = cx0, by1 = cy0;  /* what the dots touched */
         if (!seenG || seenG.length < GW * GH) seen = seenG = new Uint8Array(GW * GH); else seenG.fill(0, 0, GW * GH);
+        /* a full draw goes straight into the frame; an exposed strip into a scratch buffer
+           with the same border, copied in after (a dot across the strip's edge must not
+           touch the pixels kept from the last frame) */
+        var buf = PM, BW = PW, b0 = AT, rw = cx1 - cx0, rh = cy1 - cy0;
+        if (!full) {
+          BW = rw + 2 * B;
+          if (!scratch || scratch.length < BW * (rh + 2 * B)) scratch = new Uint32Array(BW * (rh + 2 * B));
+          else scratch.fill(0, 0, BW * (rh + 2 * B));
+          buf = scratch; b0 = B * BW + B - cy0 * BW - cx0;
+        }
         for (k = 0; k < n; k++) {
           if (!V[k]) continue;
           var wx = X[k] * z, gx = Math.floor(wx / 2) - gx0;
@@ -231,13 +237,19 @@
           seenG[cell] = 1;
           var x0 = Math.round((wx - ox) * r - half), y0 = Math.round((wy - oy) * r - half);
           if (x0 >= cx1 || y0 >= cy1 || x0 + sz <= cx0 || y0 + sz <= cy0) continue;
-          blit(PM, W, sprites[OF[k]], sz, x0, y0, cl);
+          blit(buf, BW, sprites[OF[k]], b0 + y0 * BW + x0);
           if (x0 < bx0) bx0 = x0;
           if (y0 < by0) by0 = y0;
           if (x0 + sz > bx1) bx1 = x0 + sz;
           if (y0 + sz > by1) by1 = y0 + sz;
         }
-        if (bx1 > bx0) unpremultiply(PM, out, W, Math.max(bx0, cx0), Math.max(by0, cy0), Math.min(bx1, cx1), Math.min(by1, cy1));
+        if (!full) {
+          for (y = 0; y < rh; y++) {
+            var from = (y + B) * BW + B;
+            PM.set(buf.subarray(from, from + rw), AT + (cy0 + y) * PW + cx0);
+          }
+        }
+        if (bx1 > bx0) unpremultiply(PM, PW, AT, out, W, Math.max(bx0, cx0), Math.max(by0, cy0), Math.min(bx1, cx1), Math.min(by1, cy1));
       }
       shown = count;
       ctx.putImageData(frame, 0, 0);
