@@ -277,30 +277,41 @@
        1.9 rewrites every path on each moveend and, on a zoom, once more before
        projecting: these rewrite theirs only after a projection. (Leaflet's own noClip
        would simplify its projected rings in place, again on every moveend.) */
+    /* each flat ring of a (nested) latlngs array, in Leaflet's order, as x, y pairs in the
+       unit square of Web Mercator (Leaflet's zoom-0 point / 256: exact) */
+    var unitRings = function (m, lls, out) {
+      if (lls[0] instanceof L.LatLng) {
+        var a = new Float64Array(2 * lls.length);
+        for (var i = 0; i < lls.length; i++) { var p = m.project(lls[i], 0); a[2 * i] = p.x / 256; a[2 * i + 1] = p.y / 256; }
+        out.push(a);
+      } else {
+        for (var j = 0; j < lls.length; j++) unitRings(m, lls[j], out);
+      }
+      return out;
+    };
     var fresh = function (Base) {
       return Base.extend({
         _project: function () { Base.prototype._project.call(this); this.sm_new = true; },
         /* Leaflet's projection of every vertex, with the zoom-independent part (sphere to
-           the unit square) kept on the vertex from the first zoom on: the same numbers */
+           the unit square) kept in typed arrays from the first projection on: a zoom only
+           scales and rounds, the same numbers as Leaflet's */
         _projectLatlngs: function (lls, result, bounds) {
-          if (!(lls[0] instanceof L.LatLng)) {
-            for (var j = 0; j < lls.length; j++) this._projectLatlngs(lls[j], result, bounds);
-            return;
+          var m = this._map, sc = m.options.crs.scale(m.getZoom()), o = m.getPixelOrigin(), ox = o.x, oy = o.y;
+          if (this.sm_for !== lls) { this.sm_for = lls; this.sm_uv = unitRings(m, lls, []); }
+          var uv = this.sm_uv, x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+          for (var k = 0; k < uv.length; k++) {
+            var a = uv[k], ring = new Array(a.length / 2);
+            for (var i = 0, j = 0; j < a.length; i++, j += 2) {
+              var x = Math.round(sc * a[j]) - ox, y = Math.round(sc * a[j + 1]) - oy;
+              ring[i] = new L.Point(x, y);
+              if (x < x0) x0 = x;
+              if (x > x1) x1 = x;
+              if (y < y0) y0 = y;
+              if (y > y1) y1 = y;
+            }
+            result.push(ring);
           }
-          var m = this._map, sc = m.options.crs.scale(m.getZoom()), o = m.getPixelOrigin(), ring = [];
-          var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-          for (var i = 0; i < lls.length; i++) {
-            var ll = lls[i];
-            if (ll.sm_u === undefined) { var u = m.project(ll, 0); ll.sm_u = u.x / 256; ll.sm_v = u.y / 256; }
-            var x = Math.round(sc * ll.sm_u) - o.x, y = Math.round(sc * ll.sm_v) - o.y;
-            ring.push(new L.Point(x, y));
-            if (x < x0) x0 = x;
-            if (x > x1) x1 = x;
-            if (y < y0) y0 = y;
-            if (y > y1) y1 = y;
-          }
-          if (ring.length) { bounds.extend(new L.Point(x0, y0)); bounds.extend(new L.Point(x1, y1)); }
-          result.push(ring);
+          if (x1 >= x0) { bounds.extend(new L.Point(x0, y0)); bounds.extend(new L.Point(x1, y1)); }
         },
         _clipPoints: function () { this._parts = this._rings.slice(); },
         _update: function () { if (!this.sm_new) return; this.sm_new = false; Base.prototype._update.call(this); }
