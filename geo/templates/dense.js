@@ -203,10 +203,12 @@
       }
       /* the hot loops read locals only (closure variables are slower to reach) */
       var X = px, Y = py, V = vis, OF = of, PM = pm, seenG = seen, count = 0, k, x, y;
-      for (k = 0; k < n; k++) {  /* the count the page reports: dots shown on the canvas */
-        if (!V[k]) continue;
-        x = X[k] * z - ox; y = Y[k] * z - oy;
-        if (x >= -ON && y >= -ON && x <= w + ON && y <= h + ON) count++;
+      if (!full) {  /* the count the page reports, dots shown on the canvas (a full draw counts as it goes) */
+        for (k = 0; k < n; k++) {
+          if (!V[k]) continue;
+          x = X[k] * z - ox; y = Y[k] * z - oy;
+          if (x >= -ON && y >= -ON && x <= w + ON && y <= h + ON) count++;
+        }
       }
       for (var q = 0; q < rects.length; q++) {
         /* the 2 px cells (in map pixels) of every dot that can reach cl, and of any dot
@@ -232,6 +234,10 @@
           if (gx < 0 || gx >= GW) continue;
           var wy = Y[k] * z, gy = Math.floor(wy / 2) - gy0;
           if (gy < 0 || gy >= GH) continue;
+          if (full) {  /* the grid reaches past the counted margin (ON <= half / r + 4) */
+            x = wx - ox; y = wy - oy;
+            if (x >= -ON && y >= -ON && x <= w + ON && y <= h + ON) count++;
+          }
           var cell = gy * GW + gx;
           if (seenG[cell]) continue;  /* a dot within 2 px is drawn already: it covers this one */
           seenG[cell] = 1;
