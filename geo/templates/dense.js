@@ -320,11 +320,11 @@
       return best < 0 ? null : located[best];
     }
     /* centre the view on an incident and open its popup at once; the dots of the new view
-       are drawn in the next frame, before it is painted */
+       (and of the popup's own pan into view) are drawn in the next frame, before it is
+       painted */
     function focus(it, zoom) {
       later = true;
-      try { map.setView([it.lat, it.lon], zoom, { animate: false }); } finally { later = false; }
-      open(it);
+      try { map.setView([it.lat, it.lon], zoom, { animate: false }); open(it); } finally { later = false; }
     }
     return { draw: draw, focus: focus, nearest: nearest };
   }
