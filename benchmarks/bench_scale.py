@@ -10,11 +10,19 @@ from ``os.wait4``):
 - ``validate``: ``sitmap validate FILE``
 - ``build``: ``sitmap build FILE --out map.html`` (the HTML embed; its size in bytes)
 - ``export``: ``sitmap build FILE --out story.geojson`` (the GeoJSON export; its size)
-- ``import``: ``sitmap import FILE --store s.gpkg`` (the GeoPackage store)
+- ``import``: ``sitmap import FILE --store s.gpkg`` (the GeoPackage store; streamed: checked
+  and written a chunk at a time in one transaction)
+- ``import (whole)``: the same story loaded whole and saved whole (``load_story`` +
+  ``ops.import_story``, the path ``sitmap import`` took before streaming): the baseline the
+  streamed import is measured against
+- the same two into PostGIS (``--store postgresql://…``, a fresh database per size) when a
+  server is at hand: $SITMAP_TEST_POSTGRES (a superuser URL), else a cluster of our own
+  (tests/pgcluster.py, Debian's PostgreSQL 15 + PostGIS); skipped, saying so, without one
 - ``folium``: a script that reads the same file with ``json`` and builds folium's
   ``Map`` + district ``GeoJson`` + ``FastMarkerCluster`` of the points, rendered to HTML
 
-Targets at 200k: build <= 8 s and every step <= 500 MB peak RSS.
+Targets at 200k: build <= 8 s and every step <= 500 MB peak RSS (the whole-story import
+baselines are not steps: they are what the import was).
 Run: SITMAP_DISTRICTS=... python benchmarks/bench_scale.py [SIZES...]  (default 1k 10k 50k 200k;
 SITMAP_DISTRICTS must name the boundary file: folium's script reads it too)
 """
@@ -107,6 +115,58 @@ def synthetic(n: int, path: Path) -> None:
     path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
+WHOLE_IMPORT = """
+import sys
+from geo import ops
+from geo.model import load_story
+ops.import_story(load_story(sys.argv[1]), sys.argv[2])
+"""
+
+
+class Postgres:
+    """A PostgreSQL + PostGIS server for the import steps, with a fresh database per use."""
+
+    def __init__(self) -> None:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from tests import pgcluster
+
+        self.cluster = None
+        self.admin = os.environ.get("SITMAP_TEST_POSTGRES", "")
+        if not self.admin:
+            self.cluster = pgcluster.create()
+            self.admin = self.cluster.url()
+        pgcluster.wait_for(self.admin)
+        self._n = 0
+
+    def database(self) -> str:
+        import psycopg
+
+        self._n += 1
+        name = f"sitmap_bench_{os.getpid()}_{self._n}"
+        with psycopg.connect(self.admin, autocommit=True) as con:
+            con.execute(f"DROP DATABASE IF EXISTS {name}")
+            con.execute(f"CREATE DATABASE {name}")
+        return self.admin.rsplit("/", 1)[0] + f"/{name}"
+
+    def drop(self, url: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin, autocommit=True) as con:
+            con.execute(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
+
+    def close(self) -> None:
+        if self.cluster is not None:
+            self.cluster.destroy()
+
+
+def postgres() -> Postgres | None:
+    try:
+        return Postgres()
+    except Exception as e:  # no server binaries, no psycopg: the GeoPackage figures still run
+        print(f"PostGIS import steps skipped: {str(e).splitlines()[0][:200]}", file=sys.stderr)
+        return None
+
+
 def run(cmd: list[str], timeout_s: float = 900) -> tuple[float, float, float]:
     """(wall seconds, peak RSS in MB, CPU seconds) of one child process (CPU is the
     steadier figure when other work shares the machine)."""
@@ -137,6 +197,7 @@ def main(sizes: tuple[int, ...] = SIZES) -> None:
     boundary = os.environ.get("SITMAP_DISTRICTS", "")
     cli = [py, "-m", "geo.cli"]
     rows = []
+    pg = postgres()
     with tempfile.TemporaryDirectory(prefix="sitmap-scale-") as tmp:
         base = Path(tmp)
         for n in sizes:
@@ -151,12 +212,24 @@ def main(sizes: tuple[int, ...] = SIZES) -> None:
             r["export"] = run([*cli, "build", str(story), "--out", str(gj)])
             r["geojson"] = gj.stat().st_size if gj.exists() else 0
             r["import"] = run([*cli, "import", str(story), "--store", str(store)])
+            store.unlink(missing_ok=True)
+            r["import_whole"] = run([py, "-c", WHOLE_IMPORT, str(story), str(store)])
+            if pg is not None:
+                for key, cmd in (
+                    ("pg_import", [*cli, "import", str(story), "--store"]),
+                    ("pg_import_whole", [py, "-c", WHOLE_IMPORT, str(story)]),
+                ):
+                    url = pg.database()
+                    r[key] = run([*cmd, url])
+                    pg.drop(url)
             r["folium"] = run([py, "-c", FOLIUM, str(story), boundary, str(fol)])
             r["folium_html"] = fol.stat().st_size if fol.exists() else 0
             rows.append(r)
             for f in (story, html, gj, store, fol):
                 f.unlink(missing_ok=True)
             print(f"{n:,} done", file=sys.stderr)
+    if pg is not None:
+        pg.close()
     print(
         f"load average {os.getloadavg()[0]:.2f}; each step: wall s / CPU s / peak RSS MB "
         "of its child process; sizes in MB\n"
@@ -174,10 +247,30 @@ def main(sizes: tuple[int, ...] = SIZES) -> None:
             f"{r['folium_html'] / MB:>6.1f} |               {b[0] / f[0]:>4.2f}x {b[2] / f[2]:>4.2f}x "
             f"{b[1] / f[1]:>4.2f}x"
         )
+    print("\nimport: streamed (sitmap import) vs whole (load + save, the path before it)")
+    head = (
+        f"{'incidents':>9} | {'backend':>8} | {'streamed':^19} | {'whole':^19} | streamed/whole: "
+    )
+    head += f"{'wall':>5} {'RSS':>5}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        for backend, a, b in (
+            ("gpkg", "import", "import_whole"),
+            ("PostGIS", "pg_import", "pg_import_whole"),
+        ):
+            if a not in r:
+                continue
+            s, w = r[a], r[b]
+            print(
+                f"{r['n']:>9,} | {backend:>8} | {s[0]:>6.2f}/{s[2]:>5.2f}/{s[1]:>5.0f} | "
+                f"{w[0]:>6.2f}/{w[2]:>5.2f}/{w[1]:>5.0f} |                 {s[0] / w[0]:>4.2f}x "
+                f"{s[1] / w[1]:>4.2f}x"
+            )
     big = [r for r in rows if r["n"] >= 200_000]
     for r in big:
-        steps = ("build", "validate", "export", "import")
-        over = [s for s in steps if r[s][1] > 500]
+        steps = ("build", "validate", "export", "import", "pg_import")
+        over = [s for s in steps if s in r and r[s][1] > 500]
         print(
             f"\n{r['n']:,}: build {r['build'][0]:.1f} s wall, {r['build'][2]:.1f} s CPU (target "
             "<= 8 s); steps over 500 MB RSS: "

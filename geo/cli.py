@@ -321,13 +321,12 @@ def import_(
     editor: Annotated[str | None, typer.Option(help="Name recorded with the save.")] = None,
     districts: DistrictsOption = None,
 ) -> None:
-    """Add a story file to the store (validated and checked whole first: nothing is
-    half-imported; a point outside the country is refused)."""
+    """Add a story file to the store (every incident checked as it is read and written
+    in one transaction: nothing is half-imported; a point outside the country is
+    refused)."""
     from geo import ops
-    from geo.model import load_story
 
-    s = settled(load_story(story))
-    done, found = ops.import_story(s, store, replace=replace, editor=editor, districts=districts)
+    done, found = ops.import_file(story, store, replace=replace, editor=editor, districts=districts)
     imported(done)
     report(found)
 

@@ -63,8 +63,8 @@ import stat
 import struct
 import tempfile
 import zlib
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, closing, contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,7 @@ from geo.errors import ConflictError, StoreError  # defined in geo.errors; impor
 from geo.merge import merge_stories
 from geo.model import (
     Incident,
+    Scanned,
     Story,
     StoryError,
     describe,
@@ -482,19 +483,50 @@ def parse_point(blob: bytes | None) -> tuple[float | None, float | None]:
     return lon, lat
 
 
-def _st(fn: Any) -> Any:
-    def wrapped(blob: bytes | None) -> Any:
-        try:
-            return fn(*parse_point(blob))
-        except (StoreError, struct.error, IndexError):
-            return None
+_OWN_HEAD = b"GP\x00\x01"  # point_blob's form: version 0, little-endian, no envelope
+_OWN_WKB = b"\x01\x01\x00\x00\x00"  # little-endian WKB Point
+_COORDS = struct.Struct("<dd")
 
-    return wrapped
+
+def _point_or_none(blob: Any) -> tuple[float | None, float | None] | None:
+    """parse_point for the SQL functions (None: not a point), with point_blob's own form
+    read directly: the R-tree triggers ask for every inserted row's point five times."""
+    if (
+        type(blob) is bytes
+        and len(blob) == 29
+        and blob.startswith(_OWN_HEAD)
+        and blob[8:13] == _OWN_WKB
+    ):
+        lon, lat = _COORDS.unpack_from(blob, 13)
+        return (None, None) if lon != lon or lat != lat else (lon, lat)
+    try:
+        return parse_point(blob)
+    except (StoreError, struct.error, IndexError, TypeError):
+        return None
 
 
 def _register_st_functions(con: sqlite3.Connection) -> None:
     """The SQL functions GDAL's R-tree triggers call: if QGIS adds a spatial index to the
-    file, our plain-sqlite3 writes keep working (and keep that index up to date)."""
+    file, our plain-sqlite3 writes keep working (and keep that index up to date). The
+    trigger of one row calls them one after another on the same blob: the last point read
+    is kept (one connection is used by one thread at a time)."""
+    last: list[Any] = [None, None]
+
+    def point(blob: Any) -> tuple[float | None, float | None] | None:
+        if blob is not None and blob == last[0]:
+            found: tuple[float | None, float | None] | None = last[1]
+            return found
+        found = _point_or_none(blob)
+        last[0], last[1] = blob, found
+        return found
+
+    def st(fn: Any) -> Any:
+        def wrapped(blob: Any) -> Any:
+            xy = point(blob)
+            return None if xy is None else fn(*xy)
+
+        return wrapped
+
     funcs = {
         "ST_IsEmpty": lambda x, y: 1 if x is None else 0,
         "ST_MinX": lambda x, y: x,
@@ -503,7 +535,7 @@ def _register_st_functions(con: sqlite3.Connection) -> None:
         "ST_MaxY": lambda x, y: y,
     }
     for name, fn in funcs.items():
-        con.create_function(name, 1, _st(fn), deterministic=True)
+        con.create_function(name, 1, st(fn), deterministic=True)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -719,7 +751,23 @@ class Store:
         raise NotImplementedError
 
     def _put_story(self, con: Any, rows: StoryRows, revision: int, new: bool) -> None:
-        """Write the story row, replace its incidents, add the snapshot, prune history."""
+        """Write the story row, replace its incidents, add the snapshot, prune history (a
+        whole save is a streamed import's three steps in one go)."""
+        self._open_story(con, rows.story_id, new, rows.stamp)
+        self._put_incidents(con, rows.incidents)
+        self._close_story(con, rows, revision, new)
+
+    def _open_story(self, con: Any, story_id: str, new: bool, stamp: str) -> None:
+        """Make way for a story's incidents: remove the stored ones (a new story: whatever
+        its rows need first). Called again when a streamed import starts over."""
+        raise NotImplementedError
+
+    def _put_incidents(self, con: Any, rows: builtins.list[dict[str, Any]]) -> None:
+        """Add incident rows (StoryRows' form)."""
+        raise NotImplementedError
+
+    def _close_story(self, con: Any, rows: StoryRows, revision: int, new: bool) -> None:
+        """Write the stories row and the snapshot, prune the history."""
         raise NotImplementedError
 
     def _remove_story(self, con: Any, story_id: str) -> None:
@@ -748,6 +796,27 @@ class Store:
 
     def _damaged(self, detail: str) -> StoreError:
         raise NotImplementedError
+
+    @classmethod
+    def for_import(cls, target: StoreTarget = None) -> Store:
+        """The store a streamed import writes: ``Store(target)``, except that a store not
+        made yet is made as part of the import (published when it commits), so an import
+        that fails leaves no store behind."""
+        resolved = resolve_target(target)
+        if isinstance(resolved, Path):
+            return GeoPackageStore.staged(resolved) or GeoPackageStore(resolved)
+        from geo.store_pg import PostgresStore
+
+        return PostgresStore.staged(resolved)
+
+    def _begin_import(self, con: Any) -> None:
+        """First thing in a streamed import's transaction (a staged store's schema)."""
+
+    def _publish(self) -> None:
+        """After a streamed import committed: a staged store takes its place."""
+
+    def _discard(self) -> None:
+        """After a streamed import failed: a staged store is removed."""
 
     # reading ----------------------------------------------------------------------------------
 
@@ -1006,6 +1075,154 @@ class Store:
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
+class StreamedImport:
+    """A story file imported as it is read (geo.ops.checked_scan hands the checked
+    incidents on a chunk at a time): the rows, revision and history a whole-story save
+    gives, in one write transaction, without the story ever held whole as models.
+
+    Use::
+
+        with StreamedImport(lambda: Store.for_import(target), replace=False) as imp:
+            scanned, report = checked_scan(path, layer, then=imp.each, start=imp.begin)
+            done = imp.finish(scanned)  # committed when the block ends
+
+    Atomic: a bad feature, a failed check or a fault anywhere rolls the one transaction
+    back (``with`` ending in an exception), so the store is left as it was. One chunk is
+    held back until the next is checked, so a story of one chunk (≤ 5,000 incidents)
+    touches the store only after every check passed, as a whole save does: a bad small
+    file does not even create a new store. The write transaction is opened when the
+    second chunk is checked and stays open until the end (a GeoPackage's other writers
+    wait for it, up to their busy timeout; PostGIS locks only this story's id).
+
+    Importing over a stored story: refused unless ``replace`` (after the file passed every
+    check, as before), else it replaces the stored one as its next revision — under the
+    story's lock for the whole import, so no other save can come in between."""
+
+    def __init__(
+        self,
+        open_store: Callable[[], Store],
+        *,
+        replace: bool = False,
+        editor: str | None = None,
+    ) -> None:
+        self._open = open_store
+        self.replace = replace
+        self.editor = (editor or default_editor()).strip()[:200] or "unknown"
+        self.stamp = now_iso()
+        self._stack = ExitStack()
+        self.store: Store | None = None
+        self._con: Any = None
+        self._id: str | None = None
+        self._row: tuple[Any, ...] | None = None
+        self._refused: tuple[Any, ...] | None = None  # stored already, without replace
+        self._writing = False
+        self._pending: builtins.list[Incident] = []
+        self._reset()
+
+    def _reset(self) -> None:
+        self._seq = 0
+        self._ids: set[str] = set()
+        self._snapshot = SnapshotStream()
+
+    def __enter__(self) -> StreamedImport:
+        return self
+
+    def __exit__(self, *exc: Any) -> bool | None:
+        try:
+            suppressed = self._stack.__exit__(*exc)
+        except BaseException:
+            if self.store is not None:
+                self.store._discard()
+            raise
+        if self.store is not None:
+            if exc[0] is None:
+                self.store._publish()
+            else:
+                self.store._discard()
+        return suppressed
+
+    def begin(self, meta: Story | None) -> None:
+        """The story's metadata, before its incidents (scan_story's ``start``; None when
+        it will be refused: nothing is written then); again when the reader starts over,
+        which voids what was written."""
+        self._id = meta.id if meta is not None else None
+        self._pending = []
+        self._reset()
+        if self._con is not None and self._writing and self._id is not None:
+            self.store._open_story(self._con, self._id, self._row is None, self.stamp)  # type: ignore[union-attr]
+
+    def each(self, incidents: builtins.list[Incident]) -> None:
+        """One chunk of checked incidents (geo.ops.checked_scan's ``then``)."""
+        if self._pending:
+            self._write(self._pending)
+        self._pending = incidents
+
+    def _start(self) -> None:
+        if self.store is not None or self._id is None:
+            return
+        self.store = self._open()
+        self._con = self._stack.enter_context(self.store._write())
+        self.store._begin_import(self._con)
+        row = self.store._current(self._con, self._id)
+        if row is not None and not self.replace:
+            # refused (said after the checks, as before): no need to hold the lock meanwhile
+            self._refused, self._con = row, None
+            self._stack.close()
+            return
+        self._row, self._writing = row, True
+        self.store._open_story(self._con, self._id, row is None, self.stamp)
+
+    def _write(self, incidents: builtins.list[Incident]) -> None:
+        self._start()
+        if not self._writing or self._id is None:
+            return
+        rows, features = [], []
+        for inc in incidents:
+            if inc.id in self._ids:  # the scan refuses the file for it at the end
+                self._writing = False
+                return
+            self._ids.add(inc.id)
+            idata = inc.model_dump(mode="json")
+            rows.append(incident_row(self._id, self._seq, inc, idata))
+            features.append(feature_of(inc, idata))
+            self._seq += 1
+        self.store._put_incidents(self._con, rows)  # type: ignore[union-attr]
+        self._snapshot.add(features)
+
+    def finish(self, scanned: Scanned) -> ImportReport:
+        """Write the last chunk, the stories row and the revision snapshot (committed when
+        the ``with`` block ends); StoryError when the story is stored and not replaced."""
+        story = scanned.story
+        if story.id != self._id:  # cannot be: the scan refuses what start heard as None
+            raise StoreError(f"story '{story.id}': its id changed while it was read")
+        self._write(self._pending)
+        self._pending = []
+        if self.store is None:  # nothing was pending: an empty story
+            self._start()
+        if self._refused is not None:
+            raise StoryError(
+                f"story '{story.id}' is already in the store (revision {self._refused[0]}); "
+                "fix: give the file a new story id, or replace the stored story explicitly "
+                "(--replace)"
+            )
+        assert self.store is not None and self._writing and self._seq == scanned.incidents
+        data = story.model_dump(mode="json", exclude={"incidents", "id"})
+        meta = story.model_dump(mode="json", exclude={"incidents"}, exclude_none=True)
+        rows = StoryRows(
+            story.id,
+            story_row(story.id, data, scanned.incidents, scanned.located),
+            [],
+            self._snapshot.finish(meta),
+            scanned.incidents,
+            self.editor,
+            self.stamp,
+        )
+        current = self._row[0] if self._row else None
+        revision = (current or 0) + 1
+        self.store._close_story(self._con, rows, revision, current is None)
+        return ImportReport(story.id, revision, scanned.incidents, replaced=current is not None)
+
+
 def _find_place(entries: builtins.list[PlaceEntry], name: str) -> PlaceEntry | None:
     from geo.gazetteer import normalize
 
@@ -1019,7 +1236,9 @@ def _find_place(entries: builtins.list[PlaceEntry], name: str) -> PlaceEntry | N
 class StoryRows:
     """A validated story as the columns every backend stores: the stories row, one row per
     incident (``geom`` the (lon, lat) pair or None: each backend encodes its own), and the
-    zlib-compressed GeoJSON snapshot for the history; stamped with who saves and when."""
+    zlib-compressed GeoJSON snapshot for the history; stamped with who saves and when.
+    (A streamed import writes the incident rows chunk by chunk and gives ``incidents``
+    empty: see :class:`StreamedImport`.)"""
 
     story_id: str
     story: dict[str, Any]
@@ -1033,34 +1252,128 @@ class StoryRows:
     def of(cls, story: Story, editor: str) -> StoryRows:
         whole = story.model_dump(mode="json")  # one dump for the story and its incidents
         data = {k: v for k, v in whole.items() if k not in ("incidents", "id")}
-        row: dict[str, Any] = {"story_id": story.id}
-        for col in STORY_TEXT:
-            row[col] = data.get(col)
-        for col in STORY_JSON:
-            row[col] = _json(data.get(col))
-        period = data.get("period") or {}
-        row["period_start"] = period.get("start")
-        row["period_end"] = period.get("end")
-        row["incident_count"] = len(story.incidents)
-        row["located_count"] = len(story.located)
-        incidents = []
-        for seq, (inc, idata) in enumerate(zip(story.incidents, whole["incidents"], strict=True)):
-            irow: dict[str, Any] = {
-                "geom": (inc.lon, inc.lat) if inc.located else None,
-                "story_id": story.id,
-                "incident_id": inc.id,
-                "seq": seq,
-            }
-            for col in INCIDENT_TEXT:
-                value = idata.get(col)
-                if col == "infrastructure":
-                    value = ",".join(value) if value else None
-                irow[col] = value
-            for col in INCIDENT_JSON:
-                irow[col] = _json(idata.get(col))
-            incidents.append(irow)
+        row = story_row(story.id, data, len(story.incidents), len(story.located))
+        incidents = [
+            incident_row(story.id, seq, inc, idata)
+            for seq, (inc, idata) in enumerate(
+                zip(story.incidents, whole["incidents"], strict=True)
+            )
+        ]
         snapshot = zlib.compress(_json(story_to_geojson(story)).encode("utf-8"), 6)  # type: ignore[union-attr]
         return cls(story.id, row, incidents, snapshot, len(story.incidents), editor, now_iso())
+
+
+def story_row(story_id: str, data: dict[str, Any], incidents: int, located: int) -> dict[str, Any]:
+    """The stories row of a story's metadata (its JSON dump without id and incidents)."""
+    row: dict[str, Any] = {"story_id": story_id}
+    for col in STORY_TEXT:
+        row[col] = data.get(col)
+    for col in STORY_JSON:
+        row[col] = _json(data.get(col))
+    period = data.get("period") or {}
+    row["period_start"] = period.get("start")
+    row["period_end"] = period.get("end")
+    row["incident_count"] = incidents
+    row["located_count"] = located
+    return row
+
+
+def incident_row(story_id: str, seq: int, inc: Incident, idata: dict[str, Any]) -> dict[str, Any]:
+    """The incidents row of one incident (``idata`` its JSON dump), ``seq`` its place."""
+    irow: dict[str, Any] = {
+        "geom": (inc.lon, inc.lat) if inc.located else None,
+        "story_id": story_id,
+        "incident_id": inc.id,
+        "seq": seq,
+    }
+    for col in INCIDENT_TEXT:
+        value = idata.get(col)
+        if col == "infrastructure":
+            value = ",".join(value) if value else None
+        irow[col] = value
+    for col in INCIDENT_JSON:
+        irow[col] = _json(idata.get(col))
+    return irow
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
+
+
+def feature_of(inc: Incident, idata: dict[str, Any]) -> dict[str, Any]:
+    """geo.model.incident_to_feature from the incident's JSON dump already made for its
+    row (no second model dump): the same Feature, key for key."""
+    props = {k: _without_none(v) for k, v in idata.items() if v is not None and k not in _NOT_PROPS}
+    for empty in ("evidence", "cues", "casualties"):
+        if not props.get(empty):
+            props.pop(empty, None)
+    geometry = {"type": "Point", "coordinates": [inc.lon, inc.lat]} if inc.located else None
+    return {"type": "Feature", "id": inc.id, "geometry": geometry, "properties": props}
+
+
+_NOT_PROPS = frozenset(("id", "lon", "lat"))
+_ADLER_BASE = 65521
+
+
+def _adler32_combine(first: int, second: int, second_length: int) -> int:
+    """The Adler-32 of two byte strings joined, from theirs (zlib's adler32_combine)."""
+    rem = second_length % _ADLER_BASE
+    sum1 = first & 0xFFFF
+    sum2 = (rem * sum1) % _ADLER_BASE
+    sum1 = (sum1 + (second & 0xFFFF) + _ADLER_BASE - 1) % _ADLER_BASE
+    sum2 = (sum2 + (first >> 16) + (second >> 16) + _ADLER_BASE - rem) % _ADLER_BASE
+    return sum1 | (sum2 << 16)
+
+
+class SnapshotStream:
+    """The revision snapshot (zlib-compressed story GeoJSON, the text StoryRows.of
+    compresses) made from features as they come, before the story's metadata is known.
+
+    The snapshot's text starts with the metadata, which a streamed import knows only after
+    the last feature is checked. So the features are deflated as they come (a raw deflate
+    stream, kept compressed: ~1/8 of the text) and, at the end, the head (zlib header and
+    the metadata, deflated and flushed to a byte boundary) is put in front and the Adler-32
+    of the whole text behind: one valid zlib stream of exactly the whole save's text."""
+
+    def __init__(self) -> None:
+        self._deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+        self._parts: builtins.list[bytes] = []
+        self._adler = 1
+        self._length = 0
+        self._first = True
+
+    def _feed(self, data: bytes) -> None:
+        self._adler = zlib.adler32(data, self._adler)
+        self._length += len(data)
+        out = self._deflate.compress(data)
+        if out:
+            self._parts.append(out)
+
+    def add(self, features: builtins.list[dict[str, Any]]) -> None:
+        if not features:
+            return
+        text = ",".join(json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in features)
+        self._feed((text if self._first else "," + text).encode("utf-8"))
+        self._first = False
+
+    def finish(self, meta: dict[str, Any]) -> bytes:
+        """The snapshot blob, ``meta`` being the story's metadata as story_to_geojson
+        dumps it (exclude_none, no incidents)."""
+        self._feed(b"]}")
+        self._parts.append(self._deflate.flush(zlib.Z_FINISH))
+        head = (
+            '{"type":"FeatureCollection","story":'
+            + json.dumps(meta, ensure_ascii=False, separators=(",", ":"))
+            + ',"features":['
+        ).encode("utf-8")
+        deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+        packed = deflate.compress(head) + deflate.flush(zlib.Z_SYNC_FLUSH)  # not final
+        check = _adler32_combine(zlib.adler32(head), self._adler, self._length)
+        return b"".join((b"\x78\x9c", packed, *self._parts, struct.pack(">I", check)))
 
 
 # --- the GeoPackage store ----------------------------------------------------------------------
@@ -1068,6 +1381,8 @@ class StoryRows:
 
 class GeoPackageStore(Store):
     """A GeoPackage file of stories. Each call opens its own connection (thread-safe use)."""
+
+    _target: Path | None = None  # a staged store's real path (see staged)
 
     def __init__(self, path: StoreTarget = None, *, create: bool = True):
         self.path = resolve_path(path)
@@ -1142,13 +1457,20 @@ class GeoPackageStore(Store):
                 raise
 
     def _create(self) -> None:
-        folder = self.path.parent
+        self._folder_for(self.path)
+        with closing(self._connect("create")) as con:
+            self._initialise(con, 0)
+
+    def _folder_for(self, path: Path) -> None:
+        """The folder a new store goes in: there, or made when it is the default store's
+        (an explicit path's folder is never created)."""
+        folder = path.parent
         if not folder.is_dir():
             if folder.exists():
                 raise StoreError(
                     f"store: {folder} is a file, not a folder; fix: give a store path in a folder"
                 )
-            if self.path != paths.default_store():  # only the default store's folder is made
+            if path != paths.default_store():  # only the default store's folder is made
                 raise StoreError(
                     f"store: folder {folder} does not exist; fix: create it (mkdir -p "
                     f"{folder}) or give a store path in an existing folder"
@@ -1157,8 +1479,69 @@ class GeoPackageStore(Store):
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise self._fault(e, "create") from None
-        with closing(self._connect("create")) as con:
-            self._initialise(con, 0)
+
+    @classmethod
+    def staged(cls, path: StoreTarget) -> GeoPackageStore | None:
+        """A new store for a streamed import, made in a hidden file beside ``path`` and
+        linked into place when the import commits (:meth:`_publish`), so an import that
+        fails part way leaves no store behind; None when there is a file at ``path``
+        already (the import goes into it). Messages name ``path``, never the hidden file."""
+        target = resolve_path(path)
+        if os.path.lexists(target):
+            return None
+        store = object.__new__(cls)
+        store.path, store.where, store._target = target, str(target), target
+        store._folder_for(target)
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".new", dir=target.parent)
+            os.close(fd)
+        except OSError as e:
+            raise store._fault(e, "create") from None
+        store.path = Path(name)
+        try:
+            store._create()
+        except BaseException:
+            store._discard()
+            raise
+        return store
+
+    def _publish(self) -> None:
+        target = self._target
+        if target is None:
+            return
+        try:
+            try:
+                os.link(self.path, target)  # never over a store made meanwhile
+            except FileExistsError:
+                raise StoreError(
+                    f"store: {target} was made by another program while this import ran; "
+                    "nothing was imported; fix: run the import again"
+                ) from None
+            except OSError as e:
+                if e.errno not in (errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS):
+                    raise self._fault(e, "save") from None
+                if os.path.lexists(target):  # no hard links here: rename, if still free
+                    raise StoreError(
+                        f"store: {target} was made by another program while this import ran; "
+                        "nothing was imported; fix: run the import again"
+                    ) from None
+                os.rename(self.path, target)
+        finally:
+            self._discard()
+        self.path, self._target = target, None
+        with suppress(OSError):
+            fd = os.open(target.parent, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def _discard(self) -> None:
+        if self._target is None:
+            return
+        for leftover in (self.path, Path(f"{self.path}-journal")):
+            with suppress(FileNotFoundError):
+                leftover.unlink()
 
     def _initialise(self, con: sqlite3.Connection, app_id: int) -> None:
         """The GeoPackage header and sitmap's tables, in one transaction (all or nothing)."""
@@ -1305,13 +1688,13 @@ class GeoPackageStore(Store):
 
     def _damaged(self, detail: str) -> StoreError:
         return StoreError(
-            f"store: {self.path} is damaged ({' '.join(detail.split())[:160]}); nothing was read "
+            f"store: {self.where} is damaged ({' '.join(detail.split())[:160]}); nothing was read "
             "or written; fix: restore the file from a backup, or point --store at another store"
         )
 
     def _fault(self, error: sqlite3.Error | OSError, doing: str) -> StoreError:
         """One line for a failed open/read/save: what happened, what it means, and the fix."""
-        path = self.path
+        path = Path(self.where)  # the store as the user named it (a staged store's too)
         name = getattr(error, "sqlite_errorname", "") or ""
         text = str(error) if isinstance(error, sqlite3.Error) else (error.strerror or str(error))
         code = error.errno if isinstance(error, OSError) else None
@@ -1470,11 +1853,26 @@ class GeoPackageStore(Store):
             if col not in have:
                 con.execute(f"ALTER TABLE stories ADD COLUMN {col} TEXT")
 
-    def _put_story(
-        self, con: sqlite3.Connection, rows: StoryRows, revision: int, new: bool
-    ) -> None:
+    def _open_story(self, con: sqlite3.Connection, story_id: str, new: bool, stamp: str) -> None:
         self._ensure_rtree(con)
         self._ensure_story_columns(con)
+        con.execute("DELETE FROM incidents WHERE story_id = ?", (story_id,))
+
+    def _put_incidents(self, con: sqlite3.Connection, rows: builtins.list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        icols = builtins.list(rows[0])
+        con.executemany(
+            f"INSERT INTO incidents ({', '.join(icols)}) VALUES ({', '.join('?' * len(icols))})",
+            [
+                (point_blob(*r["geom"]) if r["geom"] else None, *builtins.list(r.values())[1:])
+                for r in rows
+            ],
+        )
+
+    def _close_story(
+        self, con: sqlite3.Connection, rows: StoryRows, revision: int, new: bool
+    ) -> None:
         cols = builtins.list(rows.story)
         values = [
             gpkg_datetime(rows.story[c]) if c == "updated" else rows.story[c] for c in cols
@@ -1489,16 +1887,6 @@ class GeoPackageStore(Store):
             con.execute(
                 f"UPDATE stories SET {', '.join(f'{c} = ?' for c in cols)} WHERE story_id = ?",
                 [*values, rows.story_id],
-            )
-        con.execute("DELETE FROM incidents WHERE story_id = ?", (rows.story_id,))
-        if rows.incidents:
-            icols = builtins.list(rows.incidents[0])
-            con.executemany(
-                f"INSERT INTO incidents ({', '.join(icols)}) VALUES ({', '.join('?' * len(icols))})",
-                [
-                    (point_blob(*r["geom"]) if r["geom"] else None, *builtins.list(r.values())[1:])
-                    for r in rows.incidents
-                ],
             )
         con.execute(
             "INSERT INTO story_revisions (story_id, revision, saved_at, saved_by, "

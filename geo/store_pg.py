@@ -218,44 +218,72 @@ class PostgresStore(Store):
 
     # schema: created and migrated by the tool -------------------------------------------------
 
+    @classmethod
+    def staged(cls, url: str) -> PostgresStore:
+        """The store a streamed import writes: a database without sitmap's schema gets it
+        in the import's own transaction (:meth:`_begin_import`), so an import that fails
+        leaves the database as it was (no empty store)."""
+        if url in _READY or cls.exists(url):
+            return cls(url)
+        store = object.__new__(cls)
+        store.url, store._parts = url, _parse(url)
+        store.where, store._local = _display(store._parts), threading.local()
+        store._unprepared = True
+        return store
+
+    _unprepared = False
+
+    def _begin_import(self, con: Any) -> None:
+        if self._unprepared:  # holds the schema lock until the import ends
+            self._prepare_in(con, create=True)
+
+    def _publish(self) -> None:
+        if self._unprepared:
+            self._unprepared = False
+            _READY.add(self.url)
+
     def _prepare(self, create: bool) -> None:
         with self._write("open") as con:
-            con.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_SCHEMA,))
-            row = con.execute(
-                "SELECT to_regclass(%s) IS NOT NULL AS made", (f"{SCHEMA}.schema_version",)
-            ).fetchone()
-            version = 0
-            if row["made"]:
-                got = con.execute(
-                    sql.SQL("SELECT max(version) AS v FROM {}").format(_table("schema_version"))
-                ).fetchone()
-                version = got["v"] or 0
-            elif not create:
-                raise StoreError(
-                    f"store: no sitmap store in {self.where}; fix: import a story first "
-                    "(sitmap import STORY --store URL), or point --store / $SITMAP_STORE at the "
-                    "right database"
-                )
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"store: {self.where} has schema version {version}, newer than this sitmap "
-                    f"knows ({SCHEMA_VERSION}); nothing was read or written; fix: upgrade sitmap"
-                )
-            if version < SCHEMA_VERSION:
-                self._migrate(con, version)
-            missing = [
-                t
-                for t in TABLES
-                if not con.execute(
-                    "SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{SCHEMA}.{t}",)
-                ).fetchone()["ok"]
-            ]
-            if missing:
-                raise StoreError(
-                    f"store: {self.where} was altered: it lacks table {SCHEMA}.{missing[0]}; "
-                    "fix: restore the database from a backup"
-                )
+            self._prepare_in(con, create)
         _READY.add(self.url)
+
+    def _prepare_in(self, con: Any, create: bool) -> None:
+        """Create or migrate the schema inside the caller's transaction."""
+        con.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_SCHEMA,))
+        row = con.execute(
+            "SELECT to_regclass(%s) IS NOT NULL AS made", (f"{SCHEMA}.schema_version",)
+        ).fetchone()
+        version = 0
+        if row["made"]:
+            got = con.execute(
+                sql.SQL("SELECT max(version) AS v FROM {}").format(_table("schema_version"))
+            ).fetchone()
+            version = got["v"] or 0
+        elif not create:
+            raise StoreError(
+                f"store: no sitmap store in {self.where}; fix: import a story first "
+                "(sitmap import STORY --store URL), or point --store / $SITMAP_STORE at the "
+                "right database"
+            )
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"store: {self.where} has schema version {version}, newer than this sitmap "
+                f"knows ({SCHEMA_VERSION}); nothing was read or written; fix: upgrade sitmap"
+            )
+        if version < SCHEMA_VERSION:
+            self._migrate(con, version)
+        missing = [
+            t
+            for t in TABLES
+            if not con.execute(
+                "SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{SCHEMA}.{t}",)
+            ).fetchone()["ok"]
+        ]
+        if missing:
+            raise StoreError(
+                f"store: {self.where} was altered: it lacks table {SCHEMA}.{missing[0]}; "
+                "fix: restore the database from a backup"
+            )
 
     def _migrate(self, con: Any, version: int) -> None:
         if version == 0:
@@ -357,38 +385,41 @@ class PostgresStore(Store):
         ).fetchone()
         return (row["revision"], row["saved_at"], row["saved_by"]) if row else None
 
-    def _put_story(self, con: Any, rows: StoryRows, revision: int, new: bool) -> None:
+    def _open_story(self, con: Any, story_id: str, new: bool, stamp: str) -> None:
+        if new:  # the incidents reference their story: a placeholder row until _close_story
+            con.execute(
+                sql.SQL(
+                    "INSERT INTO {} (story_id, title, incident_count, located_count, revision, "
+                    "saved_at) VALUES (%s, '', 0, 0, 0, %s) ON CONFLICT (story_id) DO NOTHING"
+                ).format(_table("stories")),
+                (story_id, stamp),
+            )
+        con.execute(
+            sql.SQL("DELETE FROM {} WHERE story_id = %s").format(_table("incidents")),
+            (story_id,),
+        )
+
+    def _put_incidents(self, con: Any, rows: builtins.list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        icols = list(rows[0])
+        copy = sql.SQL("COPY {} ({}) FROM STDIN").format(_table("incidents"), _cols(icols))
+        with con.cursor().copy(copy) as out:
+            for r in rows:
+                geom = r["geom"]
+                point = f"SRID=4326;POINT({geom[0]!r} {geom[1]!r})" if geom else None
+                out.write_row((point, *list(r.values())[1:]))
+
+    def _close_story(self, con: Any, rows: StoryRows, revision: int, new: bool) -> None:
         cols = [*rows.story, "revision", "saved_at", "saved_by"]
         values = [*rows.story.values(), revision, rows.stamp, rows.editor]
-        if new:
-            con.execute(
-                sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-                    _table("stories"),
-                    _cols(cols),
-                    sql.SQL(", ").join(sql.Placeholder() * len(cols)),
-                ),
-                values,
-            )
-        else:
-            con.execute(
-                sql.SQL("UPDATE {} SET {} WHERE story_id = %s").format(
-                    _table("stories"),
-                    sql.SQL(", ").join(sql.SQL("{} = %s").format(_ident(c)) for c in cols),
-                ),
-                [*values, rows.story_id],
-            )
-            con.execute(
-                sql.SQL("DELETE FROM {} WHERE story_id = %s").format(_table("incidents")),
-                (rows.story_id,),
-            )
-        if rows.incidents:
-            icols = list(rows.incidents[0])
-            copy = sql.SQL("COPY {} ({}) FROM STDIN").format(_table("incidents"), _cols(icols))
-            with con.cursor().copy(copy) as out:
-                for r in rows.incidents:
-                    geom = r["geom"]
-                    point = f"SRID=4326;POINT({geom[0]!r} {geom[1]!r})" if geom else None
-                    out.write_row((point, *list(r.values())[1:]))
+        con.execute(  # a new story's row is the placeholder _open_story made
+            sql.SQL("UPDATE {} SET {} WHERE story_id = %s").format(
+                _table("stories"),
+                sql.SQL(", ").join(sql.SQL("{} = %s").format(_ident(c)) for c in cols),
+            ),
+            [*values, rows.story_id],
+        )
         con.execute(
             sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s)").format(
                 _table("story_revisions")
