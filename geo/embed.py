@@ -249,13 +249,21 @@ def compact_js(js: str) -> str:
     return "".join(out)
 
 
+#: The line of ``map.js`` that ``dense.js`` replaces in a map drawn as dots.
+DENSE_AT = "/* dense.js */"
+
+
 @cache
-def page_js() -> str:
-    """The renderer (kept as a plain .js file so editors and linters see real JS), without
+def page_js(dense: bool = False) -> str:
+    """The renderer (kept as plain .js files so editors and linters see real JS), without
     its indentation, comments and needless blanks (:func:`compact_js`): about 11 KB less in
-    every embed. Safe because the file has no template literals, so no string spans a
-    line."""
+    every embed. Safe because the files have no template literals, so no string spans a
+    line. The canvas-dots renderer (``dense.js``) goes in only when ``dense`` (a map of
+    more than ``mapview.DENSE_THRESHOLD`` located incidents): the smaller maps, the seed
+    among them, do not carry its ~3 KB gzipped."""
     js = paths.template("map.js").read_text(encoding="utf-8")
+    dots = paths.template("dense.js").read_text(encoding="utf-8") if dense else ""
+    js = js.replace(DENSE_AT, dots, 1)
     js = re.sub(r"(?ms)^[ \t]*/\*.*?\*/[ \t]*\n", "", js)
     return compact_js(re.sub(r"(?m)^[ \t]+", "", js))
 
@@ -388,7 +396,7 @@ def page_body(
             rows=_table_rows(view.rows),
             more_rows=max(0, view.total - mapview.TABLE_LIMIT),
             data_json=slot or script_json(page_payload(data)),
-            page_js=page_js(),
+            page_js=page_js(bool(data["meta"].get("dense"))),
             map_height=height,
         )
     )
