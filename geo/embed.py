@@ -249,13 +249,21 @@ def compact_js(js: str) -> str:
     return "".join(out)
 
 
+#: The line of ``map.js`` that ``dense.js`` replaces in a map drawn as dots.
+DENSE_AT = "/* dense.js */"
+
+
 @cache
-def page_js() -> str:
-    """The renderer (kept as a plain .js file so editors and linters see real JS), without
+def page_js(dense: bool = False) -> str:
+    """The renderer (kept as plain .js files so editors and linters see real JS), without
     its indentation, comments and needless blanks (:func:`compact_js`): about 11 KB less in
-    every embed. Safe because the file has no template literals, so no string spans a
-    line."""
+    every embed. Safe because the files have no template literals, so no string spans a
+    line. The canvas-dots renderer (``dense.js``) goes in only when ``dense`` (a map of
+    more than ``mapview.DENSE_THRESHOLD`` located incidents): the smaller maps, the seed
+    among them, do not carry its ~3 KB gzipped."""
     js = paths.template("map.js").read_text(encoding="utf-8")
+    dots = paths.template("dense.js").read_text(encoding="utf-8") if dense else ""
+    js = js.replace(DENSE_AT, dots, 1)
     js = re.sub(r"(?ms)^[ \t]*/\*.*?\*/[ \t]*\n", "", js)
     return compact_js(re.sub(r"(?m)^[ \t]+", "", js))
 
@@ -388,7 +396,7 @@ def page_body(
             rows=_table_rows(view.rows),
             more_rows=max(0, view.total - mapview.TABLE_LIMIT),
             data_json=slot or script_json(page_payload(data)),
-            page_js=page_js(),
+            page_js=page_js(bool(data["meta"].get("dense"))),
             map_height=height,
         )
     )
@@ -491,17 +499,60 @@ def render_html_bytes(
     page_url: str | None = None,
     image_url: str | None = None,
 ) -> bytes:
-    """:func:`render_html` of a view as UTF-8 bytes (what ``sitmap build`` writes), the
-    payload encoded a member at a time into its place: a 200k-incident page is made in
-    about a third of the memory of making it as one string and encoding that."""
-    m = mapview.folium_map(view, height=height)
-    m.social = social_tags(m.data, page_url, image_url)
-    m.payload_slot = slot = f"sitmap-payload-{secrets.token_hex(16)}"  # no copy can guess it
-    head, found, tail = m.get_root().render(fragment=not standalone).partition(slot)
+    """:func:`render_html` of a view as UTF-8 bytes: what ``sitmap build`` writes. The
+    same page the folium map renders (tested), put together here from the same parts, so
+    a build does not import folium (and with it pandas, requests and xyzservices: about
+    half a second of every build); and the payload is encoded a member at a time into its
+    place, so a 200k-incident page is made in about a third of the memory of one string."""
+    data = view.data
+    map_id = f"map_{secrets.token_hex(16)}"  # a name like folium's (map_ + 32 hex digits)
+    nonce = secrets.token_urlsafe(16)
+    slot = f"sitmap-payload-{secrets.token_hex(16)}"  # no copy can guess it
+    page = page_document(
+        header="\n".join((*leaflet_head(nonce), sitmap_head())),
+        body=page_body(view, map_id=map_id, nonce=nonce, height=height, slot=slot),
+        script=map_binding(map_id),
+        nonce=nonce,
+        title=data["meta"]["title"] or "Map",
+        img_origins={_tile_origins(data)} - {""},
+        fragment=not standalone,
+        social=social_tags(data, page_url, image_url),
+    )
+    head, found, tail = page.partition(slot)
     if not found or slot in tail:
         raise RuntimeError("the page template must hold the payload exactly once")
     return b"".join(
-        (head.encode("utf-8"), script_json_bytes(page_payload(m.data)), tail.encode("utf-8"))
+        (head.encode("utf-8"), script_json_bytes(page_payload(data)), tail.encode("utf-8"))
+    )
+
+
+def nonce_attr(nonce: str | None) -> str:
+    """`` nonce="…"`` for a script or style tag (nothing without a nonce)."""
+    from markupsafe import escape
+
+    return f' nonce="{escape(nonce)}"' if nonce else ""
+
+
+def leaflet_head(nonce: str | None, *, trimmed: bool = True) -> tuple[str, str]:
+    """Leaflet's CSS and JS for the page's head, inline (``trimmed``: only the CSS rules
+    a sitmap page uses, for a map with nothing added on top)."""
+    js, css = leaflet_assets()
+    if trimmed:
+        css = leaflet_css_trimmed()
+    return f"<style>{css}</style>", f"<script{nonce_attr(nonce)}>{js}</script>"
+
+
+def sitmap_head() -> str:
+    """The sitmap page's own stylesheet, after Leaflet's."""
+    return f"<style>{page_css()}</style>"
+
+
+def map_binding(map_id: str) -> str:
+    """The page's script: folium's map variable bound to the Leaflet map the renderer drew
+    in the box ``map_id``."""
+    return (
+        f"var {map_id} = document.getElementById({json.dumps(map_id)})"
+        ".closest('.sitmap').sitmap.map;"
     )
 
 

@@ -78,19 +78,27 @@ class GeoJSONWriter:
 
     def __init__(self) -> None:
         self._dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        self._parts: list[str] = []
+        self._parts: list[bytes] = []  # UTF-8 at once: never the whole text as a string
 
     def add(self, incidents: Sequence[Incident]) -> None:
         if incidents:
             with bulk():
-                self._parts.append(",".join(self._dump(incident_to_feature(i)) for i in incidents))
+                text = ",".join(self._dump(incident_to_feature(i)) for i in incidents)
+                self._parts.append(text.encode("utf-8"))
 
-    def finish(self, story: Story) -> str:
-        """The document, with ``story``'s metadata (its incidents are those added)."""
+    def finish_bytes(self, story: Story) -> bytes:
+        """The document as UTF-8, with ``story``'s metadata (its incidents are those
+        added)."""
         meta = story.model_dump(mode="json", exclude={"incidents"}, exclude_none=True)
         head = self._dump({"type": "FeatureCollection", "story": meta})
-        features = ",".join(self._parts)
-        return f'{head[:-1]},"features":[{features}]}}\n'
+        pieces = [head[:-1].encode("utf-8"), b',"features":[']
+        for n, part in enumerate(self._parts):
+            pieces += (b",", part) if n else (part,)
+        pieces.append(b"]}\n")
+        return b"".join(pieces)  # one join: the document is never made twice
+
+    def finish(self, story: Story) -> str:
+        return self.finish_bytes(story).decode("utf-8")
 
 
 def _cell(value: object) -> str:
@@ -218,6 +226,10 @@ class CSVWriter:
 
     def text(self) -> str:
         return self.head + "".join(self.lines)
+
+    def data(self) -> bytes:
+        """:meth:`text` as UTF-8, a line at a time (never the whole text as a string)."""
+        return b"".join([self.head.encode("utf-8"), *(line.encode("utf-8") for line in self.lines)])
 
 
 def infrastructure_labels(incident: Incident) -> str:

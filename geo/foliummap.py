@@ -66,10 +66,6 @@ class Verbatim(Element):
         return self.text
 
 
-def _nonce_attr(nonce: str | None) -> str:
-    return f' nonce="{escape(nonce)}"' if nonce else ""
-
-
 class _Section(Element):
     """The page's head, body or closing script: its parts, each rendered once.
 
@@ -93,7 +89,9 @@ class _Section(Element):
         parts = []
         for child in self._children.values():
             if isinstance(child, JavascriptLink):
-                parts.append(f'<script{_nonce_attr(nonce)} src="{escape(child.url)}"></script>')
+                parts.append(
+                    f'<script{embed.nonce_attr(nonce)} src="{escape(child.url)}"></script>'
+                )
             elif isinstance(child, CssLink):
                 parts.append(f'<link rel="stylesheet" href="{escape(child.url)}">')
             else:
@@ -184,13 +182,12 @@ class SitmapLayer(MacroElement):
         if not isinstance(figure, Figure) or not isinstance(parent, SitmapMap):
             raise TypeError("a SitmapLayer is drawn by its SitmapMap, inside a Figure")
         nonce = getattr(figure, "nonce", None)
-        figure.header.add_child(Verbatim(f"<style>{embed.page_css()}</style>"), name="sitmap_css")
+        figure.header.add_child(Verbatim(embed.sitmap_head()), name="sitmap_css")
         body = embed.page_body(
             self.view,
             map_id=parent.get_name(),
             nonce=nonce,
             height=self.map_height,
-            slot=parent.payload_slot,
         )
         figure.html.add_child(Verbatim(body), name=self.get_name())
         for child in self._children.values():
@@ -245,8 +242,6 @@ class SitmapMap(folium.Map):
         self.default_css: list[tuple[str, str]] = []
         self.story = view.story
         self.data = data
-        #: Rendered in the payload's place when set (geo.embed.render_html_bytes).
-        self.payload_slot: str | None = None
         #: Open Graph / Twitter card values (geo.embed.social_tags); render_html sets the
         #: published address and image.
         self.social: dict[str, str] = embed.social_tags(data)
@@ -258,13 +253,10 @@ class SitmapMap(folium.Map):
         if not isinstance(figure, Figure):
             raise TypeError("a SitmapMap is rendered inside a Figure")
         nonce = getattr(figure, "nonce", None)
-        js, css = embed.leaflet_assets()
-        if list(self._children) == ["sitmap"]:  # nothing on top: the rules the page uses
-            css = embed.leaflet_css_trimmed()
-        figure.header.add_child(Verbatim(f"<style>{css}</style>"), name="leaflet_css")
-        figure.header.add_child(
-            Verbatim(f"<script{_nonce_attr(nonce)}>{js}</script>"), name="leaflet_js"
-        )
+        # nothing on top: only the CSS rules the page uses
+        css, js = embed.leaflet_head(nonce, trimmed=list(self._children) == ["sitmap"])
+        figure.header.add_child(Verbatim(css), name="leaflet_css")
+        figure.header.add_child(Verbatim(js), name="leaflet_js")
         if self._uses(folium.LayerControl):
             figure.header.add_child(Verbatim(_layers_css()), name="leaflet_layers_css")
         for name, url in self.default_js:
@@ -278,10 +270,7 @@ class SitmapMap(folium.Map):
 
     def _script(self) -> str:
         """Bind folium's map variable to the Leaflet map the renderer drew."""
-        name = self.get_name()
-        lines = [
-            f"var {name} = document.getElementById({json.dumps(name)}).closest('.sitmap').sitmap.map;"
-        ]
+        lines = [embed.map_binding(self.get_name())]
         if self._uses(folium.Popup):
             # folium's popup script parses its HTML with jQuery's $(html)[0]; the page has no
             # jQuery, so the same parse (a <template>) unless the user linked jQuery

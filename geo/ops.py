@@ -688,9 +688,9 @@ class _Sink:
             view = self.digest.view(story, basemap=opts.basemap, title=opts.title)
             return render_html_bytes(view, page_url=opts.page_url, image_url=opts.image_url)
         if self.geojson is not None:
-            return self.geojson.finish(story).encode("utf-8")
+            return self.geojson.finish_bytes(story)
         assert self.csv is not None  # start() made a writer before the first chunk
-        return self.csv.text().encode("utf-8")
+        return self.csv.data()
 
 
 def check_out(out: str | os.PathLike[str]) -> Path:

@@ -194,6 +194,48 @@ def test_sitmap_build_and_folium_map_give_the_same_page(tmp_path, layer, seed_st
     assert normalised(a) == normalised(b) == normalised(c)
 
 
+def _dense(story: Story, copies: int = 60) -> Story:
+    """The seed's incidents many times over (a map drawn as dots)."""
+    incidents = [
+        inc.model_copy(update={"id": f"{inc.id}-{n}"})
+        for n in range(copies)
+        for inc in story.incidents
+    ]
+    return story.model_copy(update={"incidents": incidents})
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"basemap": "light", "title": "Attacks <b>across</b> Balochistan"},
+        {"standalone": False, "height": 480},
+        {"page_url": "https://news.example/map.html", "image_url": "map.png"},
+        {"dense": True},
+        {"highlight": "mastung-prison", "on_click": "post-to-parent"},
+    ],
+    ids=["plain", "basemap-title", "fragment-height", "social", "dense", "desk"],
+)
+def test_the_built_page_is_the_folium_page(layer, seed_story, options):
+    """``sitmap build`` puts the page together without folium (render_html_bytes); it is
+    the page the folium map renders, whatever the options."""
+    opts = dict(options)
+    story = _dense(seed_story) if opts.pop("dense", False) else seed_story
+    shown = {k: opts.pop(k) for k in ("basemap", "title", "highlight", "on_click") if k in opts}
+    view = mapview.map_view(story, layer, **shown)
+    built = embed.render_html_bytes(view, **opts).decode("utf-8")
+    folium_page = embed.render_html(story, layer, **shown, **opts)
+    if opts.get("standalone") is False:  # a fragment has no CSP to read the nonce from
+        (nonce,) = set(re.findall(r'nonce="([A-Za-z0-9_-]+)"', built))
+        (other,) = set(re.findall(r'nonce="([A-Za-z0-9_-]+)"', folium_page))
+        built, folium_page = built.replace(nonce, "NONCE"), folium_page.replace(other, "NONCE")
+        assert built.replace(map_id_of(built), "M") == folium_page.replace(
+            map_id_of(folium_page), "M"
+        )
+    else:
+        assert normalised(built) == normalised(folium_page)
+
+
 def test_each_render_is_a_new_page_with_a_new_nonce(layer, seed_story):
     m = mapview.folium_map(seed_story, layer)
     one, two = m.get_root().render(), m.get_root().render()

@@ -270,10 +270,58 @@
       out.pop();
       return out;
     };
+    /* The map's box clips what is off screen: these shapes skip Leaflet's clipping and
+       culling to the padded view (redone on every zoom and wide pan, it cost as much as
+       the dense map's dots, and left a stroke along the clip edge, seen while dragging).
+       A shape's SVG then changes only when it is projected anew (a zoom), but Leaflet
+       1.9 rewrites every path on each moveend and, on a zoom, once more before
+       projecting: these rewrite theirs only after a projection. (Leaflet's own noClip
+       would simplify its projected rings in place, again on every moveend.) */
+    /* each flat ring of a (nested) latlngs array, in Leaflet's order, as x, y pairs in the
+       unit square of Web Mercator (Leaflet's zoom-0 point / 256: exact) */
+    var unitRings = function (m, lls, out) {
+      if (lls[0] instanceof L.LatLng) {
+        var a = new Float64Array(2 * lls.length);
+        for (var i = 0; i < lls.length; i++) { var p = m.project(lls[i], 0); a[2 * i] = p.x / 256; a[2 * i + 1] = p.y / 256; }
+        out.push(a);
+      } else {
+        for (var j = 0; j < lls.length; j++) unitRings(m, lls[j], out);
+      }
+      return out;
+    };
+    var fresh = function (Base) {
+      return Base.extend({
+        _project: function () { Base.prototype._project.call(this); this.sm_new = true; },
+        /* Leaflet's projection of every vertex, with the zoom-independent part (sphere to
+           the unit square) kept in typed arrays from the first projection on: a zoom only
+           scales and rounds, the same numbers as Leaflet's */
+        _projectLatlngs: function (lls, result, bounds) {
+          var m = this._map, sc = m.options.crs.scale(m.getZoom()), o = m.getPixelOrigin(), ox = o.x, oy = o.y;
+          if (this.sm_for !== lls) { this.sm_for = lls; this.sm_uv = unitRings(m, lls, []); }
+          var uv = this.sm_uv, x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+          for (var k = 0; k < uv.length; k++) {
+            var a = uv[k], ring = new Array(a.length / 2);
+            for (var i = 0, j = 0; j < a.length; i++, j += 2) {
+              var x = Math.round(sc * a[j]) - ox, y = Math.round(sc * a[j + 1]) - oy;
+              ring[i] = new L.Point(x, y);
+              if (x < x0) x0 = x;
+              if (x > x1) x1 = x;
+              if (y < y0) y0 = y;
+              if (y > y1) y1 = y;
+            }
+            result.push(ring);
+          }
+          if (x1 >= x0) { bounds.extend(new L.Point(x0, y0)); bounds.extend(new L.Point(x1, y1)); }
+        },
+        _clipPoints: function () { this._parts = this._rings.slice(); },
+        _update: function () { if (!this.sm_new) return; this.sm_new = false; Base.prototype._update.call(this); }
+      });
+    };
+    var Shape = fresh(L.Polygon), Line = fresh(L.Polyline);
     DL.rings.forEach(function (polys, k) {
       var latlngs = polys.map(function (rings) { return rings.map(ringOf); });
       var cls = DL.classes[k];
-      var poly = L.polygon(latlngs, {
+      var poly = new Shape(latlngs, {
         pane: 'sm-districts', color: '#d3cfc6', weight: 0.7, fillColor: colors[cls],
         fillOpacity: shade(cls), className: 'sm-district sm-c' + cls
       });
@@ -303,7 +351,7 @@
       tiles.on('tileerror', function () { if (!tiles.sm_ok) root.setAttribute('data-tiles', 'failed'); });
     }
     var outlines = L.layerGroup();
-    L.polyline(DL.outlines.map(function (i) { return arcs[i]; }), {
+    new Line(DL.outlines.map(function (i) { return arcs[i]; }), {
       pane: 'sm-outlines', color: '#7d7b76', weight: 1.3, interactive: false, className: 'sm-province'
     }).addTo(outlines);
     outlines.addTo(map);
@@ -554,181 +602,7 @@
     dots = createDots();
   }
 
-  /* ---- dense mode: all points on one canvas ------------------------------------------ */
-  /* The canvas covers the view plus a margin (padF of its size on each side) and is drawn
-     once per view change: a pan that stays inside the margin redraws nothing (the canvas
-     moves with the map pane), moveend/zoomend/viewreset of one zoom coalesce into one
-     frame, each dot is a pre-rendered sprite (no arcs rasterised per dot), and a dot less
-     than 2 px from one already drawn is not drawn again (that dot, 5 px or more across,
-     covers it; zooming in separates them). */
-  function createDots() {
-    var n = located.length, px = new Float64Array(n), py = new Float64Array(n);
-    var cx = new Float32Array(n), cy = new Float32Array(n), on = new Uint8Array(n);
-    located.forEach(function (it, k) {
-      var p = map.project([it.lat, it.lon], 0);
-      px[k] = p.x; py[k] = p.y;
-    });
-    map.createPane('sm-dots').style.zIndex = 450;
-    map.getPane('sm-dots').style.pointerEvents = 'none';
-    var canvas = L.DomUtil.create('canvas', 'sm-dots', map.getPane('sm-dots'));
-    var padF = 0.25, held = null, draws = 0, sprites = {}, seen = null, frame = null;
-    function sprite(key, rad, r) {  /* one dot of a kind, as device pixels (RGBA words) */
-      var id = key + '|' + rad + '|' + r;
-      if (sprites[id]) return sprites[id];
-      var parts = key.split('|'), shape = parts[1], hollow = parts[2] === '1', s = rad;
-      var half = Math.ceil(s * 1.25 + 2), size = Math.ceil(2 * half * r), c = document.createElement('canvas');
-      c.width = c.height = size;
-      var ctx = c.getContext('2d');
-      ctx.setTransform(r, 0, 0, r, 0, 0);
-      var x = half, y = half;
-      ctx.beginPath();
-      if (shape === 'square') { ctx.rect(x - s * 0.9, y - s * 0.9, s * 1.8, s * 1.8); }
-      else if (shape === 'diamond') { ctx.moveTo(x, y - s * 1.2); ctx.lineTo(x + s * 1.2, y); ctx.lineTo(x, y + s * 1.2); ctx.lineTo(x - s * 1.2, y); ctx.closePath(); }
-      else if (shape === 'triangle') { ctx.moveTo(x, y - s * 1.2); ctx.lineTo(x + s * 1.15, y + s * 0.85); ctx.lineTo(x - s * 1.15, y + s * 0.85); ctx.closePath(); }
-      else { ctx.arc(x, y, s, 0, 6.2832); }
-      ctx.lineWidth = hollow ? 1.6 : 0.7;
-      if (hollow) { ctx.fillStyle = '#ffffff'; ctx.fill(); ctx.strokeStyle = parts[0]; ctx.stroke(); }
-      else { ctx.fillStyle = parts[0]; ctx.fill(); ctx.strokeStyle = 'rgba(255,255,255,0.85)'; ctx.stroke(); }
-      var all = new Uint32Array(ctx.getImageData(0, 0, size, size).data.buffer.slice(0));
-      var dx = [], dy = [], val = [];  /* only the pixels the dot covers */
-      for (var j = 0; j < all.length; j++) {
-        if (all[j] >>> 24) { dx.push(j % size); dy.push((j / size) | 0); val.push(all[j]); }
-      }
-      return (sprites[id] = {
-        dx: Int16Array.from(dx), dy: Int16Array.from(dy), val: Uint32Array.from(val), size: size, half: size / 2
-      });
-    }
-    /* source-over of the dot's RGBA words (little-endian: A B G R) onto the frame, by hand:
-       a canvas drawImage per dot costs ten times more in software-rendered browsers */
-    function blit(buf, W, H, sp, cx0, cy0) {
-      var x0 = Math.round(cx0 - sp.half), y0 = Math.round(cy0 - sp.half), m = sp.val.length;
-      var inside = x0 >= 0 && y0 >= 0 && x0 + sp.size <= W && y0 + sp.size <= H;
-      for (var j = 0; j < m; j++) {
-        var x = x0 + sp.dx[j], y = y0 + sp.dy[j];
-        if (!inside && (x < 0 || y < 0 || x >= W || y >= H)) continue;
-        var v = sp.val[j], a = v >>> 24, i = y * W + x;
-        if (a === 255) { buf[i] = v; continue; }
-        var d = buf[i], da = d >>> 24;
-        if (!da) { buf[i] = v; continue; }
-        var keep = da * (255 - a) / 255, oa = a + keep;
-        var rr = ((v & 255) * a + (d & 255) * keep) / oa;
-        var gg = (((v >>> 8) & 255) * a + ((d >>> 8) & 255) * keep) / oa;
-        var bb = (((v >>> 16) & 255) * a + ((d >>> 16) & 255) * keep) / oa;
-        buf[i] = ((Math.round(oa) << 24) | (Math.round(bb) << 16) | (Math.round(gg) << 8) | Math.round(rr)) >>> 0;
-      }
-    }
-    function holds() {  /* does the canvas already cover the whole view at this zoom? */
-      if (!held || held.zoom !== map.getZoom()) return false;
-      var size = map.getSize(), tl = map.containerPointToLayerPoint([0, 0]);
-      return size.x === held.sx && size.y === held.sy && tl.x >= held.x && tl.y >= held.y &&
-        tl.x + size.x <= held.x + held.w && tl.y + size.y <= held.y + held.h;
-    }
-    function draw() {
-      var t0 = window.performance ? performance.now() : 0;
-      var size = map.getSize();
-      var padX = Math.round(size.x * padF), padY = Math.round(size.y * padF);
-      var tl = map.containerPointToLayerPoint([-padX, -padY]);
-      L.DomUtil.setPosition(canvas, tl);
-      var w = size.x + 2 * padX, h = size.y + 2 * padY, r = window.devicePixelRatio || 1;
-      canvas.width = Math.round(w * r); canvas.height = Math.round(h * r);
-      canvas.style.width = w + 'px'; canvas.style.height = h + 'px';
-      canvas.style.visibility = 'visible';
-      var ctx = canvas.getContext('2d');
-      var z = Math.pow(2, map.getZoom()), origin = map.getPixelOrigin();
-      var ox = origin.x + tl.x, oy = origin.y + tl.y;
-      var rad = map.getZoom() >= 8 ? 5 : map.getZoom() >= 6 ? 3.6 : 2.6;
-      var W = canvas.width, H = canvas.height;
-      if (!W || !H) {  /* a frame still 0 px wide (the desk's first paint): nothing to draw
-                          yet, and createImageData would throw; its 'resize' draws again */
-        held = null;
-        on.fill(0);
-        root.setAttribute('data-drawn', '0');
-        return;
-      }
-      if (!frame || frame.width !== W || frame.height !== H) frame = ctx.createImageData(W, H);
-      else new Uint32Array(frame.data.buffer).fill(0);
-      var cs = 2 * r, CW = Math.ceil(W / cs), CH = Math.ceil(H / cs);  /* 2 px cells */
-      if (!seen || seen.length !== CW * CH) seen = new Uint8Array(CW * CH); else seen.fill(0);
-      var buf = new Uint32Array(frame.data.buffer), shown = 0;
-      for (var k = 0; k < n; k++) {
-        var it = located[k];
-        var x = px[k] * z - ox, y = py[k] * z - oy;
-        cx[k] = x; cy[k] = y;
-        on[k] = 0;
-        if (x < -8 || y < -8 || x > w + 8 || y > h + 8 || !visible(it)) continue;
-        on[k] = 1;
-        shown++;
-        if (it.km !== state.mode) {
-          it.km = state.mode;
-          it.k = colorOf(it) + '|' + shapeOf(it) + '|' + (hollowOf(it) ? 1 : 0);
-        }
-        var dx = x * r, dy = y * r;
-        if (dx >= 0 && dy >= 0 && dx < W && dy < H) {
-          var cell = ((dy / cs) | 0) * CW + ((dx / cs) | 0);
-          if (seen[cell]) continue;  /* a dot within 2 px is drawn already: it covers this one */
-          seen[cell] = 1;
-        }
-        blit(buf, W, H, sprite(it.k, rad, r), dx, dy);
-      }
-      ctx.putImageData(frame, 0, 0);
-      held = { zoom: map.getZoom(), x: tl.x, y: tl.y, w: w, h: h, sx: size.x, sy: size.y };
-      root.setAttribute('data-drawn', String(shown));
-      root.setAttribute('data-draws', String(++draws));
-      if (t0) root.setAttribute('data-draw-ms', String(Math.round(performance.now() - t0)));
-    }
-    var queued = false;
-    function schedule() {
-      if (queued) return;
-      queued = true;
-      window.requestAnimationFrame(function () { queued = false; if (!holds()) draw(); });
-    }
-    function toCanvas(cp) {  /* a container point in the canvas's own pixels */
-      var lp = map.containerPointToLayerPoint(cp);
-      return held ? { x: lp.x - held.x, y: lp.y - held.y } : { x: -1e9, y: -1e9 };
-    }
-    function hit(cp) {
-      var p = toCanvas(cp), best = -1, bd = 100;
-      for (var k = 0; k < n; k++) {
-        if (!on[k]) continue;
-        var dx = cx[k] - p.x, dy = cy[k] - p.y, d = dx * dx + dy * dy;
-        if (d < bd) { bd = d; best = k; }
-      }
-      return best;
-    }
-    map.on('zoomstart', function () { canvas.style.visibility = 'hidden'; held = null; });
-    map.on('moveend zoomend viewreset', schedule);
-    map.on('resize', function () { held = null; schedule(); });
-    function open(it) {
-      L.popup(popupOptions()).setLatLng([it.lat, it.lon]).setContent(popupNode(it)).openOn(map);
-    }
-    map.on('click', function (e) {
-      var k = hit(e.containerPoint);
-      if (k < 0) return;
-      open(located[k]);
-      select(located[k]);
-    });
-    var pending = false;
-    map.on('mousemove', function (e) {
-      if (pending) return;
-      pending = true;
-      window.requestAnimationFrame(function () {
-        pending = false;
-        mapEl.style.cursor = hit(e.containerPoint) >= 0 ? 'pointer' : '';
-      });
-    });
-    draw();
-    /* keyboard: the dot nearest the centre of the view (a crosshair marks it) */
-    function nearest() {
-      var s = map.getSize(), c = toCanvas([s.x / 2, s.y / 2]), best = -1, bd = Infinity;
-      for (var k = 0; k < n; k++) {
-        if (!on[k]) continue;
-        var dx = cx[k] - c.x, dy = cy[k] - c.y, d = dx * dx + dy * dy;
-        if (d < bd) { bd = d; best = k; }
-      }
-      return best < 0 ? null : located[best];
-    }
-    return { draw: draw, open: open, nearest: nearest };
-  }
+  /* dense.js */
 
   /* ---- label placement: beside the marker, clear of markers, labels and the map edge --- */
   /* Each place label tries the right of its marker, then left, above, below and the four
@@ -790,7 +664,7 @@
   /* ---- applying state ------------------------------------------------------------- */
   function apply() {
     var shown = 0;
-    if (dots) { dots.draw(); shown = Number(root.getAttribute('data-drawn')); }
+    if (dots) shown = dots.draw(true);
     else shown = layout();
     root.querySelectorAll('.sm-unloc li, .sm-table tbody tr').forEach(function (row) {
       var it = byId[row.getAttribute('data-id')];
@@ -1065,8 +939,7 @@
     var it = byId[id];
     if (!it || it.lat === null || !visible(it)) return false;
     if (dots) {
-      map.setView([it.lat, it.lon], Math.max(map.getZoom(), 7), { animate: false });
-      dots.open(it); select(it);
+      dots.focus(it, Math.max(map.getZoom(), 7)); select(it);
       return true;
     }
     var g = groupOf[id];
