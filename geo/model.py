@@ -607,6 +607,7 @@ def load_story(path: str | os.PathLike[str]) -> Story:
 # --- streaming: a large story file checked without holding all its incidents ------------
 
 _SPACE = re.compile(r"[ \t\n\r]*")
+_BLANK = frozenset(" \t\n\r")
 SCAN_CHUNK = 5000  # incidents validated and handed on at a time
 
 
@@ -661,9 +662,26 @@ def _features_stream(text: str) -> tuple[dict[str, Any], Iterator[Any]]:
         if text[pos : pos + 1] == "]":
             pos = expect(pos, "]")
         else:
-            while True:
-                feature, pos = value(pos, 2)
+            raw, count, limit = decoder.raw_decode, text.count, MAX_JSON_DEPTH - 2
+            while True:  # value() and expect(), inlined: this loop runs once per incident
+                try:
+                    feature, end = raw(text, pos)
+                except (ValueError, RecursionError):
+                    raise _Unusual from None
+                if (
+                    count("{", pos, end) + count("[", pos, end) > limit
+                    and isinstance(feature, dict | list)
+                    and _too_deep(feature, limit)
+                ):
+                    raise _Unusual
                 yield feature
+                after = text[end : end + 1]
+                if after == ",":  # compact, as sitmap writes it
+                    pos = end + 1
+                    if text[pos : pos + 1] in _BLANK:
+                        pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+                    continue
+                pos = _SPACE.match(text, end).end()  # type: ignore[union-attr]
                 if text[pos : pos + 1] == "]":
                     pos = expect(pos, "]")
                     break
