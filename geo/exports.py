@@ -224,11 +224,8 @@ class CSVWriter:
                 self._writer.writerow({k: v if k in numeric else _cell(v) for k, v in row.items()})
                 self.lines.append(buf.getvalue())
 
-    def text(self) -> str:
-        return self.head + "".join(self.lines)
-
     def data(self) -> bytes:
-        """:meth:`text` as UTF-8, a line at a time (never the whole text as a string)."""
+        """The CSV as UTF-8, a line at a time (never the whole text as a string)."""
         return b"".join([self.head.encode("utf-8"), *(line.encode("utf-8") for line in self.lines)])
 
 

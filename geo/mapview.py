@@ -31,7 +31,7 @@ import math
 import os
 import weakref
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
@@ -52,8 +52,6 @@ from geo.taxonomy import (
     Infrastructure,
     Status,
 )
-
-T = TypeVar("T")
 
 if TYPE_CHECKING:
     from geo.districts import Districts
@@ -548,15 +546,6 @@ class _Strings(dict[str | None, int]):
         return self[value]
 
 
-class _DayNumbers(dict[dt.date, int]):
-    """Days since 1970-01-01, one int object per distinct date (they repeat across an
-    archive), looked up by subscript."""
-
-    def __missing__(self, day: dt.date) -> int:
-        n = self[day] = (day - _EPOCH).days
-        return n
-
-
 def _description(
     story: Story,
     *,
@@ -679,20 +668,6 @@ class _Memo(dict[K, V]):
         return value
 
 
-class _DateLabels(dict[tuple[Any, ...], int]):
-    """(date, date_end, date_precision) → the index of its reader label in ``strings``."""
-
-    def __init__(self, strings: _Strings) -> None:
-        super().__init__()
-        self.strings = strings
-
-    def __missing__(self, key: tuple[Any, ...]) -> int:
-        date, end, precision = key
-        label = _date_label(date, end, precision)
-        i = self[key] = self.strings[label]
-        return i
-
-
 def _days(spans: set[tuple[int, int]]) -> tuple[list[int] | None, bool]:
     """The payload's day range [first, last] (None without dates) and whether there are
     at most 10 distinct days (the page then offers a button per day)."""
@@ -738,19 +713,18 @@ class Digest:
         self.rows: tuple[list[Incident], list[Incident]] = ([], [])  # first TABLE_LIMIT each
         self._kept: list[Incident] | None = []  # all, in story order, while <= DATA_LIMIT
         self._district_names: dict[str | None, str | None] = {}
-        self._date_labels = _DateLabels(self.strings)
+        #: (date, date_end, date_precision) → its reader label's index in ``strings``
+        self._date_labels: _Memo[tuple[Any, ...], int] = _Memo(
+            lambda key: self.strings[_date_label(*key)]
+        )
         self._figures: dict[tuple[int | None, ...], list[int]] = {}
         self._claimants: dict[tuple[str, str | None], int] = {}
-        self._day_numbers = _DayNumbers()
+        #: days since 1970-01-01: one int object per distinct date (they repeat)
+        self._day_numbers: _Memo[dt.date, int] = _Memo(lambda day: (day - _EPOCH).days)
         self._spans: set[tuple[int, int]] = set()  # (first day, last day) of the incidents
         self._box = [math.inf, math.inf, -math.inf, -math.inf]  # west, south, east, north
         self._interned: dict[Any, Any] = {}
         self._source_lists = _Memo(self._source_list)
-
-    def _shared(self, value: T, key: Hashable | None = None) -> T:
-        """One object for each distinct value (days, source lists, claim lists repeat
-        across an archive: a 200k-incident payload then holds thousands, not 200k)."""
-        return self._interned.setdefault(value if key is None else key, value)
 
     def _source_ids(self, sources: list[Any]) -> list[int]:
         """The source-table rows of an incident's sources (one shared list per distinct
@@ -780,7 +754,9 @@ class Digest:
             if figures is None:
                 figures = self._figures[counts] = [self.strings(f) for f in claim_figures(c)]
             out.append([by, figures])
-        return self._shared(out, ("cas", *((by, id(figures)) for by, figures in out)))
+        # one list per distinct set of claims (they repeat across an archive)
+        key = ("cas", *((by, id(figures)) for by, figures in out))
+        return self._interned.setdefault(key, out)
 
     def add(self, incidents: Sequence[Incident]) -> None:
         """The next incidents, in story order."""
