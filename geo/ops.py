@@ -661,36 +661,36 @@ class _Sink:
         from geo import exports, mapview
 
         self.key, self.layer = key, layer
-        self.digest: mapview.Digest | None = None
-        self.geojson: exports.GeoJSONWriter | None = None
-        self.csv: exports.CSVWriter | None = None
+        self.writer: mapview.Digest | exports.GeoJSONWriter | exports.CSVWriter | None = None
 
     def start(self, story: Story | None) -> None:
         """A new start (again when the reader starts over and reads the file whole)."""
         from geo import exports, mapview
 
         if self.key == "html":
-            self.digest = mapview.Digest(self.layer)
+            self.writer = mapview.Digest(self.layer)
         elif self.key == "geojson":
-            self.geojson = exports.GeoJSONWriter()
+            self.writer = exports.GeoJSONWriter()
         else:
-            self.csv = exports.CSVWriter(story)
+            self.writer = exports.CSVWriter(story)
 
     def add(self, incidents: list[Incident]) -> None:
-        for writer in (self.digest, self.geojson, self.csv):
-            if writer is not None:
-                writer.add(incidents)
+        assert self.writer is not None  # start() comes before the first chunk
+        self.writer.add(incidents)
 
     def finish(self, story: Story, opts: Options) -> bytes:
-        if self.digest is not None:
+        from geo import exports, mapview
+
+        writer = self.writer
+        if isinstance(writer, mapview.Digest):
             from geo.embed import render_html_bytes
 
-            view = self.digest.view(story, basemap=opts.basemap, title=opts.title)
+            view = writer.view(story, basemap=opts.basemap, title=opts.title)
             return render_html_bytes(view, page_url=opts.page_url, image_url=opts.image_url)
-        if self.geojson is not None:
-            return self.geojson.finish_bytes(story)
-        assert self.csv is not None  # start() made a writer before the first chunk
-        return self.csv.data()
+        if isinstance(writer, exports.GeoJSONWriter):
+            return writer.finish_bytes(story)
+        assert writer is not None
+        return writer.data()
 
 
 def check_out(out: str | os.PathLike[str]) -> Path:
