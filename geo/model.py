@@ -622,26 +622,33 @@ def _features_stream(text: str) -> tuple[dict[str, Any], Iterator[Any]]:
     Raises _Unusual (at once or while iterating) for anything the whole-file reader should
     judge: ``features`` before ``story``, a repeated member, bad JSON, a depth or number
     limit."""
-    decoder = json.JSONDecoder(parse_int=_parse_int, parse_constant=_parse_constant)
+    raw_decode = json.JSONDecoder(parse_int=_parse_int, parse_constant=_parse_constant).raw_decode
+    count = text.count
+
+    def blanks(pos: int) -> int:
+        """Past any whitespace at ``pos`` (usually none: sitmap writes files compact)."""
+        if text[pos : pos + 1] in _BLANK:
+            return _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+        return pos
 
     def value(pos: int, depth: int) -> tuple[Any, int]:
         try:
-            node, end = decoder.raw_decode(text, pos)
+            node, end = raw_decode(text, pos)
         except (ValueError, RecursionError):  # JSONDecodeError and _JSONLimit are ValueErrors
             raise _Unusual from None
         # nesting needs an opening bracket per level: few brackets, no walk (most features)
         if (
-            isinstance(node, dict | list)
-            and text.count("{", pos, end) + text.count("[", pos, end) > MAX_JSON_DEPTH - depth
+            count("{", pos, end) + count("[", pos, end) > MAX_JSON_DEPTH - depth
+            and isinstance(node, dict | list)
             and _too_deep(node, MAX_JSON_DEPTH - depth)
         ):
             raise _Unusual
-        return node, _SPACE.match(text, end).end()  # type: ignore[union-attr]
+        return node, blanks(end)
 
     def expect(pos: int, char: str) -> int:
         if text[pos : pos + 1] != char:
             raise _Unusual
-        return _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+        return blanks(pos + 1)
 
     pos = expect(_SPACE.match(text).end(), "{")  # type: ignore[union-attr]
     head: dict[str, Any] = {}
@@ -662,26 +669,9 @@ def _features_stream(text: str) -> tuple[dict[str, Any], Iterator[Any]]:
         if text[pos : pos + 1] == "]":
             pos = expect(pos, "]")
         else:
-            raw, count, limit = decoder.raw_decode, text.count, MAX_JSON_DEPTH - 2
-            while True:  # value() and expect(), inlined: this loop runs once per incident
-                try:
-                    feature, end = raw(text, pos)
-                except (ValueError, RecursionError):
-                    raise _Unusual from None
-                if (
-                    count("{", pos, end) + count("[", pos, end) > limit
-                    and isinstance(feature, dict | list)
-                    and _too_deep(feature, limit)
-                ):
-                    raise _Unusual
+            while True:
+                feature, pos = value(pos, 2)
                 yield feature
-                after = text[end : end + 1]
-                if after == ",":  # compact, as sitmap writes it
-                    pos = end + 1
-                    if text[pos : pos + 1] in _BLANK:
-                        pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
-                    continue
-                pos = _SPACE.match(text, end).end()  # type: ignore[union-attr]
                 if text[pos : pos + 1] == "]":
                     pos = expect(pos, "]")
                     break
