@@ -489,6 +489,31 @@ def _story_of(meta: dict[str, Any], incidents: list[Incident]) -> Story:
 
 def incident_to_feature(incident: Incident) -> dict[str, Any]:
     props = incident.model_dump(mode="json", exclude={"id", "lon", "lat"}, exclude_none=True)
+    return _feature(incident, props)
+
+
+def feature_from_dump(incident: Incident, dump: dict[str, Any]) -> dict[str, Any]:
+    """:func:`incident_to_feature` from the incident's JSON dump (``mode="json"``, Nones
+    kept) already made for another use, e.g. its store row: the same Feature, key for key,
+    without a second model dump."""
+    props = {k: _without_none(v) for k, v in dump.items() if v is not None and k not in _NOT_PROPS}
+    return _feature(incident, props)
+
+
+_NOT_PROPS = frozenset(("id", "lon", "lat"))
+
+
+def _without_none(value: Any) -> Any:
+    """What ``exclude_none`` leaves of a dumped value: no None member, at any depth."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
+
+
+def _feature(incident: Incident, props: dict[str, Any]) -> dict[str, Any]:
+    """The Feature of these properties: empty lists left out, the point as geometry."""
     for empty in ("evidence", "cues", "casualties"):
         if not props.get(empty):
             props.pop(empty, None)

@@ -81,6 +81,7 @@ from geo.model import (
     StoryError,
     describe,
     dumps_story,
+    feature_from_dump,
     loads_story,
     story_to_geojson,
 )
@@ -1193,7 +1194,7 @@ class StreamedImport:
             self._ids.add(inc.id)
             idata = inc.model_dump(mode="json")
             rows.append(incident_row(self._id, self._seq, inc, idata))
-            features.append(feature_of(inc, idata))
+            features.append(feature_from_dump(inc, idata))
             self._seq += 1
         self.store._put_incidents(self._con, rows)  # type: ignore[union-attr]
         self._snapshot.add(features)
@@ -1305,26 +1306,6 @@ def incident_row(story_id: str, seq: int, inc: Incident, idata: dict[str, Any]) 
     return irow
 
 
-def _without_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_none(v) for v in value]
-    return value
-
-
-def feature_of(inc: Incident, idata: dict[str, Any]) -> dict[str, Any]:
-    """geo.model.incident_to_feature from the incident's JSON dump already made for its
-    row (no second model dump): the same Feature, key for key."""
-    props = {k: _without_none(v) for k, v in idata.items() if v is not None and k not in _NOT_PROPS}
-    for empty in ("evidence", "cues", "casualties"):
-        if not props.get(empty):
-            props.pop(empty, None)
-    geometry = {"type": "Point", "coordinates": [inc.lon, inc.lat]} if inc.located else None
-    return {"type": "Feature", "id": inc.id, "geometry": geometry, "properties": props}
-
-
-_NOT_PROPS = frozenset(("id", "lon", "lat"))
 _ADLER_BASE = 65521
 
 
