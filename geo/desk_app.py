@@ -32,7 +32,38 @@ from geo.taxonomy import AttackType, DatePrecision, GeoPrecision, Infrastructure
 
 st.set_page_config(page_title="sitmap desk", page_icon="🗺️", layout="wide")
 
-MAP_JS = """
+MAP_SHARED_JS = """
+/* The map's frame and what it is to show, shared by the two components below (both run in
+   this page's window) and kept across their remounts: `want` is the view the desk asked
+   for, `filtered` and `shown` what the frame was last told. */
+const desk = window.__sitmapDesk || (window.__sitmapDesk = {
+  frame: null, want: null, filtered: 'null', shown: ''
+});
+function tell(msg) {
+  if (desk.frame && desk.frame.contentWindow) desk.frame.contentWindow.postMessage(msg, '*');
+}
+/* Bring the frame to the wanted view: its filter (only these ids, null: all) without
+   reloading it, the selected incident's popup, pick mode. After a new map has loaded
+   (`loaded`): its filter again, and the popup only when the selection changed too, or the
+   popup's pan would push the other markers out. Nothing is told to a map page that has
+   not loaded yet, or that is not the one the view was made for: its load tells it. */
+function applyView(loaded) {
+  const frame = desk.frame, want = desk.want;
+  if (!frame || !want) return;
+  frame.dataset.pick = want.pick ? '1' : '';
+  frame.parentElement.classList.toggle('sm-picking', !!want.pick);
+  if (!frame.dataset.loaded || frame.dataset.key !== want.key) return;
+  const only = Array.isArray(want.show) ? want.show : null, onlyKey = JSON.stringify(only);
+  if (loaded ? only !== null : desk.filtered !== onlyKey) tell({ type: 'sitmap:show', ids: only });
+  desk.filtered = onlyKey;
+  const selected = want.selected || '';
+  if (desk.shown !== selected && selected) tell({ type: 'sitmap:highlight', id: selected });
+  desk.shown = selected;
+}
+"""
+MAP_JS = (
+    MAP_SHARED_JS
+    + r"""
 /* After a marker click, once the rerun has put that incident in the editor, bring the
    editor into view and put the cursor in its Place field. */
 function focusEditor(id) {
@@ -50,10 +81,9 @@ function focusEditor(id) {
   requestAnimationFrame(step);
 }
 
-/* The selection and the filter the map last showed, kept across remounts of the component. */
-let shown = null;
-let filtered = 'null';
-
+/* The map page: its HTML changes only with the story (an edit applied, a story switch),
+   so on a filter or selection rerun this component's message is the one Streamlit already
+   sent, and goes again as a reference to it (not the page's megabytes). */
 export default function (component) {
   const { data, setTriggerValue, parentElement } = component;
   let host = parentElement.querySelector('div.sm-host');
@@ -70,39 +100,21 @@ export default function (component) {
     frame.style.cssText = 'width:100%;border:1px solid #d9d6cf;border-radius:4px;display:block;background:#fff';
     host.appendChild(frame);
   }
+  desk.frame = frame;
   frame.setAttribute('title', data.title);
   frame.style.height = data.height + 'px';
-  frame.dataset.pick = data.pick ? '1' : '';
-  const highlight = () => {
-    if (data.selected && frame.contentWindow) {
-      frame.contentWindow.postMessage({ type: 'sitmap:highlight', id: data.selected }, '*');
-    }
-  };
-  /* the desk's filters: the page shows only these ids (null: all) without reloading */
-  const only = Array.isArray(data.show) ? data.show : null;
-  const onlyKey = JSON.stringify(only);
-  const filter = () => {
-    if (frame.contentWindow) frame.contentWindow.postMessage({ type: 'sitmap:show', ids: only }, '*');
-  };
   if (frame.dataset.key !== data.key) {
-    /* a new map (an edit applied, a story switch): open the selected incident's popup only
-       when the selection changed too; else the popup's pan would push the other markers out */
     frame.dataset.key = data.key;
-    const open = shown !== (data.selected || '');
-    frame.onload = () => { if (only) filter(); if (open) highlight(); };
+    frame.dataset.loaded = '';
+    frame.onload = () => { frame.dataset.loaded = '1'; applyView(true); };
     frame.srcdoc = data.html;
-  } else {
-    if (filtered !== onlyKey) filter();
-    if (shown !== (data.selected || '')) highlight();
   }
-  shown = data.selected || '';
-  filtered = onlyKey;
-  host.classList.toggle('sm-picking', !!data.pick);
+  applyView(false);
   if (frame._onMessage) window.removeEventListener('message', frame._onMessage);
   frame._onMessage = (e) => {
     if (e.source !== frame.contentWindow || !e.data) return;
     if (e.data.type === 'sitmap:select' && typeof e.data.id === 'string') {
-      shown = e.data.id;
+      desk.shown = e.data.id;
       setTriggerValue('select', e.data.id);
       focusEditor(e.data.id);
     } else if (e.data.type === 'sitmap:click' && frame.dataset.pick) {
@@ -114,8 +126,20 @@ export default function (component) {
   return () => { if (frame._onMessage) window.removeEventListener('message', frame._onMessage); };
 }
 """
+)
+MAP_VIEW_JS = (
+    MAP_SHARED_JS
+    + r"""
+/* What the map shows (filters, selection, pick mode): a few bytes on most reruns. */
+export default function (component) {
+  desk.want = component.data;
+  applyView(false);
+}
+"""
+)
 MAP_CSS = ".sm-picking iframe { outline: 3px solid #b3261e; outline-offset: -3px; }"
 sitmap_map = st.components.v2.component("sitmap_map", js=MAP_JS, css=MAP_CSS)
+sitmap_map_view = st.components.v2.component("sitmap_map_view", js=MAP_VIEW_JS)
 
 #: Closing or reloading the tab with unsaved work asks first (the browser's own "Leave
 #: site?" dialog): the working copy lives only in this page's session.
@@ -952,12 +976,18 @@ with left:
                     "key": html_key,
                     "height": MAP_FRAME_HEIGHT,
                     "title": f"Map: {work.title}",
+                },
+                on_select_change=lambda: None,
+                on_click_change=lambda: None,
+            )
+            sitmap_map_view(
+                key="map_view",
+                data={
+                    "key": html_key,
                     "pick": bool(pick_mode),
                     "selected": ss.get("inc_select"),
                     "show": [i.id for i in shown.incidents] if shown is not work else None,
                 },
-                on_select_change=lambda: None,
-                on_click_change=lambda: None,
             )
         except SitmapError as failure:
             st.error(md(f"The map could not be drawn: {one_line(failure)}"))
