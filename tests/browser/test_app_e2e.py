@@ -15,8 +15,11 @@ SEED_ID = "balochistan-2026-02-01"
 
 
 def test_app_loads_with_the_seed_map_and_a_filter_reduces_markers(desks, seed_story):
-    desk = desks().open()
+    desk = desks()
     page = desk.page
+    received: list[int] = []  # bytes of each message from the server, as the browser got them
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda m: received.append(len(m))))
+    desk.open()
     expect(
         page.get_by_role("heading", name="Coordinated attacks across Balochistan")
     ).to_be_visible()
@@ -28,11 +31,15 @@ def test_app_loads_with_the_seed_map_and_a_filter_reduces_markers(desks, seed_st
     body = desk.map.locator("body")
     body.evaluate("() => { window.__same = true; }")  # gone if the map page reloads
     page.get_by_role("combobox", name="Attack type").click()
+    received.clear()
     page.get_by_role("option", name="Grenade attack").click()
     page.keyboard.press("Escape")
     expect(desk.map.locator(".sm-marker")).to_have_count(len(grenades))
     expect(page.get_by_text(f"Showing {len(grenades)} of 6 located incidents")).to_be_visible()
     assert body.evaluate("() => window.__same === true")  # filtered in place, not reloaded
+    # and the filter's rerun did not send the map page again (its HTML is in the frame)
+    page_bytes = page.locator("iframe.sitmap-frame").evaluate("(f) => f.srcdoc.length")
+    assert 0 < sum(received) < page_bytes / 2, (sum(received), page_bytes)
 
     # clicking a marker selects that incident in the editor
     desk.map.locator(f'.sm-marker[data-id="{grenades[0].id}"]').dispatch_event("click")
