@@ -402,6 +402,43 @@ def test_dense_map_draws_once_per_view_change_and_dots_stay_clickable(offline_pa
     assert_clean(offline_page)
 
 
+#: A digest of the dense map's canvas pixels (and its size), read back from the page.
+CANVAS_DIGEST = """() => {
+  const c = document.querySelector('canvas.sm-dots'), g = c.getContext('2d');
+  const d = g.getImageData(0, 0, c.width, c.height).data;
+  let h = 0, ink = 0;
+  for (let i = 0; i < d.length; i++) { h = (Math.imul(h, 31) + d[i]) | 0; if (d[i]) ink++; }
+  return [c.width, c.height, h, ink];
+}"""
+
+
+def test_dense_map_after_wide_pans_shows_what_a_full_redraw_shows(offline_page, dense_html):
+    """A pan past the canvas's margin keeps the old pixels, shifted, and draws only the
+    strips it exposes: the canvas must then be exactly what drawing the view afresh gives
+    (a seam, a doubled dot edge or a missing dot would differ)."""
+    page = open_map(offline_page, dense_html)
+    for dx, dy in ((-700, 0), (300, 250), (0, -420)):
+        map_event_after(
+            page,
+            lambda dx=dx, dy=dy: page.evaluate(
+                "([dx, dy]) => document.querySelector('.sitmap').sitmap.map"
+                ".panBy([dx, dy], {animate: false})",
+                [dx, dy],
+            ),
+        )
+    page.evaluate(FRAMES)
+    shifted = page.evaluate(CANVAS_DIGEST)
+    drawn = page.get_attribute(".sitmap", "data-drawn")
+    key = page.locator(".sm-key[data-group=attack][data-key=bombing]")
+    key.click()  # hides bombings: a full redraw
+    key.click()  # and back: the same view drawn afresh, every dot again
+    page.evaluate(FRAMES)
+    assert shifted[3] > 0  # the view has dots
+    assert page.evaluate(CANVAS_DIGEST) == shifted
+    assert page.get_attribute(".sitmap", "data-drawn") == drawn
+    assert_clean(offline_page)
+
+
 def test_the_desk_filters_inside_the_page_without_reloading_it(offline_page, pages):
     """The desk posts the ids its filters keep; the map, table and lists follow in place."""
     page = open_map(offline_page, pages["seed"])
