@@ -123,45 +123,14 @@ ops.import_story(load_story(sys.argv[1]), sys.argv[2])
 """
 
 
-class Postgres:
-    """A PostgreSQL + PostGIS server for the import steps, with a fresh database per use."""
-
-    def __init__(self) -> None:
-        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+def postgres():
+    """A PostgreSQL + PostGIS server handing out fresh databases (``tests/pgcluster.py``:
+    $SITMAP_TEST_POSTGRES, else a cluster of our own), or None, saying why."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    try:
         from tests import pgcluster
 
-        self.cluster = None
-        self.admin = os.environ.get("SITMAP_TEST_POSTGRES", "")
-        if not self.admin:
-            self.cluster = pgcluster.create()
-            self.admin = self.cluster.url()
-        pgcluster.wait_for(self.admin)
-        self._n = 0
-
-    def database(self) -> str:
-        import psycopg
-
-        self._n += 1
-        name = f"sitmap_bench_{os.getpid()}_{self._n}"
-        with psycopg.connect(self.admin, autocommit=True) as con:
-            con.execute(f"DROP DATABASE IF EXISTS {name}")
-            con.execute(f"CREATE DATABASE {name}")
-        return self.admin.rsplit("/", 1)[0] + f"/{name}"
-
-    def drop(self, url: str) -> None:
-        import psycopg
-
-        with psycopg.connect(self.admin, autocommit=True) as con:
-            con.execute(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
-
-    def close(self) -> None:
-        if self.cluster is not None:
-            self.cluster.destroy()
-
-
-def postgres() -> Postgres | None:
-    try:
-        return Postgres()
+        return pgcluster.start()
     except Exception as e:  # no server binaries, no psycopg: the GeoPackage figures still run
         print(f"PostGIS import steps skipped: {str(e).splitlines()[0][:200]}", file=sys.stderr)
         return None
@@ -219,7 +188,7 @@ def main(sizes: tuple[int, ...] = SIZES) -> None:
                     ("pg_import", [*cli, "import", str(story), "--store"]),
                     ("pg_import_whole", [py, "-c", WHOLE_IMPORT, str(story)]),
                 ):
-                    url = pg.database()
+                    url = pg.new_database()
                     r[key] = run([*cmd, url])
                     pg.drop(url)
             r["folium"] = run([py, "-c", FOLIUM, str(story), boundary, str(fol)])

@@ -54,78 +54,20 @@ def seed_story():
 # --- the store backends: a GeoPackage file and a real PostgreSQL + PostGIS server ----------
 
 
-class PostgresServer:
-    """A PostgreSQL + PostGIS server for the session: $SITMAP_TEST_POSTGRES (a superuser
-    URL) when set, else a cluster of our own (tests/pgcluster.py). Each test gets a fresh
-    database cloned from a template that already has PostGIS (fast, and isolated)."""
-
-    TEMPLATE = "sitmap_test_template"
-
-    def __init__(self, admin_url: str, cluster=None) -> None:
-        import psycopg
-
-        self.admin_url = admin_url
-        self.cluster = cluster
-        self._n = 0
-        with psycopg.connect(admin_url, autocommit=True) as con:
-            con.execute(f"DROP DATABASE IF EXISTS {self.TEMPLATE} WITH (FORCE)")
-            con.execute(f"CREATE DATABASE {self.TEMPLATE}")
-        with psycopg.connect(self.url(self.TEMPLATE), autocommit=True) as con:
-            con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-
-    def url(self, database: str) -> str:
-        from urllib.parse import quote
-
-        from psycopg.conninfo import conninfo_to_dict
-
-        parts = conninfo_to_dict(self.admin_url)
-        user = quote(str(parts.get("user") or ""), safe="")
-        password = parts.get("password")
-        auth = f"{user}:{quote(str(password), safe='')}@" if password else f"{user}@"
-        host = parts.get("host") or "127.0.0.1"
-        port = parts.get("port") or 5432
-        return f"postgresql://{auth}{host}:{port}/{database}"
-
-    def new_database(self) -> str:
-        import psycopg
-
-        self._n += 1
-        name = f"sitmap_test_{os.getpid()}_{self._n}"
-        with psycopg.connect(self.admin_url, autocommit=True) as con:
-            con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            con.execute(f"CREATE DATABASE {name} TEMPLATE {self.TEMPLATE}")
-        return self.url(name)
-
-    def drop(self, url: str) -> None:
-        import psycopg
-        from psycopg.conninfo import conninfo_to_dict
-
-        name = conninfo_to_dict(url)["dbname"]
-        with psycopg.connect(self.admin_url, autocommit=True) as con:
-            con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 @pytest.fixture(scope="session")
 def pg_server():
     """The session's PostgreSQL server. No PostgreSQL here is a failure naming the Debian
     packages, not a skip: the PostGIS backend must be tested."""
     from tests import pgcluster
 
-    url = os.environ.get("SITMAP_TEST_POSTGRES")
-    cluster = None
-    if not url:
-        try:
-            cluster = pgcluster.create()
-        except pgcluster.ClusterError as e:
-            pytest.fail(str(e), pytrace=False)
-        url = cluster.url()
-    pgcluster.wait_for(url)
-    server = PostgresServer(url, cluster)
+    try:
+        server = pgcluster.start()
+    except pgcluster.ClusterError as e:
+        pytest.fail(str(e), pytrace=False)
     try:
         yield server
     finally:
-        if cluster is not None:
-            cluster.destroy()
+        server.close()
 
 
 @pytest.fixture()
