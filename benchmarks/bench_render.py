@@ -13,12 +13,13 @@ served from npm's package: `npm install --no-save --prefix .ci/node leaflet.mark
 
 Columns: build = wall seconds of ``sitmap build STORY.geojson --out map.html`` as its own
 process, as a user runs it (reading and checking the file, the districts, the page), and
-RSS its peak resident memory (MB), against ``FMC_SCRIPT`` run the same way on the same file
-(``json.load``, the points, ``FastMarkerCluster``, ``save``); MB = our page's size;
-painted = navigation → map ready and drawn (ms); toggle = legend click → the second animation frame after it;
-zoom = setZoom(+1) → the second animation frame after zoomend; pan-in = a 150 px pan
-(inside the canvas's padding: nothing to redraw) → the second frame after moveend; pan-out
-= a 700 px pan → the same; popup = highlight(id) → popup in the DOM; draws = canvas redraws
+RSS its peak resident memory (MB), against ``bench_scale.FOLIUM`` run the same way on the
+same file without its district layer (``json.load``, the points, ``FastMarkerCluster``,
+``save``: no districts to update on a zoom, the harder baseline for the browser columns);
+MB = our page's size; painted = navigation → map ready and drawn (ms); toggle = legend
+click → the second animation frame after it; zoom = setZoom(+1) → the second animation
+frame after zoomend; pan-in = a 150 px pan (inside the canvas's padding: nothing to
+redraw) → the second frame after moveend; pan-out = a 700 px pan → the same; popup = highlight(id) → popup in the DOM; draws = canvas redraws
 per action (ideal: toggle 1, zoom 1, pan-in 0, pan-out 1). Zoom and both pans are done
 REPEATS times on each page, each undone after (zoom back, pan back), and their median is
 the figure; "1st zoom" is the first of them, the page's first draw at a new zoom. Waiting
@@ -50,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_embed import CLOCK, synthetic  # noqa: E402  (the same synthetic stories)
-from bench_scale import run  # noqa: E402  (a child's wall seconds and peak RSS)
+from bench_scale import FOLIUM, run  # noqa: E402  (folium's script; a child's wall s, peak RSS)
 
 from geo import districts as dmod  # noqa: E402
 from geo import embed, exports, mapview  # noqa: E402
@@ -122,21 +123,6 @@ FMC_ACTIONS = (
   return out;
 }"""
 )
-
-
-#: What a developer would write with stock folium for many points, run as a script on
-#: the same story file (``bench_scale.py``'s baseline without its district layer: this page
-#: has no districts to update on a zoom, the harder baseline for the browser columns).
-FMC_SCRIPT = """
-import json, sys
-import folium
-from folium.plugins import FastMarkerCluster
-doc = json.load(open(sys.argv[1], encoding="utf-8"))
-points = [f["geometry"]["coordinates"][::-1] for f in doc["features"] if f["geometry"]]
-m = folium.Map(location=[29.0, 69.0], zoom_start=5)
-FastMarkerCluster(points).add_to(m)
-m.save(sys.argv[2])
-"""
 
 
 #: Writes bench_embed's synthetic story of argv[1] incidents to argv[2] as story GeoJSON and
@@ -306,7 +292,7 @@ def main() -> None:
             if fmc and n in (50_000, 200_000):
                 fpath = tmp / f"fmc-{n}.html"
                 fbuild, frss = built(
-                    [sys.executable, "-c", FMC_SCRIPT, str(source), str(fpath)], repeats
+                    [sys.executable, "-c", FOLIUM, str(source), "", str(fpath)], repeats
                 )
                 fruns = []
                 for _ in range(repeats):  # as many page loads as ours

@@ -40,6 +40,8 @@ from pathlib import Path
 
 SIZES = (1_000, 10_000, 50_000, 200_000)
 MB = 1024 * 1024
+#: What a developer would write with stock folium: ``python -c FOLIUM STORY DISTRICTS OUT``
+#: (DISTRICTS "" for a map of the points alone, as bench_render.py's browser baseline).
 FOLIUM = """
 import json, sys
 import folium
@@ -47,8 +49,9 @@ from folium.plugins import FastMarkerCluster
 story, districts, out = sys.argv[1:4]
 doc = json.load(open(story, encoding="utf-8"))
 points = [f["geometry"]["coordinates"][::-1] for f in doc["features"] if f["geometry"]]
-m = folium.Map(location=[29.0, 66.0], zoom_start=6)
-folium.GeoJson(districts, name="Districts").add_to(m)
+m = folium.Map(location=[29.0, 69.0], zoom_start=5)  # bench_render opens it: its view
+if districts:
+    folium.GeoJson(districts, name="Districts").add_to(m)
 FastMarkerCluster(points).add_to(m)
 m.save(out)
 """
