@@ -134,12 +134,17 @@ class PostgresStore(Store):
         _need_psycopg()
         url = resolve_target(path)
         assert isinstance(url, str)
+        self._bind(url)
+        if url not in _READY:
+            self._prepare(create)
+
+    def _bind(self, url: str) -> None:
+        """The store's address and per-thread connections, nothing asked of the server
+        yet (``exists`` and ``staged`` make stores that must not prepare the schema)."""
         self.url = url
         self._parts = _parse(url)
         self.where = _display(self._parts)
         self._local = threading.local()
-        if url not in _READY:
-            self._prepare(create)
 
     def __repr__(self) -> str:
         return f"Store({self.where!r})"
@@ -151,8 +156,7 @@ class PostgresStore(Store):
         """Whether the database holds a sitmap store (connection faults: StoreError)."""
         _need_psycopg()
         store = object.__new__(cls)
-        store.url, store._parts = url, _parse(url)
-        store.where, store._local = _display(store._parts), threading.local()
+        store._bind(url)
         with store._read() as con:
             found = con.execute(
                 "SELECT to_regclass(%s) IS NOT NULL AS made", (f"{SCHEMA}.schema_version",)
@@ -226,8 +230,7 @@ class PostgresStore(Store):
         if url in _READY or cls.exists(url):
             return cls(url)
         store = object.__new__(cls)
-        store.url, store._parts = url, _parse(url)
-        store.where, store._local = _display(store._parts), threading.local()
+        store._bind(url)
         store._unprepared = True
         return store
 
