@@ -18,6 +18,10 @@ from ``os.wait4``):
 - the same two into PostGIS (``--store postgresql://…``, a fresh database per size) when a
   server is at hand: $SITMAP_TEST_POSTGRES (a superuser URL), else a cluster of our own
   (tests/pgcluster.py, Debian's PostgreSQL 15 + PostGIS); skipped, saying so, without one
+- ``import-acled``: ``sitmap import-acled FILE.csv --store s.gpkg``, the same incidents
+  written as an ACLED export (streamed), against ``import-acled (whole)``: the CSV read
+  whole into one story and saved whole (``read_acled`` + ``ops.import_story``, its path
+  before streaming)
 - ``folium``: a script that reads the same file with ``json`` and builds folium's
   ``Map`` + district ``GeoJson`` + ``FastMarkerCluster`` of the points, rendered to HTML
 
@@ -116,6 +120,34 @@ def synthetic(n: int, path: Path) -> None:
         "features": features,
     }
     path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    acled_csv(features, path.with_suffix(".csv"))
+
+
+def acled_csv(features: list[dict], path: Path) -> None:
+    """The same incidents as an ACLED export (its column layout), for ``import-acled``."""
+    import csv
+
+    from geo.acled import COLUMNS
+    from geo.taxonomy import ATTACK_TYPES, AttackType
+
+    coded = {"town": "1", "site": "1", "district": "2"}
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["event_id_cnty", *COLUMNS])
+        for feat in features:
+            p = feat["properties"]
+            lon, lat = feat["geometry"]["coordinates"]
+            claims = p.get("casualties") or [{}]
+            info = ATTACK_TYPES[AttackType(p["attack_type"])]
+            d = dt.date.fromisoformat(p["date"])
+            w.writerow(
+                [
+                    feat["id"], f"{d.day} {d:%B %Y}", "Violence against civilians",
+                    info.acled_sub_event_type, "Synthetic actor", p["province"], p["district"],
+                    p["place"], lat, lon, coded[p["geo_precision"]], p["sources"][0]["name"],
+                    p["summary"], claims[0].get("killed", ""),
+                ]
+            )  # fmt: skip
 
 
 WHOLE_IMPORT = """
@@ -123,6 +155,14 @@ import sys
 from geo import ops
 from geo.model import load_story
 ops.import_story(load_story(sys.argv[1]), sys.argv[2])
+"""
+
+#: ``import-acled``'s path before it streamed: the CSV read whole into one story, then saved
+WHOLE_ACLED = """
+import sys
+from geo import ops
+from geo.acled import read_acled
+ops.import_story(read_acled(sys.argv[1]), sys.argv[2])
 """
 
 
@@ -186,6 +226,11 @@ def main(sizes: tuple[int, ...] = SIZES) -> None:
             r["import"] = run([*cli, "import", str(story), "--store", str(store)])
             store.unlink(missing_ok=True)
             r["import_whole"] = run([py, "-c", WHOLE_IMPORT, str(story), str(store)])
+            store.unlink(missing_ok=True)
+            acled = story.with_suffix(".csv")
+            r["acled"] = run([*cli, "import-acled", str(acled), "--store", str(store)])
+            store.unlink(missing_ok=True)
+            r["acled_whole"] = run([py, "-c", WHOLE_ACLED, str(acled), str(store)])
             if pg is not None:
                 for key, cmd in (
                     ("pg_import", [*cli, "import", str(story), "--store"]),
@@ -197,7 +242,7 @@ def main(sizes: tuple[int, ...] = SIZES) -> None:
             r["folium"] = run([py, "-c", FOLIUM, str(story), boundary, str(fol)])
             r["folium_html"] = fol.stat().st_size if fol.exists() else 0
             rows.append(r)
-            for f in (story, html, gj, store, fol):
+            for f in (story, html, gj, store, fol, acled):
                 f.unlink(missing_ok=True)
             print(f"{n:,} done", file=sys.stderr)
     if pg is not None:
@@ -219,7 +264,10 @@ def main(sizes: tuple[int, ...] = SIZES) -> None:
             f"{r['folium_html'] / MB:>6.1f} |               {b[0] / f[0]:>4.2f}x {b[2] / f[2]:>4.2f}x "
             f"{b[1] / f[1]:>4.2f}x"
         )
-    print("\nimport: streamed (sitmap import) vs whole (load + save, the path before it)")
+    print(
+        "\nimport: streamed (sitmap import; ACLED: sitmap import-acled of the same incidents "
+        "as ACLED's CSV) vs whole (load + save, the path before it)"
+    )
     head = (
         f"{'incidents':>9} | {'backend':>8} | {'streamed':^19} | {'whole':^19} | streamed/whole: "
     )
@@ -230,6 +278,7 @@ def main(sizes: tuple[int, ...] = SIZES) -> None:
         for backend, a, b in (
             ("gpkg", "import", "import_whole"),
             ("PostGIS", "pg_import", "pg_import_whole"),
+            ("ACLED", "acled", "acled_whole"),
         ):
             if a not in r:
                 continue
@@ -241,7 +290,7 @@ def main(sizes: tuple[int, ...] = SIZES) -> None:
             )
     big = [r for r in rows if r["n"] >= 200_000]
     for r in big:
-        steps = ("build", "validate", "export", "import", "pg_import")
+        steps = ("build", "validate", "export", "import", "pg_import", "acled")
         over = [s for s in steps if s in r and r[s][1] > 500]
         print(
             f"\n{r['n']:,}: build {r['build'][0]:.1f} s wall, {r['build'][2]:.1f} s CPU (target "

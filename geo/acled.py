@@ -2,8 +2,8 @@
 
 Reads ACLED's export columns (``event_date, event_type, sub_event_type, actor1, admin1,
 admin2, location, latitude, longitude, geo_precision, source, notes, fatalities``; other
-columns such as ``event_id_cnty``, ``year`` or ``country`` are ignored) and keeps what ACLED
-says as ACLED says it:
+columns such as ``year`` or ``country`` are ignored; ``event_id_cnty``, when present, names
+the incident) and keeps what ACLED says as ACLED says it:
 
 - ``sub_event_type`` → ``attack_type`` by inverting ``geo.taxonomy``'s mapping to ACLED
   (a sub-event type we do not map becomes ``other``; the ACLED types are kept in ``notes``);
@@ -11,35 +11,44 @@ says as ACLED says it:
   more precise than ACLED coded it;
 - ``source`` → the incident's sources (ACLED lists several as ``A; B``: each is credited
   on its own); ``fatalities`` → a casualty claim (killed) attributed to those sources
-  together, as ACLED coded one figure from them (never to one of them alone); ``notes`` → the summary (cut to the model's cap, with the full text kept
-  as evidence when it is longer);
+  together, as ACLED coded one figure from them (never to one of them alone); ``notes`` →
+  the summary (cut to the model's cap, with the full text kept as evidence when it is
+  longer);
 - ``event_date`` → date (``31 January 2026``, ``31 Jan 2026`` or ``2026-01-31``).
 
 A bad row is one line naming the row (as a spreadsheet numbers it: the header is row 1) and
-the column, and nothing is imported: the file is read whole before anything is stored.
+the column, and nothing is imported. The file is read as a stream, a few thousand rows at a
+time, written inside one transaction that a bad row rolls back: a decade's archive imports
+in the memory of a chunk, not of the whole file.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
-import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from geo.errors import StoryError
+from geo.errors import PointError, StoryError
 from geo.model import (
     ID_PATTERN,
     MAX_COUNT,
+    MAX_ITEMS,
+    SCAN_CHUNK,
     TEXT,
     Evidence,
     Incident,
     Period,
+    Scanned,
     Source,
     Story,
 )
@@ -60,7 +69,6 @@ COLUMNS: tuple[str, ...] = (
     "notes",
     "fatalities",
 )
-MAX_BYTES = 200_000_000  # an ACLED export of a whole country and decade is ~100 MB
 
 #: ACLED sub_event_type (case-insensitive) → our attack type: taxonomy's mapping, inverted
 SUB_EVENT_TYPES: dict[str, AttackType] = {
@@ -103,20 +111,14 @@ class RowError(StoryError):
     """One bad ACLED row: names the row and the column."""
 
 
-@dataclass
-class Parsed:
-    """An ACLED file read whole: the story, and each incident's row number."""
-
-    story: Story
-    rows: dict[str, int] = field(default_factory=dict)
-
-
 def _bad(name: str, row: int, column: str, message: str) -> RowError:
     return RowError(f"{name}: row {row}: {column}: {message}")
 
 
+@lru_cache(maxsize=8192)
 def parse_date(text: str) -> dt.date:
-    """ACLED's ``31 January 2026`` (or ``31 Jan 2026``, ``31-January-2026``) or ISO."""
+    """ACLED's ``31 January 2026`` (or ``31 Jan 2026``, ``31-January-2026``) or ISO.
+    Remembered: an archive repeats each day many times, and strptime is slow."""
     value = " ".join(text.split())
     for fmt in _DATE_FORMATS:
         try:
@@ -220,6 +222,8 @@ def _incident(cells: dict[str, str], row: int, name: str, used: set[str]) -> Inc
     iid = f"acled-{event_id}" if event_id else f"acled-row-{row}"
     if not _ID_OK.fullmatch(iid) or iid in used:
         iid = f"acled-row-{row}"
+        while iid in used:  # an event of ACLED's once had the id "row-N"
+            iid += "-again"
     used.add(iid)
     casualties: list[dict[str, Any]] = []
     if killed is not None:
@@ -257,33 +261,57 @@ def _incident(cells: dict[str, str], row: int, name: str, used: set[str]) -> Inc
         raise _bad(name, row, column, msg) from None
 
 
-def _read_text(path: Path) -> str:
+def _decode_error(path: Path) -> StoryError:
+    """The line of the first byte that is not UTF-8 (the file is scanned again for it: a
+    stream's decoder only knows the position inside its last block)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as e:
+                line += block[: e.start].count(b"\n")
+                break
+            line += block.count(b"\n")
+    return StoryError(
+        f"{path}: line {line}: not UTF-8 text; fix: export the CSV as UTF-8 (ACLED's default)"
+    )
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[Iterator[str]]:
+    """The file's lines, read as they are needed (never the whole file at once), with the
+    reading errors a user can act on as one line each."""
     try:
-        with path.open("rb") as f:
-            data = f.read(MAX_BYTES + 1)
+        f = path.open(encoding="utf-8-sig", newline="")
     except FileNotFoundError:
         raise StoryError(f"{path}: no such file; fix: check the path") from None
     except IsADirectoryError:
         raise StoryError(f"{path}: is a folder, not an ACLED CSV file") from None
     except OSError as e:
         raise StoryError(f"{path}: cannot read it ({e.strerror or type(e).__name__})") from None
-    if len(data) > MAX_BYTES:
-        raise StoryError(
-            f"{path}: over {MAX_BYTES:,} bytes; fix: export a smaller period or region"
-        )
+
+    def lines() -> Iterator[str]:
+        for line in f:
+            if "\x00" in line:
+                raise StoryError(
+                    f"{path}: holds NUL bytes, not a CSV file; fix: give ACLED's CSV export"
+                )
+            yield line
+
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise StoryError(
-            f"{path}: line {line}: not UTF-8 text; fix: export the CSV as UTF-8 (ACLED's default)"
-        ) from None
+        with f:
+            yield lines()
+    except UnicodeDecodeError:
+        raise _decode_error(path) from None
+    except OSError as e:
+        raise StoryError(f"{path}: cannot read it ({e.strerror or type(e).__name__})") from None
 
 
-def _rows(text: str, name: str) -> tuple[list[str], Iterable[tuple[int, dict[str, str]]]]:
-    if "\x00" in text:
-        raise StoryError(f"{name}: holds NUL bytes, not a CSV file; fix: give ACLED's CSV export")
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _rows(lines: Iterator[str], name: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(row number as a spreadsheet counts it, cells by column) for every non-blank row."""
+    reader = csv.reader(lines)
     try:
         header = next(reader)
     except StopIteration:
@@ -297,32 +325,117 @@ def _rows(text: str, name: str) -> tuple[list[str], Iterable[tuple[int, dict[str
             f"{name}: row 1: missing column(s) {', '.join(missing)}; fix: export with ACLED's "
             f"columns ({', '.join(COLUMNS)})"
         )
-
-    def rows() -> Iterable[tuple[int, dict[str, str]]]:
-        n = 1
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as e:
-                raise StoryError(f"{name}: row {n + 1}: not CSV ({e})") from None
-            n += 1
-            if not any(v.strip() for v in values):
-                continue  # a blank line
-            if len(values) > len(columns):
-                raise StoryError(
-                    f"{name}: row {n}: {len(values)} cells but the header has {len(columns)}; "
-                    "fix: quote cells that hold commas"
-                )
-            yield n, dict(zip(columns, values, strict=False))
-
-    return columns, rows()
+    n = 1
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise StoryError(f"{name}: row {n + 1}: not CSV ({e})") from None
+        n += 1
+        if not any(v.strip() for v in values):
+            continue  # a blank line
+        if len(values) > len(columns):
+            raise StoryError(
+                f"{name}: row {n}: {len(values)} cells but the header has {len(columns)}; "
+                "fix: quote cells that hold commas"
+            )
+        yield n, dict(zip(columns, values, strict=False))
 
 
 def _slug(text: str) -> str:
     slug = _SLUG.sub("-", text).strip("-.:_")[:100] or "acled"
     return slug if slug[0].isalnum() else f"acled-{slug}"
+
+
+@dataclass
+class _Tally:
+    """What the story's metadata says of all its events, counted as they stream past."""
+
+    incidents: int = 0
+    located: int = 0
+    first: dt.date | None = None
+    last: dt.date | None = None
+    sources: dict[str, None] = field(default_factory=dict)  # in order of first credit
+
+    def add(self, incidents: Sequence[Incident]) -> None:
+        self.incidents += len(incidents)
+        for inc in incidents:
+            self.located += inc.located
+            if inc.date is not None:
+                self.first = inc.date if self.first is None else min(self.first, inc.date)
+                self.last = inc.date if self.last is None else max(self.last, inc.date)
+            for s in inc.sources:
+                self.sources.setdefault(s.name)
+
+
+def _story(name: str, meta: dict[str, Any]) -> Story:
+    try:
+        return Story.model_validate(meta)
+    except ValidationError as e:
+        first = e.errors(include_url=False)[0]
+        field_name = ".".join(str(x) for x in first["loc"]) or "(story)"
+        option = {"id": "--story-id", "title": "--title", "country": "--country"}
+        flag = option.get(field_name, field_name)
+        msg = first["msg"].removeprefix("Value error, ")
+        raise StoryError(f"{name}: {flag}: {msg}") from None
+
+
+class AcledFile:
+    """One ACLED CSV export as a story: its metadata (checked before any row is read, so a
+    bad ``--story-id`` is said at once) and its events, checked and handed on a chunk at a
+    time as the file is read, so an archive of 200k events is never held whole."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        story_id: str | None = None,
+        title: str | None = None,
+        country: str = "PAK",
+    ) -> None:
+        self.path = Path(path)
+        self.name = str(self.path)
+        self.tally = _Tally()
+        self.head = _story(
+            self.name,
+            {
+                "id": story_id or _slug(self.path.stem),
+                "title": title or f"ACLED events: {self.path.stem}"[:500],
+                "country": country,
+            },
+        )
+
+    def chunks(self, size: int = SCAN_CHUNK) -> Iterator[list[tuple[int, Incident]]]:
+        """(row, incident) ``size`` at a time, every row checked (the first bad one is a
+        RowError naming it); the tally counts each chunk as it is handed on."""
+        used: set[str] = set()
+        with _opened(self.path) as lines:
+            rows = (
+                (row, _incident(cells, row, self.name, used))
+                for row, cells in _rows(lines, self.name)
+            )
+            while batch := list(islice(rows, size)):
+                self.tally.add([inc for _, inc in batch])
+                yield batch
+        if not self.tally.incidents:
+            raise StoryError(
+                f"{self.name}: no events after the header row; fix: give ACLED's CSV export"
+            )
+
+    def story(self, incidents: Sequence[Incident] = ()) -> Story:
+        """The story's metadata once every chunk was read (period, sources and count from
+        the tally), holding ``incidents`` (none for a streamed import)."""
+        t = self.tally
+        meta: dict[str, Any] = {
+            **self.head.model_dump(exclude={"incidents"}),
+            "summary": f"{t.incidents:,} events imported from the ACLED export {self.path.name}.",
+            "period": Period(start=t.first, end=t.last) if t.first and t.last else None,
+            "sources": [Source(name=s) for s in list(t.sources)[:MAX_ITEMS]],
+            "incidents": list(incidents),
+        }
+        return _story(self.name, meta)
 
 
 def read_acled(
@@ -331,54 +444,19 @@ def read_acled(
     story_id: str | None = None,
     title: str | None = None,
     country: str = "PAK",
-) -> Parsed:
-    """An ACLED CSV export → one story (every row checked; the first bad one is an error)."""
-    p = Path(path)
-    name = str(p)
-    _, rows = _rows(_read_text(p), name)
-    incidents: list[Incident] = []
-    where: dict[str, int] = {}
-    used: set[str] = set()
-    for row, cells in rows:
-        inc = _incident(cells, row, name, used)
-        incidents.append(inc)
-        where[inc.id] = row
-    if not incidents:
-        raise StoryError(f"{name}: no events after the header row; fix: give ACLED's CSV export")
-    dates = [i.date for i in incidents if i.date is not None]
-    sources = list(dict.fromkeys(s.name for i in incidents for s in i.sources))
-    meta: dict[str, Any] = {
-        "id": story_id or _slug(p.stem),
-        "title": title or f"ACLED events: {p.stem}"[:500],
-        "summary": f"{len(incidents):,} events imported from the ACLED export {p.name}.",
-        "country": country,
-        "period": Period(start=min(dates), end=max(dates)) if dates else None,
-        "sources": [Source(name=s) for s in sources[:1000]],
-        "incidents": incidents,
-    }
-    try:
-        story = Story.model_validate(meta)
-    except ValidationError as e:
-        first = e.errors(include_url=False)[0]
-        field_name = ".".join(str(x) for x in first["loc"]) or "(story)"
-        option = {"id": "--story-id", "title": "--title", "country": "--country"}
-        flag = option.get(field_name, field_name)
-        msg = first["msg"].removeprefix("Value error, ")
-        raise StoryError(f"{name}: {flag}: {msg}") from None
-    return Parsed(story, where)
+) -> Story:
+    """An ACLED CSV export → one story held whole (every row checked; the first bad one is
+    an error). For a notebook; ``import_acled`` streams."""
+    f = AcledFile(path, story_id=story_id, title=title, country=country)
+    incidents = [inc for batch in f.chunks() for _, inc in batch]
+    return f.story(incidents)
 
 
-def check_points(parsed: Parsed, problems: Sequence[Any], name: str) -> None:
+def _outside(name: str, first: PointError, row: int, more: int) -> RowError:
     """A point outside the country, named by its row (as the other bad rows are)."""
-    if not problems:
-        return
-    first = problems[0]
-    row = parsed.rows.get(first.incident_id, 0)
-    more = (
-        f" [and {len(problems) - 1} more row(s) outside the country]" if len(problems) > 1 else ""
-    )
+    also = f" [and {more} more row(s) outside the country]" if more else ""
     text = str(first).split(": ", 1)[-1]  # drop "incident '…'": the row says which
-    raise RowError(f"{name}: row {row}: latitude/longitude: {text}{more}")
+    return RowError(f"{name}: row {row}: latitude/longitude: {text}{also}")
 
 
 def import_acled(
@@ -391,15 +469,35 @@ def import_acled(
     replace: bool = False,
     editor: str | None = None,
     districts: Any = None,
-) -> tuple[Any, Any, Story]:
-    """Read the whole file, check every point against the country (a bad one names its
-    row), then import the story through ``geo.ops.import_story``: all or nothing."""
+    chunk: int = SCAN_CHUNK,
+) -> tuple[Any, Any, Scanned]:
+    """Import the file as it is read: each chunk checked (rows, then every point against
+    the country) and written inside one transaction (geo.ops.streamed_import), the story's
+    row, revision and snapshot last. All or nothing: a bad row, a point outside the country
+    (named by its row, with how many more) or a fault rolls it all back. Returns (import
+    report, check report, what was imported: the story's metadata and counts)."""
     from geo import ops
 
-    parsed = read_acled(path, story_id=story_id, title=title, country=country)
-    found = ops.check_story(parsed.story, districts, raise_problems=False)
-    check_points(parsed, found.problems, str(path))
-    done, report = ops.import_story(
-        parsed.story, store, replace=replace, editor=editor, districts=districts
-    )
-    return done, report, parsed.story
+    f = AcledFile(path, story_id=story_id, title=title, country=country)
+    area = ops.country_area(country, ops.boundaries(districts))
+    report = ops.Report()
+    outside: tuple[PointError, int] | None = None  # the first point refused, and its row
+    refused = 0
+    with ops.streamed_import(store, replace=replace, editor=editor) as imp:
+        imp.begin(f.head)
+        for batch in f.chunks(chunk):
+            incidents = [inc for _, inc in batch]
+            part = ops.check_incidents(incidents, area)
+            report.warnings.extend(part.warnings)
+            if part.problems and outside is None:
+                first = part.problems[0]
+                outside = first, next(r for r, i in batch if i.id == first.incident_id)
+            refused += len(part.problems)
+            if not refused:  # once refused, nothing more is written: it all rolls back
+                imp.each(incidents)
+        if outside is not None:
+            raise _outside(f.name, *outside, refused - 1)
+        scanned = Scanned(f.story(), f.tally.incidents, f.tally.located)
+        ops.area_notes(report, area, country)
+        done = imp.finish(scanned)
+    return done, report, scanned

@@ -352,7 +352,7 @@ def import_acled(
     and column, and nothing is imported."""
     from geo.acled import import_acled as run
 
-    done, found, s = run(
+    done, found, scanned = run(
         csv_file,
         store,
         story_id=story_id,
@@ -362,7 +362,7 @@ def import_acled(
         editor=editor,
         districts=districts,
     )
-    imported(done, f", {len(s.located)} located")
+    imported(done, f", {scanned.located} located")
     report(found)
 
 

@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from geo.gazetteer import Candidate, Gazetteer
     from geo.geocode import GeocoderChain
     from geo.model import Scanned
-    from geo.store import ImportReport, PlaceEntry, Store
+    from geo.store import ImportReport, PlaceEntry, Store, StreamedImport
 
     #: A boundary layer, the path of a boundary file, or None ($SITMAP_DISTRICTS, the cache).
     DistrictsLike: TypeAlias = Districts | str | os.PathLike[str] | None
@@ -408,13 +408,14 @@ def check_story(
     layer = boundaries(districts)
     area = country_area(story.country, layer)
     report = check_incidents(story.incidents, area)
-    _area_notes(report, area, story.country)
+    area_notes(report, area, story.country)
     if raise_problems:
         report.raise_first()
     return report
 
 
-def _area_notes(report: Report, area: Area | None, country: str) -> None:
+def area_notes(report: Report, area: Area | None, country: str) -> None:
+    """What a check could not do, as notes: no area for the country, or only its box."""
     if area is None:
         report.notes.append(
             f"points not checked: no boundary file or bounding box for country {country}"
@@ -482,7 +483,7 @@ def checked_scan(
         report.problems.extend(part.problems)
         report.warnings.extend(part.warnings)
     country = scanned.story.country
-    _area_notes(report, areas.get(country, country_area(country, layer)), country)
+    area_notes(report, areas.get(country, country_area(country, layer)), country)
     report.raise_first()
     return scanned, report
 
@@ -520,16 +521,28 @@ def import_file(
     one transaction: the same checks, first error, rows, revision and history, and
     nothing half-imported, in a fraction of the memory (a 200k-incident file is never held
     as 200k models). ``chunk``: incidents checked and written at a time."""
+    layer = boundaries(districts)
+    with streamed_import(store, replace=replace, editor=editor) as imp:
+        scanned, report = checked_scan(path, layer, then=imp.each, start=imp.begin, chunk=chunk)
+        done = imp.finish(scanned)
+    return done, report
+
+
+def streamed_import(
+    store: Store | str | os.PathLike[str] | None = None,
+    *,
+    replace: bool = False,
+    editor: str | None = None,
+) -> StreamedImport:
+    """The one transaction a streamed import writes its checked chunks in (see
+    geo.store.StreamedImport), on the store named: a store not made yet is made only when
+    the import commits, so a failed import leaves none behind."""
     from geo.store import Store, StreamedImport
 
     def opened() -> Store:
         return store if isinstance(store, Store) else Store.for_import(store)
 
-    layer = boundaries(districts)
-    with StreamedImport(opened, replace=replace, editor=editor) as imp:
-        scanned, report = checked_scan(path, layer, then=imp.each, start=imp.begin, chunk=chunk)
-        done = imp.finish(scanned)
-    return done, report
+    return StreamedImport(opened, replace=replace, editor=editor)
 
 
 def save_story(

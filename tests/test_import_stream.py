@@ -5,8 +5,13 @@ failed check or a real fault leaves it exactly as it was."""
 
 from __future__ import annotations
 
+import csv
 import json
+import os
+import subprocess
+import sys
 import zlib
+from pathlib import Path
 
 import pytest
 
@@ -262,3 +267,88 @@ def test_the_streamed_snapshot_is_the_text_a_whole_save_compresses(tmp_path, see
     expected = json.dumps(story_to_geojson(story), ensure_ascii=False, separators=(",", ":"))
     assert zlib.decompress(blob).decode("utf-8") == expected
     assert json.loads(dumps_story(store.load_revision("streamed", 1))) == story_to_geojson(story)
+
+
+# --- sitmap import-acled streams too ---------------------------------------------------------
+
+ACLED_SAMPLE = Path(__file__).parent / "data" / "acled-sample.csv"
+
+
+def _acled(tmp_path, n: int, edits: dict[int, dict[str, str]] | None = None):
+    """An ACLED export of ``n`` events cycling through the sample's (own ids, dates spread
+    over days), ``edits`` applied by event number."""
+    with ACLED_SAMPLE.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        header, base = reader.fieldnames, list(reader)
+    path = tmp_path / "acled.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=header)
+        w.writeheader()
+        for k in range(n):
+            row = dict(base[k % len(base)], event_id_cnty=f"PAK{k:05d}")
+            row["event_date"] = f"{1 + k % 28} March 2025"
+            row.update((edits or {}).get(k, {}))
+            w.writerow(row)
+    return path
+
+
+def test_a_streamed_acled_import_is_exactly_a_whole_save(store_target, tmp_path):
+    """Chunk by chunk, the store holds what saving the whole file's story holds: every
+    row, and the story's period, sources and summary counted over all the chunks."""
+    from geo.acled import import_acled, read_acled
+
+    path = _acled(tmp_path, 40)
+    story = read_acled(path, story_id="streamed")
+    store = Store(store_target)
+    done, _, scanned = import_acled(path, store, story_id="streamed", editor="desk", chunk=CHUNK)
+    assert (done.revision, done.incidents, scanned.incidents) == (1, 40, 40)
+    assert scanned.located == len(story.located) and scanned.story.period == story.period
+    streamed = _state(store, "streamed")
+    assert store.load("streamed").story == story
+    assert story.summary.startswith("40 events") and len(story.sources) >= 2
+
+    store.delete("streamed", 1)
+    store.import_story(story, editor="desk")
+    assert streamed == _state(store, "streamed")
+
+
+@pytest.mark.parametrize("how", ["cell", "point"])
+def test_a_bad_acled_row_near_the_end_leaves_the_store_as_it_was(
+    store_target, tmp_path, seed_story, how
+):
+    """The last chunks are bad: one line naming the first bad row (a point outside the
+    country with how many more there are, over every chunk), and the stored story, as
+    replace would have replaced it, is the one stored before."""
+    from geo.acled import RowError, import_acled
+
+    store = Store(store_target)
+    store.import_story(seed_story, editor="seed")
+    before = _state(store, seed_story.id)
+    if how == "cell":
+        edits = {36: {"fatalities": "many"}}
+        needle = "row 38: fatalities: fatalities must be a whole number"
+    else:  # London, in two chunks: the first is named, the other counted
+        london = {"latitude": "51.5", "longitude": "-0.12"}
+        edits = {30: london, 38: london}
+        needle = "row 32: latitude/longitude: "
+    path = _acled(tmp_path, 40, edits)
+    with pytest.raises(RowError) as err:
+        import_acled(path, store, story_id=seed_story.id, replace=True, chunk=CHUNK)
+    message = str(err.value)
+    assert needle in message and "\n" not in message
+    if how == "point":
+        assert message.endswith("[and 1 more row(s) outside the country]")
+    assert _state(store, seed_story.id) == before
+    assert raw_sql(store, "SELECT count(*) FROM incidents") == [(8,)]
+
+
+def test_a_failed_acled_import_into_a_new_store_leaves_no_store(store_target, tmp_path):
+    from geo.acled import RowError, import_acled
+    from geo.store import store_exists
+
+    path = _acled(tmp_path, 40, {39: {"geo_precision": "7"}})
+    with pytest.raises(RowError, match="row 41: geo_precision"):
+        import_acled(path, str(store_target), chunk=CHUNK)
+    assert not store_exists(str(store_target))
+    if not isinstance(store_target, str):
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["acled.csv"]
