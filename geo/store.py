@@ -58,6 +58,7 @@ import getpass
 import json
 import os
 import shutil
+import socket
 import sqlite3
 import stat
 import struct
@@ -1233,6 +1234,44 @@ class StreamedImport:
         return ImportReport(story.id, revision, scanned.incidents, replaced=current is not None)
 
 
+def _owner() -> str:
+    """Who stages a new GeoPackage: this host and process, written into the hidden file's
+    name so a later import can tell a file left by a killed one from one in progress."""
+    host = "".join(c if c.isalnum() or c == "-" else "-" for c in socket.gethostname())
+    return f"{host[:64] or 'host'}-{os.getpid()}"
+
+
+def _remove_staged(path: Path) -> None:
+    for leftover in (path, Path(f"{path}-journal")):
+        with suppress(FileNotFoundError):
+            leftover.unlink()
+
+
+def _sweep_staged(target: Path) -> None:
+    """Remove the hidden files of imports into ``target`` that were killed before they
+    could clean up (their process, on this host, is gone): they are never a store, and can
+    be as large as the archive imported. A file of a live process, or of another host's,
+    is left alone: its import may still be running."""
+    host, _, _ = _owner().rpartition("-")
+    prefix = f".{target.name}.{host}-"
+    try:
+        names = os.listdir(target.parent)
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".new")):
+            continue
+        pid = name[len(prefix) :].split(".", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            _remove_staged(target.parent / name)
+        except OSError:  # alive, another user's
+            continue
+
+
 def _find_place(entries: builtins.list[PlaceEntry], name: str) -> PlaceEntry | None:
     from geo.gazetteer import normalize
 
@@ -1482,8 +1521,10 @@ class GeoPackageStore(Store):
         store = object.__new__(cls)
         store.path, store.where, store._target = target, str(target), target
         store._folder_for(target)
+        _sweep_staged(target)
         try:
-            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".new", dir=target.parent)
+            prefix = f".{target.name}.{_owner()}."
+            fd, name = tempfile.mkstemp(prefix=prefix, suffix=".new", dir=target.parent)
             os.close(fd)
         except OSError as e:
             raise store._fault(e, "create") from None
@@ -1529,9 +1570,7 @@ class GeoPackageStore(Store):
     def _discard(self) -> None:
         if self._target is None:
             return
-        for leftover in (self.path, Path(f"{self.path}-journal")):
-            with suppress(FileNotFoundError):
-                leftover.unlink()
+        _remove_staged(self.path)
 
     def _initialise(self, con: sqlite3.Connection, app_id: int) -> None:
         """The GeoPackage header and sitmap's tables, in one transaction (all or nothing)."""

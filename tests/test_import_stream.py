@@ -239,6 +239,44 @@ def test_cli_import_of_a_large_file_bad_near_the_end_changes_nothing(
     assert _state(store, seed_story.id) == before
 
 
+def _hidden(folder, store_name: str) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(f".{store_name}."))
+
+
+def test_the_hidden_file_of_a_killed_import_is_cleared_by_the_next(tmp_path, seed_doc):
+    """Killed (SIGKILL: nothing of ours runs) while it writes a new store: the hidden file
+    it staged is left and no store is made. The next import into that store clears it;
+    a hidden file whose import may still run (this live process's, another host's) stays."""
+    import signal
+    import socket
+    import time
+
+    from tests.test_cli import SITMAP
+
+    big = _large(seed_doc, 30_000, False, tmp_path)
+    target = tmp_path / "new.gpkg"
+    cmd = [SITMAP] if SITMAP else [sys.executable, "-m", "geo.cli"]
+    proc = subprocess.Popen([*cmd, "import", str(big), "--store", str(target)])
+    deadline = time.monotonic() + 60
+    while not _hidden(tmp_path, target.name) and proc.poll() is None:
+        assert time.monotonic() < deadline, "the import never staged its store"
+        time.sleep(0.005)  # polling for the staged file (a state), not waiting a fixed time
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the import ended before it was killed"
+    assert _hidden(tmp_path, target.name) and not target.exists()
+
+    host = "".join(c if c.isalnum() or c == "-" else "-" for c in socket.gethostname())
+    live = [f".new.gpkg.{host}-{os.getpid()}.live.new", ".new.gpkg.elsewhere-1.other.new"]
+    for name in live:
+        (tmp_path / name).write_bytes(b"an import in progress")
+    small = _write(tmp_path, _varied(seed_doc, 12), "small.geojson")
+    proc2 = run("import", str(small), "--store", str(target))
+    assert proc2.returncode == 0, proc2.stderr
+    assert _hidden(tmp_path, target.name) == sorted(live)
+    assert Store(target).load("streamed").story == load_story(small)
+
+
 def test_a_full_disk_mid_import_leaves_the_store_as_it_was(tmp_path, seed_doc, seed_story):
     """A real fault part way: the story's rows outgrow a small tmpfs while being written."""
     big = _large(seed_doc, 11_000, False, tmp_path)
