@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from geo.districts import Districts, Located
     from geo.gazetteer import Candidate, Gazetteer
     from geo.geocode import GeocoderChain
+    from geo.mapview import View
     from geo.model import Scanned
     from geo.store import ImportReport, PlaceEntry, Store, StreamedImport
 
@@ -593,22 +594,27 @@ def render(
         w, h = opts.png_size
         data = to_svg(story, layer, width=w, height=h, title=opts.title).encode("utf-8")
     else:
-        from geo.embed import render_html_bytes
         from geo.mapview import map_view
 
         view = map_view(story, layer, basemap=opts.basemap, title=opts.title)
-        page = render_html_bytes(view, page_url=opts.page_url, image_url=opts.image_url)
-        if key == "html":
-            data = page
-        else:
-            from geo.exports import to_png
-
-            w, h = opts.png_size
-            with tempfile.TemporaryDirectory(prefix="sitmap-png-") as tmp:
-                html = Path(tmp) / f"{story.id}.html"
-                html.write_bytes(page)
-                data = Path(to_png(html, Path(tmp) / name, w, h)).read_bytes()
+        data = _page(view, key, opts)
     return Published(data, name, mime, key, tuple(report.warnings), tuple(report.notes))
+
+
+def _page(view: View, key: str, opts: Options) -> bytes:
+    """The HTML page of a map's view, or its PNG screenshot (the page in Chromium)."""
+    from geo.embed import render_html_bytes
+
+    page = render_html_bytes(view, page_url=opts.page_url, image_url=opts.image_url)
+    if key == "html":
+        return page
+    from geo.exports import to_png
+
+    w, h = opts.png_size
+    with tempfile.TemporaryDirectory(prefix="sitmap-png-") as tmp:
+        html = Path(tmp) / f"{view.story.id}.html"
+        html.write_bytes(page)
+        return Path(to_png(html, Path(tmp) / f"{view.story.id}.png", w, h)).read_bytes()
 
 
 def render_all(
@@ -623,10 +629,6 @@ def render_all(
     return {f: render(story, f, districts=layer, options=options) for f in formats}
 
 
-#: Formats :func:`render_file` makes a chunk at a time (PNG and SVG read the story whole).
-STREAMED = ("html", "geojson", "csv")
-
-
 def render_file(
     path: str | os.PathLike[str],
     fmt: str = "html",
@@ -635,22 +637,15 @@ def render_file(
     options: Options | None = None,
     chunk: int | None = None,
 ) -> tuple[Published, Scanned]:
-    """:func:`render` of a story file, and what it holds. HTML, GeoJSON and CSV are made as
-    the file is read and checked (geo.model.scan_story): the same checks, messages and
-    file, but no more than a few thousand incidents are held as models at once, so a
-    200k-incident archive builds in a fraction of the memory. PNG and SVG load it whole.
-    ``chunk``: incidents checked and handed on at a time (default geo.model.SCAN_CHUNK)."""
-    from geo.model import Scanned, load_story
-
+    """:func:`render` of a story file, and what it holds, made as the file is read and
+    checked (geo.model.scan_story): the same checks, messages and file, but no more than a
+    few thousand incidents are held as models at once, so a 200k-incident archive builds
+    in a fraction of the memory. HTML, PNG and SVG are drawn from the map's digest, GeoJSON
+    and CSV written as they go. ``chunk``: incidents checked and handed on at a time
+    (default geo.model.SCAN_CHUNK)."""
     key = check_format(fmt)
     opts = options or Options()
-    if key not in STREAMED:
-        story = load_story(path)
-        scanned = Scanned(
-            story.model_copy(update={"incidents": []}), len(story.incidents), len(story.located)
-        )
-        return render(story, key, districts=districts, options=opts), scanned
-    layer = boundaries(districts, required=key == "html")
+    layer = boundaries(districts, required=key in ("html", "png", "svg"))
     sink = _Sink(key, layer)
     scanned, report = checked_scan(path, layer, then=sink.add, start=sink.start, chunk=chunk)
     story = scanned.story
@@ -680,7 +675,7 @@ class _Sink:
         """A new start (again when the reader starts over and reads the file whole)."""
         from geo import exports, mapview
 
-        if self.key == "html":
+        if self.key in ("html", "png", "svg"):
             self.writer = mapview.Digest(self.layer)
         elif self.key == "geojson":
             self.writer = exports.GeoJSONWriter()
@@ -696,10 +691,13 @@ class _Sink:
 
         writer = self.writer
         if isinstance(writer, mapview.Digest):
-            from geo.embed import render_html_bytes
+            if self.key == "svg":
+                from geo.svgexport import svg_of
 
-            view = writer.view(story, basemap=opts.basemap, title=opts.title)
-            return render_html_bytes(view, page_url=opts.page_url, image_url=opts.image_url)
+                assert self.layer is not None  # required for the map formats
+                data = writer.view(story, title=opts.title).data
+                return svg_of(data, self.layer, *opts.png_size).encode("utf-8")
+            return _page(writer.view(story, basemap=opts.basemap, title=opts.title), self.key, opts)
         if isinstance(writer, exports.GeoJSONWriter):
             return writer.finish_bytes(story)
         assert writer is not None
@@ -843,7 +841,7 @@ def build(
             )
         snippet(address, "", snippet_height)  # a bad address or height fails before rendering
     with_card = key == "html" and with_preview and _is_web_address(snippet_url)
-    if isinstance(story, Path) and (with_card or key not in STREAMED):
+    if isinstance(story, Path) and with_card:
         story = load_story(story)
     preview = None
     if isinstance(story, Path):

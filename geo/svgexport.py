@@ -26,7 +26,7 @@ from markupsafe import escape
 from geo import mapview
 from geo.errors import SitmapError
 from geo.model import Story
-from geo.taxonomy import INFRASTRUCTURE, GeoPrecision
+from geo.taxonomy import GeoPrecision
 
 if TYPE_CHECKING:
     from geo.districts import Districts
@@ -36,6 +36,7 @@ INK, MUTED, SEA = "#1d1d1d", "#606060", "#e6e7e4"
 #: Width of a character of 12.5 px semibold text, for label boxes (an estimate: SVG has no
 #: text metrics before it is drawn; generous, so labels rather keep apart than touch).
 CHAR_W = 7.4
+_PRECISION = {p: n for n, p in enumerate(GeoPrecision)}  # the payload's ``prec`` numbering
 LABEL_H = 15.0
 MARKER_R = 8.0
 
@@ -158,9 +159,15 @@ def to_svg(
     title: str | None = None,
 ) -> str:
     """The story's map as a standalone SVG document of ``width`` × ``height`` px."""
+    return svg_of(mapview.map_data(story, districts, title=title), districts, width, height)
+
+
+def svg_of(data: dict[str, Any], districts: Districts, width: int = 1200, height: int = 800) -> str:
+    """The SVG of a map's payload (``geo.mapview.map_data``, or a ``Digest``'s view of a
+    story file read in chunks): all it draws is in the payload, so an archive's SVG needs
+    no more of its incidents than the embed's page does."""
     if not (200 <= width <= 5000 and 200 <= height <= 5000):
         raise SitmapError(f"svg: size {width}×{height} is out of range; fix: use 200–5000 px")
-    data = mapview.map_data(story, districts, title=title)
     meta, legend = data["meta"], data["legend"]
     simple, provinces = _layers(districts)
     counts = data["districts"]["classes"] if data["districts"] else [0] * len(simple)
@@ -195,37 +202,40 @@ def to_svg(
         out.append(f'<path d="{_path(line, frame)}"/>')
     out.append("</g>")
 
-    # markers, then labels clear of every marker and of each other
-    located = mapview.reader_story(story).located
-    points = [frame(i.lon, i.lat) for i in located if i.lon is not None and i.lat is not None]
+    # markers (the payload lists the located first, in story order), then labels clear
+    # of every marker and of each other
+    cols, texts = data["incidents"], data["strings"]
+    n = meta["located"]
+    points = [frame(lon, lat) for lon, lat in zip(cols["x"][:n], cols["y"][:n], strict=True)]
     taken: list[Box] = [
         (x - MARKER_R - 1, y - MARKER_R - 1, 2 * MARKER_R + 2, 2 * MARKER_R + 2) for x, y in points
     ]
+    attack, infra = legend["attack"], legend["infra"]
+    hollow = {_PRECISION[p] for p in (GeoPrecision.district, GeoPrecision.province)}
     out.append('<g id="markers">')
-    for inc, (x, y) in zip(located, points, strict=True):
-        prim = mapview.primary_infrastructure(inc)
-        shape = INFRASTRUCTURE[prim].shape if prim is not None else "circle"
-        color = next(e["color"] for e in legend["attack"] if e["key"] == inc.attack_type.value)
-        hollow = inc.geo_precision in (GeoPrecision.district, GeoPrecision.province)
-        out.append(_glyph(shape, x, y, color, hollow))
+    marks = zip(points, cols["type"], cols["shape"], cols["prec"], strict=False)  # located
+    for (x, y), kind, shape, prec in marks:
+        glyph = infra[shape]["shape"] if shape >= 0 else "circle"
+        out.append(_glyph(glyph, x, y, attack[kind]["color"], prec in hollow))
     out.append(
         '</g><g id="labels" font-size="12.5" font-weight="600" fill="#222" stroke="#ffffff" '
         'stroke-width="3" stroke-linejoin="round" paint-order="stroke">'
     )
     seen: set[tuple[str, float, float]] = set()
     if meta["labels"]:
-        for inc, (x, y) in zip(located, points, strict=True):
-            key = (inc.place or "", round(x), round(y))
-            if not inc.place or key in seen:
+        for (x, y), at in zip(points, cols["place"], strict=False):
+            place = texts[at] if at >= 0 else ""
+            key = (place, round(x), round(y))
+            if not place or key in seen:
                 continue
             seen.add(key)
-            w = len(inc.place) * CHAR_W + 4
+            w = len(place) * CHAR_W + 4
             spot = _place(x, y, w, LABEL_H, MARKER_R + 1, taken, area)
             if spot is None:
                 continue  # no room: left out rather than covering a marker or a label
             taken.append(spot)
             out.append(
-                f'<text x="{spot[0] + 2:.1f}" y="{spot[1] + LABEL_H - 3.5:.1f}">{escape(inc.place)}</text>'
+                f'<text x="{spot[0] + 2:.1f}" y="{spot[1] + LABEL_H - 3.5:.1f}">{escape(place)}</text>'
             )
     out.append("</g>")
     if data["districts"]:
