@@ -10,6 +10,9 @@ from ``os.wait4``):
 - ``validate``: ``sitmap validate FILE``
 - ``build``: ``sitmap build FILE --out map.html`` (the HTML embed; its size in bytes)
 - ``export``: ``sitmap build FILE --out story.geojson`` (the GeoJSON export; its size)
+- ``svg``, ``png``: ``sitmap build FILE --out map.svg`` / ``map.png`` (the print SVG and
+  the PNG screenshot, both made from the streamed map payload; PNG's RSS is the larger of
+  the command and the Chromium it starts)
 - ``import``: ``sitmap import FILE --store s.gpkg`` (the GeoPackage store; streamed: checked
   and written a chunk at a time in one transaction)
 - ``import (whole)``: the same story loaded whole and saved whole (``load_story`` +
@@ -222,6 +225,8 @@ def main(sizes: tuple[int, ...] = SIZES) -> None:
             r["build"] = run([*cli, "build", str(story), "--out", str(html)])
             r["html"] = html.stat().st_size if html.exists() else 0
             r["export"] = run([*cli, "build", str(story), "--out", str(gj)])
+            r["svg"] = run([*cli, "build", str(story), "--out", str(base / f"{n}.svg")])
+            r["png"] = run([*cli, "build", str(story), "--out", str(base / f"{n}.png")])
             r["geojson"] = gj.stat().st_size if gj.exists() else 0
             r["import"] = run([*cli, "import", str(story), "--store", str(store)])
             store.unlink(missing_ok=True)
@@ -242,7 +247,7 @@ def main(sizes: tuple[int, ...] = SIZES) -> None:
             r["folium"] = run([py, "-c", FOLIUM, str(story), boundary, str(fol)])
             r["folium_html"] = fol.stat().st_size if fol.exists() else 0
             rows.append(r)
-            for f in (story, html, gj, store, fol, acled):
+            for f in (story, html, gj, store, fol, acled, base / f"{n}.svg", base / f"{n}.png"):
                 f.unlink(missing_ok=True)
             print(f"{n:,} done", file=sys.stderr)
     if pg is not None:
@@ -251,7 +256,7 @@ def main(sizes: tuple[int, ...] = SIZES) -> None:
         f"load average {os.getloadavg()[0]:.2f}; each step: wall s / CPU s / peak RSS MB "
         "of its child process; sizes in MB\n"
     )
-    steps = ("build", "validate", "export", "import", "folium")
+    steps = ("build", "validate", "export", "svg", "png", "import", "folium")
     head = f"{'incidents':>9} | " + " | ".join(f"{s:^19}" for s in steps)
     head += f" | {'HTML':>5} {'GeoJSON':>7} {'folium':>6} | build/folium: {'wall':>5} {'CPU':>5} {'RSS':>5}"
     print(head)
@@ -290,7 +295,7 @@ def main(sizes: tuple[int, ...] = SIZES) -> None:
             )
     big = [r for r in rows if r["n"] >= 200_000]
     for r in big:
-        steps = ("build", "validate", "export", "import", "pg_import", "acled")
+        steps = ("build", "validate", "export", "svg", "png", "import", "pg_import", "acled")
         over = [s for s in steps if s in r and r[s][1] > 500]
         print(
             f"\n{r['n']:,}: build {r['build'][0]:.1f} s wall, {r['build'][2]:.1f} s CPU (target "
