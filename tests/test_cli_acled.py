@@ -242,3 +242,30 @@ def test_reimport_needs_replace(tmp_path):
     one_error(run(*args), "already in the store", "--replace")
     proc = run(*args, "--replace")
     assert proc.returncode == 0 and "replaced 'acled-sample'" in proc.stdout
+
+
+def test_a_file_that_is_not_utf8_names_the_line(tmp_path):
+    """Read as a stream, the file is still judged whole: a byte that is not UTF-8 far into
+    it is one line naming that line, and nothing is imported."""
+    rows = _sample_rows() * 400  # ~1.8 MB: past the reader's first blocks
+    for k, row in enumerate(rows):
+        row["event_id_cnty"] = f"PAK{k:06d}"
+    path = _write(tmp_path / "latin1.csv", rows)
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    cut = len(lines) - 20
+    lines[cut] = lines[cut].replace(b"Invented", b"Inv\xe9nted", 1)  # Latin-1 é
+    path.write_bytes(b"\n".join(lines))
+    store = tmp_path / "store.gpkg"
+    one_error(
+        run("import-acled", str(path), "--store", str(store)),
+        f"line {cut + 1}: not UTF-8 text",
+        "export the CSV as UTF-8",
+    )
+    nothing_stored(store)
+
+
+def test_nul_bytes_are_refused(tmp_path):
+    path = _write(tmp_path / "nul.csv", _sample_rows())
+    path.write_bytes(path.read_bytes().replace(b"Invented Daily", b"Invented\x00Daily", 1))
+    one_error(run("import-acled", str(path), "--store", str(tmp_path / "s.gpkg")), "NUL bytes")
