@@ -611,7 +611,8 @@ COLUMNS = (
     "cas",
 )
 _EPOCH = dt.date(1970, 1, 1)
-_PRECISION_INDEX = {p: n for n, p in enumerate(GeoPrecision)}
+#: The payload's ``prec`` numbering of location precisions (the SVG export reads it too).
+PRECISION_INDEX = {p: n for n, p in enumerate(GeoPrecision)}
 #: The payload's columns that hold indexes into its strings table.
 _STRING_COLUMNS = ("date", "place", "district", "province", "summary", "outcome", "actor", "status")
 #: An incident's fields as the digest reads them, in one C call.
@@ -821,7 +822,7 @@ class Digest:
         cols["id"].extend(ids)
         cols["type"].extend(types)
         cols["infra"].extend(kinds)
-        cols["prec"].extend(map(_PRECISION_INDEX.__getitem__, precs))
+        cols["prec"].extend(map(PRECISION_INDEX.__getitem__, precs))
         cols["d0"].extend(d0)
         cols["d1"].extend(d1)
         cols["date"].extend(

@@ -36,7 +36,6 @@ INK, MUTED, SEA = "#1d1d1d", "#606060", "#e6e7e4"
 #: Width of a character of 12.5 px semibold text, for label boxes (an estimate: SVG has no
 #: text metrics before it is drawn; generous, so labels rather keep apart than touch).
 CHAR_W = 7.4
-_PRECISION = {p: n for n, p in enumerate(GeoPrecision)}  # the payload's ``prec`` numbering
 LABEL_H = 15.0
 MARKER_R = 8.0
 
@@ -211,7 +210,7 @@ def svg_of(data: dict[str, Any], districts: Districts, width: int = 1200, height
         (x - MARKER_R - 1, y - MARKER_R - 1, 2 * MARKER_R + 2, 2 * MARKER_R + 2) for x, y in points
     ]
     attack, infra = legend["attack"], legend["infra"]
-    hollow = {_PRECISION[p] for p in (GeoPrecision.district, GeoPrecision.province)}
+    hollow = {mapview.PRECISION_INDEX[p] for p in (GeoPrecision.district, GeoPrecision.province)}
     out.append('<g id="markers">')
     marks = zip(points, cols["type"], cols["shape"], cols["prec"], strict=False)  # located
     for (x, y), kind, shape, prec in marks:
