@@ -30,7 +30,9 @@ synchronous JavaScript (setZoom or panBy without animation runs the map's zoomen
 moveend handlers, the redraw among them, before it returns), not the frame's paint.
 
 Reading the FastMarkerCluster ratios: its page has no districts, legend or popup (toggle and
-popup have no baseline). Both sides are the median of 3 builds and 3 page loads up to
+popup have no baseline). A second baseline, ``bench_scale.FOLIUM_POPUPS``, gives each of its
+points a popup with what ours shows a reader (attack type, date, place, summary, sources,
+claims): build, RSS, page size and painted of equal content. Both sides are the median of 3 builds and 3 page loads up to
 50,000 (one of each at 200,000). Its zoom ends at the frame after zoomend while leaflet.markercluster is still at
 work: it adds the new level's clusters and markers with a 0.3 s CSS transition and removes
 the old level's after a 300 ms timeout (``_enqueue``); that part is not in its figure.
@@ -51,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_embed import CLOCK, synthetic  # noqa: E402  (the same synthetic stories)
-from bench_scale import FOLIUM, run  # noqa: E402  (folium's script; a child's wall s, peak RSS)
+from bench_scale import FOLIUM, FOLIUM_POPUPS, run  # noqa: E402  (folium's script; a child's wall s, peak RSS)
 
 from geo import districts as dmod  # noqa: E402
 from geo import embed, exports, mapview  # noqa: E402
@@ -315,6 +317,26 @@ def main() -> None:
                     f"painted {fms:.0f} ms, "
                     + ", ".join(f"{k} {v:.0f} ms" for k, v in fres.items())
                     + f"; ours/FMC: {ratio} (below 1 = ours faster)",
+                    flush=True,
+                )
+                # the same points with the same reader content in popups: the page size
+                # of equal content (and what carrying it costs FastMarkerCluster)
+                ppath = tmp / f"fmc-popups-{n}.html"
+                pbuild, prss = built(
+                    [sys.executable, "-c", FOLIUM_POPUPS, str(source), str(ppath)], repeats
+                )
+                pruns = []
+                for _ in range(repeats):
+                    ctx = open_page(browser, ppath, serve_cdn=True)
+                    pruns.append(painted(ctx, ppath, 1, ".leaflet-marker-icon")[1])
+                    ctx.close()
+                pms = statistics.median(pruns)
+                pmb = ppath.stat().st_size / 2**20
+                print(
+                    f"{'':>9} FastMarkerCluster with popups of the same content: build "
+                    f"{pbuild:.2f} s, RSS {prss:.0f} MB, page {pmb:.2f} MB, painted {pms:.0f} ms; "
+                    f"ours/it: build {row['build'] / pbuild:.2f}×, RSS {row['RSS'] / prss:.2f}×, "
+                    f"page {row['MB'] / pmb:.2f}×, painted {row['painted'] / pms:.2f}×",
                     flush=True,
                 )
             source.unlink()

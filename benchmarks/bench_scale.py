@@ -63,6 +63,33 @@ FastMarkerCluster(points).add_to(m)
 m.save(out)
 """
 
+#: The same, with what a developer adds for readers: a popup per point carrying what ours
+#: shows (attack type, date, place, summary, sources, casualty claims), escaped.
+FOLIUM_POPUPS = """
+import html, json, sys
+import folium
+from folium.plugins import FastMarkerCluster
+story, out = sys.argv[1:3]
+doc = json.load(open(story, encoding="utf-8"))
+def popup(p):
+    e = lambda t: html.escape(str(t or ""))
+    where = ", ".join(e(p.get(k)) for k in ("place", "district", "province") if p.get(k))
+    claims = "<br>".join(
+        f"{e(c['source'])}: {c.get('killed', 0)} killed" for c in p.get("casualties", [])
+    )
+    names = "; ".join(e(s["name"]) for s in p.get("sources", []))
+    return (f"<b>{e(p['attack_type'])}</b> · {e(p.get('date'))}<br>{where}"
+            f" ({e(p.get('geo_precision'))})<p>{e(p.get('summary'))}</p>{claims}"
+            f"<br><small>Sources: {names}</small>")
+rows = [[*f["geometry"]["coordinates"][::-1], popup(f["properties"])]
+        for f in doc["features"] if f["geometry"]]
+m = folium.Map(location=[29.0, 69.0], zoom_start=5)
+callback = ("function (row) { var m = L.marker(new L.LatLng(row[0], row[1]));"
+            " m.bindPopup(row[2]); return m; }")
+FastMarkerCluster(rows, callback=callback).add_to(m)
+m.save(out)
+"""
+
 
 def synthetic(n: int, path: Path) -> None:
     """A story of ``n`` incidents, every point inside a district, written compact."""
