@@ -767,19 +767,24 @@ d = doc()
 work: Story = d["work"]
 layer = districts_layer()
 info = {s.id: s for s in infos}[ss.story_id]
+# what this page works out from the story on every rerun, kept with the working copy it
+# was made from (a filter or a click reruns the whole script: nothing here is redone)
+memo = d.setdefault("memo", {})
+#: located incidents in the working copy: each Story.located is a pass over every incident
+located_n = desk.remembered(memo, "located", (work,), lambda: len(work.located))
+incident_by_id = desk.remembered(
+    memo, "incident_by_id", (work,), lambda: {i.id: i for i in work.incidents}
+)
 
 # header and save bar
 saved_by, saved_at = d.get("saved") or (info.saved_by, info.saved_at)
 st.title(md(work.title))
 st.caption(
     f"{md(work.region or work.country)} · {md(desk.period_text(work))} · "
-    f"{len(work.incidents)} incidents ({len(work.located)} located) · "
+    f"{len(work.incidents)} incidents ({located_n} located) · "
     f"your copy is revision {d['rev']}, saved {(saved_at or '')[:16].replace('T', ' ')} UTC"
     f" by {md(saved_by or 'unknown')}"
 )
-# what this page works out from the story on every rerun, kept with the working copy it
-# was made from (a filter or a click reruns the whole script: nothing here is redone)
-memo = d.setdefault("memo", {})
 changes = desk.remembered(memo, "unsaved", (d["base"], work), lambda: desk.unsaved(d["base"], work))
 bar, s1, s2, s3 = st.columns([5, 2, 2, 2], vertical_alignment="center")
 if changes.empty:
@@ -947,6 +952,13 @@ if bounds:
     if isinstance(dates, tuple | list) and len(dates) == 2 and tuple(dates) != bounds:
         flt.date_from, flt.date_to = dates
 shown = desk.filtered(work, flt)
+# counted once a rerun (a filtered copy is new on every rerun)
+shown_located = located_n if shown is work else len(shown.located)
+shown_unlocated = (
+    desk.remembered(memo, "unlocated", (work,), lambda: work.unlocated)
+    if shown is work
+    else shown.unlocated
+)
 
 # The map and the incident editor side by side (both in view on a 1280×800 laptop), the
 # claims, the not-located list and the table below. The table is drawn before the editor
@@ -956,7 +968,7 @@ below = st.container()
 with left:
     pick_mode = ss.get("pick", False) and ss.get("inc_select") is not None
     result = None
-    if flt.active and not shown.located and work.located:
+    if flt.active and not shown_located and located_n:
         st.info(
             "None of the incidents matching these filters has a location, so there is "
             "nothing to map: they are listed under “Not located” and in the table below."
@@ -993,7 +1005,7 @@ with left:
             st.error(md(f"The map could not be drawn: {one_line(failure)}"))
     if result is not None:
         clicked_id = getattr(result, "select", None)
-        if clicked_id and any(i.id == clicked_id for i in work.incidents):
+        if clicked_id and clicked_id in incident_by_id:
             select(clicked_id)
         click = getattr(result, "click", None)
         if click and pick_mode:
@@ -1002,7 +1014,7 @@ with left:
             flash_point = f"Point set to {click['lat']:.4f}, {click['lon']:.4f}: apply to keep it."
             st.info(flash_point)
     st.caption(
-        f"Showing {len(shown.located)} of {len(work.located)} located incidents"
+        f"Showing {shown_located} of {located_n} located incidents"
         + (" (filtered)" if flt.active or shown is not work else "")
         + ". Click a marker to edit that incident."
     )
@@ -1022,16 +1034,16 @@ with below:
                     st.caption(md(claim.period))
         st.caption("Figures are kept per source and never added together.")
     with nl:
-        st.markdown(f"##### Not located ({len(shown.unlocated)})")
-        for inc in shown.unlocated[:15]:
+        st.markdown(f"##### Not located ({len(shown_unlocated)})")
+        for inc in shown_unlocated[:15]:
             cols = st.columns([5, 1])
             cols[0].markdown(
                 f"**{md(inc.place or inc.id)}** — {md(desk.attack_label(inc.attack_type))}  \n"
                 f"{md(inc.summary[:140])}"
             )
             cols[1].button("Edit", key=f"unloc:{inc.id}", on_click=select, args=(inc.id,))
-        if len(shown.unlocated) > 15:
-            st.caption(f"…and {len(shown.unlocated) - 15} more: filter precision “Not located”.")
+        if len(shown_unlocated) > 15:
+            st.caption(f"…and {len(shown_unlocated) - 15} more: filter precision “Not located”.")
 
 with below:
     # table
@@ -1071,8 +1083,12 @@ with below:
 # incident editor
 with right, st.container(height=EDITOR_HEIGHT, border=False, key="incident_editor"):
     st.markdown("#### Edit incident")
-    ids = [i.id for i in work.incidents]
-    places = {i.id: i.place for i in work.incidents}
+    ids, places = desk.remembered(
+        memo,
+        "picker",
+        (work,),
+        lambda: (list(incident_by_id), {k: i.place for k, i in incident_by_id.items()}),
+    )
     if ss.get("inc_select") not in ids:
         ss.inc_select = None
     st.selectbox(
@@ -1086,7 +1102,7 @@ with right, st.container(height=EDITOR_HEIGHT, border=False, key="incident_edito
     ec = st.columns(2)
     ec[0].button("Add incident", on_click=on_add_incident, width="stretch")
     chosen = ss.get("inc_select")  # read once: a session-state read per incident cost 0.4 s at 10k
-    current = next((i for i in work.incidents if i.id == chosen), None)
+    current = incident_by_id.get(chosen) if isinstance(chosen, str) else None
     if current is not None:
         with ec[1].popover("Delete incident", width="stretch"):
             st.markdown(f"Delete “{md(current.place or current.id)}” from this story?")
@@ -1329,7 +1345,9 @@ with st.expander("Publish"):
         to_publish = d["base"]
     else:  # someone saved since this page loaded: check what will really be published
         to_publish = store().load(work.id).story
-    checks = desk.publish_checklist(to_publish)
+    checks = desk.remembered(
+        memo, "checklist", (to_publish,), lambda: desk.publish_checklist(to_publish)
+    )
     if checks:
         st.markdown("**Before you publish:**")
         for line in checks:
