@@ -32,8 +32,8 @@ moveend handlers, the redraw among them, before it returns), not the frame's pai
 Reading the FastMarkerCluster ratios: its page has no districts, legend or popup (toggle and
 popup have no baseline). A second baseline, ``bench_scale.FOLIUM_POPUPS``, gives each of its
 points a popup with what ours shows a reader (attack type, date, place, summary, sources,
-claims): build, RSS, page size and painted of equal content. Both sides are the median of 3 builds and 3 page loads up to
-50,000 (one of each at 200,000). Its zoom ends at the frame after zoomend while leaflet.markercluster is still at
+claims): build, RSS, page size and painted of equal content. Both sides are the median
+of 3 builds and 3 page loads up to 50,000 (one of each at 200,000). Its zoom ends at the frame after zoomend while leaflet.markercluster is still at
 work: it adds the new level's clusters and markers with a 0.3 s CSS transition and removes
 the old level's after a 300 ms timeout (``_enqueue``); that part is not in its figure.
 """

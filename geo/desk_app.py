@@ -1089,7 +1089,7 @@ with right, st.container(height=EDITOR_HEIGHT, border=False, key="incident_edito
         (work,),
         lambda: (list(incident_by_id), {k: i.place for k, i in incident_by_id.items()}),
     )
-    if ss.get("inc_select") not in ids:
+    if ss.get("inc_select") not in incident_by_id:
         ss.inc_select = None
     st.selectbox(
         "Incident",
