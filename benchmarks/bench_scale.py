@@ -91,8 +91,9 @@ m.save(out)
 """
 
 
-def synthetic(n: int, path: Path) -> None:
-    """A story of ``n`` incidents, every point inside a district, written compact."""
+def synthetic(n: int, path: Path, acled: Path | None = None) -> None:
+    """A story of ``n`` incidents, every point inside a district, written compact (and, to
+    ``acled``, the same incidents as an ACLED export)."""
     import numpy as np
 
     from geo import districts as dmod
@@ -150,7 +151,8 @@ def synthetic(n: int, path: Path) -> None:
         "features": features,
     }
     path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    acled_csv(features, path.with_suffix(".csv"))
+    if acled is not None:
+        acled_csv(features, acled)
 
 
 def acled_csv(features: list[dict], path: Path) -> None:
@@ -244,7 +246,8 @@ def main(sizes: tuple[int, ...] = SIZES) -> None:
         base = Path(tmp)
         for n in sizes:
             story = base / f"story-{n}.geojson"
-            subprocess.run([py, __file__, "--generate", str(n), str(story)], check=True)
+            acled = story.with_suffix(".csv")
+            subprocess.run([py, __file__, "--generate", str(n), str(story), str(acled)], check=True)
             html, gj, store = base / f"{n}.html", base / f"{n}.geojson", base / f"{n}.gpkg"
             fol = base / f"{n}-folium.html"
             r = {"n": n, "file": story.stat().st_size}
@@ -259,7 +262,6 @@ def main(sizes: tuple[int, ...] = SIZES) -> None:
             store.unlink(missing_ok=True)
             r["import_whole"] = run([py, "-c", WHOLE_IMPORT, str(story), str(store)])
             store.unlink(missing_ok=True)
-            acled = story.with_suffix(".csv")
             r["acled"] = run([*cli, "import-acled", str(acled), "--store", str(store)])
             store.unlink(missing_ok=True)
             r["acled_whole"] = run([py, "-c", WHOLE_ACLED, str(acled), str(store)])
@@ -333,7 +335,7 @@ def main(sizes: tuple[int, ...] = SIZES) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--generate"]:
-        synthetic(int(sys.argv[2]), Path(sys.argv[3]))
+        synthetic(int(sys.argv[2]), Path(sys.argv[3]), *map(Path, sys.argv[4:5]))
     else:
         args = tuple(int(a.replace("k", "000")) for a in sys.argv[1:])
         main(args or SIZES)
