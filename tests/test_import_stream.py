@@ -5,13 +5,11 @@ failed check or a real fault leaves it exactly as it was."""
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import subprocess
 import sys
 import zlib
-from pathlib import Path
 
 import pytest
 
@@ -309,25 +307,20 @@ def test_the_streamed_snapshot_is_the_text_a_whole_save_compresses(tmp_path, see
 
 # --- sitmap import-acled streams too ---------------------------------------------------------
 
-ACLED_SAMPLE = Path(__file__).parent / "data" / "acled-sample.csv"
-
 
 def _acled(tmp_path, n: int, edits: dict[int, dict[str, str]] | None = None):
     """An ACLED export of ``n`` events cycling through the sample's (own ids, dates spread
     over days), ``edits`` applied by event number."""
-    with ACLED_SAMPLE.open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        header, base = reader.fieldnames, list(reader)
-    path = tmp_path / "acled.csv"
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=header)
-        w.writeheader()
-        for k in range(n):
-            row = dict(base[k % len(base)], event_id_cnty=f"PAK{k:05d}")
-            row["event_date"] = f"{1 + k % 28} March 2025"
-            row.update((edits or {}).get(k, {}))
-            w.writerow(row)
-    return path
+    from tests.test_cli_acled import _sample_rows, _write
+
+    base = _sample_rows()
+    rows = []
+    for k in range(n):
+        row = dict(base[k % len(base)], event_id_cnty=f"PAK{k:05d}")
+        row["event_date"] = f"{1 + k % 28} March 2025"
+        row.update((edits or {}).get(k, {}))
+        rows.append(row)
+    return _write(tmp_path / "acled.csv", rows)
 
 
 def test_a_streamed_acled_import_is_exactly_a_whole_save(store_target, tmp_path):
