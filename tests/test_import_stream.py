@@ -6,7 +6,6 @@ failed check or a real fault leaves it exactly as it was."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import zlib
@@ -246,7 +245,6 @@ def test_the_hidden_file_of_a_killed_import_is_cleared_by_the_next(tmp_path, see
     it staged is left and no store is made. The next import into that store clears it;
     a hidden file whose import may still run (this live process's, another host's) stays."""
     import signal
-    import socket
     import time
 
     from tests.test_cli import SITMAP
@@ -264,8 +262,9 @@ def test_the_hidden_file_of_a_killed_import_is_cleared_by_the_next(tmp_path, see
     assert proc.returncode == -signal.SIGKILL, "the import ended before it was killed"
     assert _hidden(tmp_path, target.name) and not target.exists()
 
-    host = "".join(c if c.isalnum() or c == "-" else "-" for c in socket.gethostname())
-    live = [f".new.gpkg.{host}-{os.getpid()}.live.new", ".new.gpkg.elsewhere-1.other.new"]
+    from geo.store import _owner
+
+    live = [f".new.gpkg.{_owner()}.live.new", ".new.gpkg.elsewhere-1.other.new"]  # this process
     for name in live:
         (tmp_path / name).write_bytes(b"an import in progress")
     small = _write(tmp_path, _varied(seed_doc, 12), "small.geojson")
